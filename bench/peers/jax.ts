@@ -1,0 +1,209 @@
+/**
+ * jax-js peer: `--peer jax-wasm` (jax-js WebAssembly device, every measured
+ * function wrapped in `jit`).
+ *
+ *   node build/bench/peers/jax.js --peer jax-wasm --what gemm|mlp|lenet [--quick]
+ *
+ * Prints one JSON line (see bench/common.ts).
+ *
+ * Notes:
+ *  - `init('wasm')` must name the device: a bare `init()` also probes WebGPU
+ *    through `navigator.gpu`, and Node 20 has no `navigator`.
+ *  - jax-js's wasm worker pool needs a global Web `Worker` (plus
+ *    SharedArrayBuffer); Node 20 has no global `Worker`, so kernels run on the
+ *    main thread (single-threaded), same as tfjs-wasm under Node.
+ *  - jax-js arrays are reference counted and every function consumes its
+ *    arguments, hence the `.ref` / `tree.ref` on re-used inputs.
+ *  - Completion is forced with `blockUntilReady()`.
+ */
+import {
+  blockUntilReady, defaultDevice, init, jit, lax, nn, numpy as np, tree, valueAndGrad,
+} from '@jax-js/jax';
+import {
+  GEMM_SIZES, LENET, MLP, TRANS, gemmOpts, glorot, gflops, maxRssMB, oneHotF32, parseArgs,
+  randomF32, randomLabels, round, runChild, stepOpts, timeIt,
+  type Args, type GemmEntry, type GroupResult, type LenetResult, type MlpResult,
+} from '../common.js';
+
+type Arr = np.Array;
+const args: Args = parseArgs();
+
+function arr(data: Float32Array, shape: number[]): Arr {
+  return np.array(data).reshape(shape);
+}
+
+async function setup(peer: string): Promise<string> {
+  if (peer !== 'jax-wasm') throw new Error(`unknown jax-js peer "${peer}"`);
+  const devices = await init('wasm');
+  if (!devices.includes('wasm')) throw new Error(`jax-js wasm device unavailable (got ${devices.join(',')})`);
+  defaultDevice('wasm');
+  const threaded = typeof SharedArrayBuffer !== 'undefined' && typeof (globalThis as { Worker?: unknown }).Worker !== 'undefined';
+  return `@jax-js/jax wasm device, jit, ${threaded ? 'worker pool' : 'single thread (no global Worker in Node)'}`;
+}
+
+async function benchGemm(quick: boolean): Promise<GemmEntry[]> {
+  const out: GemmEntry[] = [];
+  const fns = {
+    NN: jit((a: Arr, b: Arr) => np.matmul(a, b)),
+    TN: jit((a: Arr, b: Arr) => np.matmul(a.transpose(), b)),
+    NT: jit((a: Arr, b: Arr) => np.matmul(a, b.transpose())),
+  };
+  for (const n of GEMM_SIZES) {
+    const a = arr(randomF32(n * n, 1), [n, n]);
+    const b = arr(randomF32(n * n, 2), [n, n]);
+    await blockUntilReady([a, b]);
+    for (const trans of TRANS) {
+      const f = fns[trans];
+      const t = await timeIt(async () => {
+        const c = f(a.ref, b.ref);
+        await c.blockUntilReady();
+        c.dispose();
+      }, gemmOpts(quick));
+      out.push({ n, trans, gflops: round(gflops(n, t.medianMs)), ms: round(t.medianMs, 3), reps: t.reps });
+    }
+    a.dispose();
+    b.dispose();
+  }
+  return out;
+}
+
+/** Mean softmax cross-entropy of logits [B,K] against one-hot labels [B,K]. */
+function softmaxXent(logits: Arr, onehot: Arr, batch: number): Arr {
+  return nn.logSoftmax(logits, -1).mul(onehot).sum().mul(-1 / batch);
+}
+
+type MlpParams = { w1: Arr; b1: Arr; w2: Arr; b2: Arr; w3: Arr; b3: Arr };
+
+async function benchMlp(quick: boolean): Promise<MlpResult> {
+  const [d0, d1, d2, d3] = MLP.sizes;
+  const B = MLP.batch;
+  let params: MlpParams = {
+    w1: arr(glorot(d0, d1, d0 * d1, 11), [d0, d1]), b1: np.zeros([d1]),
+    w2: arr(glorot(d1, d2, d1 * d2, 12), [d1, d2]), b2: np.zeros([d2]),
+    w3: arr(glorot(d2, d3, d2 * d3, 13), [d2, d3]), b3: np.zeros([d3]),
+  };
+  const x = arr(randomF32(B * d0, 21), [B, d0]);
+  const y = arr(oneHotF32(randomLabels(B, d3, 22), d3), [B, d3]);
+  await blockUntilReady([params, x, y]);
+
+  const loss = (p: MlpParams, xb: Arr, yb: Arr): Arr => {
+    const h1 = nn.sigmoid(np.matmul(xb, p.w1).add(p.b1));
+    const h2 = nn.sigmoid(np.matmul(h1, p.w2).add(p.b2));
+    const logits = np.matmul(h2, p.w3).add(p.b3);
+    return softmaxXent(logits, yb, B);
+  };
+  const fwdFn = jit(loss);
+  const fwdBwdFn = jit(valueAndGrad(loss));
+  const stepFn = jit((p: MlpParams, xb: Arr, yb: Arr): [Arr, MlpParams] => {
+    const [l, g] = valueAndGrad(loss)(tree.ref(p), xb, yb);
+    const next = tree.map((pi: Arr, gi: Arr) => pi.sub(gi.mul(MLP.lr)), p, g) as MlpParams;
+    return [l, next];
+  });
+  const opts = stepOpts(quick);
+
+  const fwd = await timeIt(async () => {
+    const l = fwdFn(tree.ref(params), x.ref, y.ref);
+    await l.blockUntilReady();
+    l.dispose();
+  }, opts);
+
+  const fwdBwd = await timeIt(async () => {
+    const out = fwdBwdFn(tree.ref(params), x.ref, y.ref);
+    await blockUntilReady(out);
+    tree.dispose(out);
+  }, opts);
+
+  const sanity: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const [l, next] = stepFn(params, x.ref, y.ref);
+    sanity.push(round((await l.data())[0]!, 4)); // data() consumes l
+    params = next;
+  }
+  const step = await timeIt(async () => {
+    const [l, next] = stepFn(params, x.ref, y.ref);
+    await blockUntilReady([l, next]);
+    l.dispose();
+    params = next;
+  }, opts);
+
+  tree.dispose(params);
+  return {
+    batch: B,
+    fwdMs: round(fwd.medianMs, 3),
+    fwdBwdMs: round(fwdBwd.medianMs, 3),
+    stepMs: round(step.medianMs, 3),
+    samplesPerSec: round(B / (step.medianMs / 1000), 1),
+    reps: { fwd: fwd.reps, fwdBwd: fwdBwd.reps, step: step.reps },
+    sanityLosses: sanity,
+  };
+}
+
+type LenetParams = {
+  c1w: Arr; c1b: Arr; c2w: Arr; c2b: Arr;
+  f1w: Arr; f1b: Arr; f2w: Arr; f2b: Arr; f3w: Arr; f3b: Arr;
+};
+
+/** 2×2 max-pool with stride 2 on NCHW via reshape + max (H, W even). */
+function maxPool2(h: Arr): Arr {
+  const [n, c, hh, ww] = h.shape as [number, number, number, number];
+  return h.reshape([n, c, hh / 2, 2, ww / 2, 2]).max([3, 5]);
+}
+
+async function benchLenet(quick: boolean): Promise<LenetResult> {
+  const B = LENET.batch;
+  let params: LenetParams = {
+    c1w: arr(glorot(25, 150, 6 * 1 * 25, 31), [6, 1, 5, 5]), c1b: np.zeros([6]),
+    c2w: arr(glorot(150, 400, 16 * 6 * 25, 32), [16, 6, 5, 5]), c2b: np.zeros([16]),
+    f1w: arr(glorot(400, 120, 400 * 120, 33), [400, 120]), f1b: np.zeros([120]),
+    f2w: arr(glorot(120, 84, 120 * 84, 34), [120, 84]), f2b: np.zeros([84]),
+    f3w: arr(glorot(84, 10, 84 * 10, 35), [84, 10]), f3b: np.zeros([10]),
+  };
+  const x = arr(randomF32(B * 28 * 28, 41), [B, 1, 28, 28]);
+  const y = arr(oneHotF32(randomLabels(B, LENET.classes, 42), LENET.classes), [B, LENET.classes]);
+  await blockUntilReady([params, x, y]);
+
+  const loss = (p: LenetParams, xb: Arr, yb: Arr): Arr => {
+    // NCHW input, OIHW kernels.
+    let h = lax.convGeneralDilated(xb, p.c1w, [1, 1], [[2, 2], [2, 2]]).add(p.c1b.reshape([1, 6, 1, 1]));
+    h = maxPool2(nn.relu(h)); // [B,6,14,14]
+    h = lax.convGeneralDilated(h, p.c2w, [1, 1], 'VALID').add(p.c2b.reshape([1, 16, 1, 1]));
+    h = maxPool2(nn.relu(h)); // [B,16,5,5]
+    const f = h.reshape([B, 400]);
+    const z1 = nn.relu(np.matmul(f, p.f1w).add(p.f1b));
+    const z2 = nn.relu(np.matmul(z1, p.f2w).add(p.f2b));
+    const logits = np.matmul(z2, p.f3w).add(p.f3b);
+    return softmaxXent(logits, yb, B);
+  };
+  const stepFn = jit((p: LenetParams, xb: Arr, yb: Arr): [Arr, LenetParams] => {
+    const [l, g] = valueAndGrad(loss)(tree.ref(p), xb, yb);
+    const next = tree.map((pi: Arr, gi: Arr) => pi.sub(gi.mul(LENET.lr)), p, g) as LenetParams;
+    return [l, next];
+  });
+  const sanity: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const [l, next] = stepFn(params, x.ref, y.ref);
+    sanity.push(round((await l.data())[0]!, 4)); // data() consumes l
+    params = next;
+  }
+  const t = await timeIt(async () => {
+    const [l, next] = stepFn(params, x.ref, y.ref);
+    await blockUntilReady([l, next]);
+    l.dispose();
+    params = next;
+  }, stepOpts(quick));
+  tree.dispose(params);
+  return {
+    batch: B, stepMs: round(t.medianMs, 3), samplesPerSec: round(B / (t.medianMs / 1000), 1), reps: t.reps,
+    sanityLosses: sanity,
+  };
+}
+
+runChild(args, async (): Promise<GroupResult> => {
+  const config = await setup(args.peer);
+  const res: GroupResult = { peer: args.peer, what: args.what, config, maxRssMB: 0 };
+  if (args.what === 'gemm') res.gemm = await benchGemm(args.quick);
+  else if (args.what === 'mlp') res.mlp = await benchMlp(args.quick);
+  else res.lenet = await benchLenet(args.quick);
+  res.maxRssMB = maxRssMB();
+  return res;
+});

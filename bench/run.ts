@@ -1,0 +1,455 @@
+/**
+ * `npm run bench` driver.
+ *
+ * Runs every (library, group) pair in its own child process, sequentially
+ * (the machine has 2 cores; running in parallel would distort both), repeats
+ * the whole sweep BENCH_RUNS times (interleaved, so drift hits every library
+ * alike), takes medians across runs and writes BENCHMARKS.md atomically.
+ *
+ * Environment knobs:
+ *   BENCH_RUNS=3             sweeps (default 3; medians across sweeps)
+ *   BENCH_ONLY=a,b           only these libraries (ids below)
+ *   BENCH_WHAT=gemm,mlp      only these groups
+ *   BENCH_QUICK=1            smoke test: 1 warm-up + 1 rep everywhere
+ *   BENCH_TIMEOUT_SEC=300    per child process
+ *   BENCH_BUDGET_SEC=720     start no new sweep after this much time
+ *   BENCH_OUT=path           output markdown (default <repo>/BENCHMARKS.md)
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  GEMM_SIZES, LENET, MLP, TRANS, WHATS, isSkipped, median,
+  type ChildOutput, type GemmEntry, type GroupResult, type Trans, type What,
+} from './common.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url)); // <repo>/build/bench
+const repoRoot = path.resolve(here, '..', '..');
+
+interface Lib {
+  id: string;
+  script: string;
+  ours: boolean;
+  label: string;
+}
+
+const LIBS: Lib[] = [
+  { id: 'backprop-js', script: 'own.js', ours: true, label: 'backprop (js)' },
+  { id: 'backprop-wasm', script: 'own.js', ours: true, label: 'backprop (wasm)' },
+  { id: 'tfjs-wasm', script: 'peers/tfjs.js', ours: false, label: 'TF.js wasm' },
+  { id: 'tfjs-cpu', script: 'peers/tfjs.js', ours: false, label: 'TF.js cpu' },
+  { id: 'jax-wasm', script: 'peers/jax.js', ours: false, label: 'jax-js wasm+jit' },
+];
+
+function envList(name: string): string[] | null {
+  const v = process.env[name];
+  if (!v) return null;
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+const only = envList('BENCH_ONLY');
+const whatOnly = envList('BENCH_WHAT');
+const libs = LIBS.filter((l) => !only || only.includes(l.id));
+const whats = WHATS.filter((w) => !whatOnly || whatOnly.includes(w));
+const runs = Math.max(1, Number(process.env['BENCH_RUNS'] ?? 3) || 3);
+const quick = process.env['BENCH_QUICK'] === '1';
+const timeoutSec = Number(process.env['BENCH_TIMEOUT_SEC'] ?? 300) || 300;
+const budgetSec = Number(process.env['BENCH_BUDGET_SEC'] ?? 720) || 720;
+const outPath = process.env['BENCH_OUT'] ? path.resolve(process.env['BENCH_OUT']) : path.join(repoRoot, 'BENCHMARKS.md');
+
+// ---------------------------------------------------------------------------
+// Child processes
+
+interface ChildRun {
+  out: ChildOutput;
+  wallSec: number;
+}
+
+function runChildProcess(lib: Lib, what: What): Promise<ChildRun> {
+  const script = path.join(here, lib.script);
+  const argv = [script, '--peer', lib.id, '--what', what];
+  if (quick) argv.push('--quick');
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutSec * 1000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const wallSec = (performance.now() - t0) / 1000;
+      if (timedOut) {
+        resolve({ out: { skipped: `timed out after ${timeoutSec} s`, peer: lib.id, what }, wallSec });
+        return;
+      }
+      const lines = stdout.split('\n').map((s) => s.trim()).filter((s) => s.startsWith('{'));
+      for (let i = lines.length - 1; i >= 0; i--) {
+        try {
+          const parsed = JSON.parse(lines[i]!) as ChildOutput;
+          resolve({ out: parsed, wallSec });
+          return;
+        } catch {
+          // not our line; keep looking
+        }
+      }
+      const tail = (stderr.trim().split('\n').pop() ?? '').slice(0, 200);
+      resolve({
+        out: { skipped: `no JSON result (exit ${String(code)}${signal ? ' ' + signal : ''}): ${tail}`, peer: lib.id, what },
+        wallSec,
+      });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Aggregation across runs
+
+interface Agg {
+  ok: GroupResult[];
+  skipped: string[];
+}
+
+const results = new Map<string, Agg>(); // key `${lib}/${what}`
+const key = (lib: string, what: What): string => `${lib}/${what}`;
+
+function agg(lib: string, what: What): Agg {
+  let a = results.get(key(lib, what));
+  if (!a) {
+    a = { ok: [], skipped: [] };
+    results.set(key(lib, what), a);
+  }
+  return a;
+}
+
+function med(xs: (number | null | undefined)[]): number | null {
+  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return v.length ? median(v) : null;
+}
+
+function naReason(lib: string, what: What): string | null {
+  const a = results.get(key(lib, what));
+  if (!a) return 'not run';
+  if (a.ok.length === 0) return a.skipped[0] ?? 'no result';
+  return null;
+}
+
+function gemmCell(lib: string, n: number, trans: Trans): { v: number | null; na: string | null } {
+  const a = results.get(key(lib, 'gemm'));
+  const bad = naReason(lib, 'gemm');
+  if (bad || !a) return { v: null, na: bad ?? 'no result' };
+  const entries = a.ok.map((r) => r.gemm?.find((e) => e.n === n && e.trans === trans)).filter((e): e is GemmEntry => !!e);
+  const v = med(entries.map((e) => e.gflops));
+  const na = v === null ? (entries.find((e) => e.na)?.na ?? 'no result') : null;
+  return { v, na };
+}
+
+type MlpKey = 'fwdMs' | 'fwdBwdMs' | 'stepMs' | 'samplesPerSec';
+function mlpVal(lib: string, k: MlpKey): number | null {
+  const a = results.get(key(lib, 'mlp'));
+  if (!a) return null;
+  return med(a.ok.map((r) => r.mlp?.[k]));
+}
+
+function lenetVal(lib: string, k: 'stepMs' | 'samplesPerSec'): number | null {
+  const a = results.get(key(lib, 'lenet'));
+  if (!a) return null;
+  return med(a.ok.map((r) => r.lenet?.[k]));
+}
+
+function groupNa(lib: string, what: What): string | null {
+  const bad = naReason(lib, what);
+  if (bad) return bad;
+  const a = results.get(key(lib, what))!;
+  for (const r of a.ok) {
+    const na = what === 'mlp' ? r.mlp?.na : what === 'lenet' ? r.lenet?.na : undefined;
+    if (na) return na;
+  }
+  return null;
+}
+
+function peakRss(lib: string, what: What): number | null {
+  const a = results.get(key(lib, what));
+  if (!a) return null;
+  const v = a.ok.map((r) => r.maxRssMB).filter((x) => Number.isFinite(x));
+  return v.length ? Math.max(...v) : null;
+}
+
+// ---------------------------------------------------------------------------
+// Markdown
+
+const notes: string[] = [];
+function noteFor(reason: string): string {
+  let i = notes.indexOf(reason);
+  if (i < 0) {
+    notes.push(reason);
+    i = notes.length - 1;
+  }
+  return `n/a[^${i + 1}]`;
+}
+
+function fmt(v: number | null, digits: number, na?: string | null): string {
+  if (v === null) return na ? noteFor(na) : 'n/a';
+  return v.toFixed(digits);
+}
+
+function fmtRatio(a: number | null, b: number | null): string {
+  if (a === null || b === null || b === 0) return 'n/a';
+  return `${(a / b).toFixed(2)}×`;
+}
+
+function geomean(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  return Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}
+
+function machineInfo(): string[] {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  let flags = '';
+  try {
+    const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    const m = /^model name\s*:\s*(.+)$/m.exec(info);
+    if (m) cpuModel = m[1]!.trim();
+    const f = /^flags\s*:\s*(.+)$/m.exec(info);
+    if (f) {
+      const set = new Set(f[1]!.split(/\s+/));
+      flags = ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f'].filter((x) => set.has(x)).join(', ');
+    }
+  } catch {
+    // non-Linux: keep os.cpus() model
+  }
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return [
+    `- CPU: ${cpuModel}${flags ? ` (flags: ${flags})` : ''}`,
+    `- Cores (logical, available): ${cores}`,
+    `- RAM: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- Node: ${process.version} (V8 ${process.versions.v8}), ${os.type()} ${os.release()} ${os.arch()}`,
+    `- Date: ${new Date().toISOString()}`,
+  ];
+}
+
+function configLines(): string[] {
+  const out: string[] = [];
+  for (const lib of libs) {
+    const cfgs = new Set<string>();
+    for (const w of whats) for (const r of results.get(key(lib.id, w))?.ok ?? []) cfgs.add(r.config);
+    const skipped = new Set<string>();
+    for (const w of whats) {
+      const a = results.get(key(lib.id, w));
+      if (a && a.ok.length === 0 && a.skipped[0]) skipped.add(`${w}: ${a.skipped[0]}`);
+    }
+    const parts = [...cfgs];
+    if (skipped.size) parts.push(`skipped (${[...skipped].join('; ')})`);
+    out.push(`- **${lib.label}** (\`${lib.id}\`): ${parts.join('; ') || 'no result'}`);
+  }
+  return out;
+}
+
+function sanityLines(): string[] {
+  const out: string[] = [];
+  for (const w of ['mlp', 'lenet'] as const) {
+    if (!whats.includes(w)) continue;
+    const cells: string[] = [];
+    for (const lib of libs) {
+      const r = results.get(key(lib.id, w))?.ok[0];
+      const s = w === 'mlp' ? r?.mlp?.sanityLosses : r?.lenet?.sanityLosses;
+      if (s && s.length) cells.push(`${lib.label} ${s.map((x) => x.toFixed(4)).join(' → ')}`);
+    }
+    if (cells.length) out.push(`- ${w === 'mlp' ? 'MLP' : 'LeNet'} loss of the first two SGD steps from the shared init: ${cells.join('; ')}`);
+  }
+  return out;
+}
+
+function buildMarkdown(completedRuns: number, totalSec: number): string {
+  notes.length = 0;
+  const ids = libs.map((l) => l.id);
+  const labels = libs.map((l) => l.label);
+  const md: string[] = [];
+  md.push('# Benchmarks', '');
+  md.push(
+    'Generated by `npm run bench` (bench/run.ts). Every library × group ran in its own Node process;',
+    `figures are medians of the timed reps inside a process, then the median across ${completedRuns} interleaved sweep(s)` +
+      `${quick ? ' (**quick mode: 1 rep, not representative**)' : ''}. Total wall time ${totalSec.toFixed(0)} s.`,
+    '',
+  );
+  md.push('## Machine', '', ...machineInfo(), '');
+  md.push('## Libraries', '', ...configLines(), '');
+
+  if (whats.includes('gemm')) {
+    md.push('## GEMM (GFLOPS, float32, square n×n, higher is better)', '');
+    md.push('NN = A·B, TN = Aᵀ·B, NT = A·Bᵀ, each through the library\'s own transposed-matmul API ' +
+      '(tfjs: `tf.matMul(a, b, transposeA, transposeB)`; jax-js: `jit(np.matmul(a.transpose(), b))`). ' +
+      'Time includes forcing the result (dataSync / blockUntilReady); GFLOPS = 2n³ / median time.', '');
+    const rows: string[][] = [];
+    for (const n of GEMM_SIZES) {
+      for (const t of TRANS) {
+        rows.push([`${n} ${t}`, ...ids.map((id) => { const c = gemmCell(id, n, t); return fmt(c.v, 1, c.na); })]);
+      }
+    }
+    md.push(table(['size / op', ...labels], rows), '');
+  }
+
+  if (whats.includes('mlp')) {
+    md.push(`## MLP training step (${MLP.sizes.join('-')}, sigmoid, softmax cross-entropy, SGD lr ${MLP.lr}, batch ${MLP.batch})`, '');
+    md.push('fwd = forward to the scalar loss; fwd+bwd = loss and all parameter gradients; step = fwd+bwd + SGD update. Times in ms (median).', '');
+    const rows = libs.map((l) => {
+      const na = groupNa(l.id, 'mlp');
+      const f = mlpVal(l.id, 'fwdMs');
+      const fb = mlpVal(l.id, 'fwdBwdMs');
+      const st = mlpVal(l.id, 'stepMs');
+      return [
+        l.label,
+        fmt(mlpVal(l.id, 'samplesPerSec'), 0, na),
+        fmt(st, 1, na),
+        fmt(f, 2, na),
+        fmt(fb, 1, na),
+        f !== null && fb !== null ? (fb / f).toFixed(2) : 'n/a',
+        f !== null && st !== null ? (st / f).toFixed(2) : 'n/a',
+      ];
+    });
+    md.push(table(['library', 'samples/s', 'step ms', 'fwd ms', 'fwd+bwd ms', 'fwd+bwd / fwd', 'step / fwd'], rows), '');
+  }
+
+  if (whats.includes('lenet')) {
+    md.push(`## LeNet-5 training step (28×28×1, batch ${LENET.batch}, SGD lr ${LENET.lr})`, '');
+    md.push('conv 6@5×5 pad 2 → relu → maxpool 2 → conv 16@5×5 → relu → maxpool 2 → flatten 400 → 120 → relu → 84 → relu → 10, softmax cross-entropy.', '');
+    const rows = libs.map((l) => {
+      const na = groupNa(l.id, 'lenet');
+      return [l.label, fmt(lenetVal(l.id, 'samplesPerSec'), 0, na), fmt(lenetVal(l.id, 'stepMs'), 1, na)];
+    });
+    md.push(table(['library', 'samples/s', 'step ms'], rows), '');
+  }
+
+  md.push('## Peak RSS (MiB, `process.resourceUsage().maxRSS` of each group\'s process, max across sweeps)', '');
+  md.push(table(['library', ...whats], libs.map((l) => [l.label, ...whats.map((w) => fmt(peakRss(l.id, w), 0))])), '');
+
+  const ours = libs.filter((l) => l.ours);
+  const peers = libs.filter((l) => !l.ours);
+  if (ours.length && peers.length) {
+    md.push('## Ours vs peers (ratio ours / peer; > 1 means backprop is faster)', '');
+    md.push('GEMM = geometric mean of the GFLOPS ratios over all sizes × transposes both libraries ran; MLP and LeNet = samples/s ratio.', '');
+    const rows: string[][] = [];
+    for (const o of ours) {
+      for (const p of peers) {
+        const ratios: number[] = [];
+        for (const n of GEMM_SIZES) {
+          for (const t of TRANS) {
+            const a = gemmCell(o.id, n, t).v;
+            const b = gemmCell(p.id, n, t).v;
+            if (a !== null && b !== null && b > 0) ratios.push(a / b);
+          }
+        }
+        const g = geomean(ratios);
+        rows.push([
+          `${o.label} vs ${p.label}`,
+          whats.includes('gemm') ? (g === null ? 'n/a' : `${g.toFixed(2)}×`) : '–',
+          whats.includes('gemm') ? fmtRatio(gemmCell(o.id, 1024, 'NN').v, gemmCell(p.id, 1024, 'NN').v) : '–',
+          whats.includes('mlp') ? fmtRatio(mlpVal(o.id, 'samplesPerSec'), mlpVal(p.id, 'samplesPerSec')) : '–',
+          whats.includes('lenet') ? fmtRatio(lenetVal(o.id, 'samplesPerSec'), lenetVal(p.id, 'samplesPerSec')) : '–',
+        ]);
+      }
+    }
+    md.push(table(['pair', 'GEMM (geomean)', 'GEMM 1024 NN', 'MLP step', 'LeNet step'], rows), '');
+  }
+
+  md.push('## Notes', '');
+  md.push(
+    '- Data and initial weights come from the same seeded generator (bench/common.ts) for every library, so the workloads are identical.',
+    ...sanityLines(),
+    '- Each timed closure forces completion (tfjs: `dataSync()`; jax-js: `blockUntilReady()`). One warm-up (absorbs jit/compilation), ' +
+      'then a second warm-up and 5–60 timed reps within a time budget; workloads slower than 400 ms per rep get 3 timed reps.',
+    '- Under Node, tfjs-backend-wasm disables its multithreaded build (WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE) and ' +
+      'jax-js\'s wasm worker pool needs a global Web `Worker` that Node 20 lacks, so both run single-threaded here.',
+    '- tfjs-backend-wasm only sends untransposed matmuls to XNNPACK; `transposeA`/`transposeB` take a slow generic kernel, ' +
+      'which is what dominates its backward pass (weight gradients are Aᵀ·B, input gradients A·Bᵀ).',
+    '',
+  );
+  if (notes.length) {
+    md.push(...notes.map((n, i) => `[^${i + 1}]: ${n.replace(/\s+/g, ' ')}`), '');
+  }
+  return md.join('\n');
+}
+
+function writeAtomic(file: string, content: string): void {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  try {
+    const dfd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+  } catch {
+    // directory fsync is best-effort (not supported everywhere)
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  let completed = 0;
+  for (let run = 1; run <= runs; run++) {
+    const elapsed = (performance.now() - t0) / 1000;
+    if (run > 1 && elapsed > budgetSec) {
+      console.log(`[bench] ${elapsed.toFixed(0)} s elapsed > BENCH_BUDGET_SEC=${budgetSec}: stopping after ${completed} sweep(s)`);
+      break;
+    }
+    for (const what of whats) {
+      for (const lib of libs) {
+        const a = agg(lib.id, what);
+        // A library that skipped a group (e.g. "not wired yet") will skip it again: don't re-run.
+        if (run > 1 && a.ok.length === 0 && a.skipped.length > 0) continue;
+        const { out, wallSec } = await runChildProcess(lib, what);
+        if (isSkipped(out)) {
+          a.skipped.push(out.skipped);
+          console.log(`[bench] run ${run}/${runs} ${lib.id} ${what}: skipped (${out.skipped}) ${wallSec.toFixed(1)} s`);
+        } else {
+          out.wallSec = wallSec;
+          a.ok.push(out);
+          console.log(`[bench] run ${run}/${runs} ${lib.id} ${what}: ok ${wallSec.toFixed(1)} s, ${summary(out)}`);
+        }
+      }
+    }
+    completed = run;
+  }
+  const totalSec = (performance.now() - t0) / 1000;
+  const md = buildMarkdown(completed, totalSec);
+  writeAtomic(outPath, md);
+  const raw = { date: new Date().toISOString(), runs: completed, quick, results: Object.fromEntries(results) };
+  fs.mkdirSync(here, { recursive: true });
+  writeAtomic(path.join(here, 'results.json'), JSON.stringify(raw, null, 2) + '\n');
+  console.log(`[bench] wrote ${path.relative(process.cwd(), outPath) || outPath} (${totalSec.toFixed(0)} s total); raw results in ${path.join(here, 'results.json')}`);
+}
+
+function summary(r: GroupResult): string {
+  if (r.gemm) {
+    const e = r.gemm.find((x) => x.n === 1024 && x.trans === 'NN');
+    return `1024 NN ${e?.gflops ?? 'n/a'} GFLOPS, rss ${r.maxRssMB} MiB`;
+  }
+  if (r.mlp) return r.mlp.na ? `n/a: ${r.mlp.na}` : `step ${r.mlp.stepMs} ms, fwd ${r.mlp.fwdMs} ms, rss ${r.maxRssMB} MiB`;
+  if (r.lenet) return r.lenet.na ? `n/a: ${r.lenet.na}` : `step ${r.lenet.stepMs} ms, rss ${r.maxRssMB} MiB`;
+  return '';
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

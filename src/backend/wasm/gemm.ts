@@ -1,0 +1,333 @@
+/**
+ * Multi-threaded SIMD sgemm on a shared WebAssembly.Memory.
+ *
+ * Per call: copy A and B into wasm memory (one TypedArray.set each), split the output into
+ * tiles (tasks), let the calling thread and the workers claim tasks from a shared counter,
+ * then copy C out. Each task packs its own B panel and A blocks (packing absorbs the
+ * transposes) and runs the generated macro-kernel. Workers start lazily on first threaded use
+ * and are unref'd so they never keep a Node process alive.
+ */
+import type { MatmulArgs } from '../backend.js';
+import { genGemmModule, relaxedSimdSupported, simdSupported } from './kernels.js';
+import {
+  claimTasks, CLOSED, Ctl, CTL_BYTES, GemmKernels, Job, KC, MAX_TASKS, MC, MR, NC, NR, runTask, SCRATCH_BYTES, writeJob,
+} from './tasks.js';
+
+/** Thrown for invalid GEMM arguments or an unusable wasm runtime. */
+export class GemmError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GemmError';
+  }
+}
+
+// ---- environment -------------------------------------------------------------------------
+
+interface NodeProcessLike {
+  versions?: { node?: string };
+  env?: Record<string, string | undefined>;
+}
+const proc = (globalThis as { process?: NodeProcessLike }).process;
+const isNode = !!proc?.versions?.node;
+
+// Node builtins are loaded once at module load (top-level await keeps matmul synchronous later).
+const nodeWT = isNode ? await import('node:worker_threads') : null;
+const nodeOS = isNode ? await import('node:os') : null;
+
+function envInt(name: string): number | null {
+  const s = proc?.env?.[name];
+  if (s === undefined || s === '') return null;
+  const v = Number(s);
+  return Number.isInteger(v) && v >= 1 ? v : null;
+}
+
+function hardwareThreads(): number {
+  if (nodeOS) return typeof nodeOS.availableParallelism === 'function' ? nodeOS.availableParallelism() : nodeOS.cpus().length;
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return nav?.hardwareConcurrency ?? 1;
+}
+
+const MAX_THREADS = 64;
+let requestedThreads = Math.min(MAX_THREADS, envInt('BACKPROP_THREADS') ?? hardwareThreads());
+
+// ---- runtime (lazy) ----------------------------------------------------------------------
+
+interface WorkerHandle { terminate(): unknown }
+
+interface Runtime {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  ex: GemmKernels;
+  shared: boolean;
+  relaxed: boolean;
+  ctl: Int32Array;
+  f32: Float32Array;
+  workers: WorkerHandle[];
+  gen: number;
+  canWait: boolean;
+}
+
+let rt: Runtime | null = null;
+let rtFailed: string | null = null;
+
+const PAGE = 65536;
+const INITIAL_PAGES = 64;
+
+function enableRelaxedFlag(): void {
+  // Opt-in for Node 20, where relaxed SIMD (fused multiply-add) is still behind a V8 flag.
+  if (!isNode || proc?.env?.BACKPROP_WASM_RELAXED !== '1') return;
+  try {
+    const g = (proc as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+    const v8 = g?.('node:v8') as { setFlagsFromString(f: string): void } | undefined;
+    v8?.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    // keep plain SIMD
+  }
+}
+
+function makeMemory(shared: boolean): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: 32768, shared });
+}
+
+function init(): Runtime | null {
+  if (rt || rtFailed) return rt;
+  if (typeof WebAssembly !== 'object' || !simdSupported()) {
+    rtFailed = 'WebAssembly SIMD is not available';
+    return null;
+  }
+  enableRelaxedFlag();
+  const relaxed = relaxedSimdSupported();
+  let shared = typeof SharedArrayBuffer === 'function';
+  let memory: WebAssembly.Memory;
+  try {
+    memory = makeMemory(shared);
+  } catch {
+    shared = false;
+    memory = makeMemory(false);
+  }
+  if (!shared && requestedThreads > 1) {
+    console.warn('backprop: shared WebAssembly memory unavailable (needs cross-origin isolation); wasm matmul runs single-threaded');
+  }
+  const bytes = genGemmModule({ mr: MR, nv: NR / 4, unroll: 4, relaxed }, shared, INITIAL_PAGES);
+  const module = new WebAssembly.Module(bytes);
+  const inst = new WebAssembly.Instance(module, { env: { memory } });
+  rt = {
+    memory, module, ex: inst.exports as unknown as GemmKernels, shared, relaxed,
+    ctl: new Int32Array(memory.buffer, 0, Ctl.Count), f32: new Float32Array(memory.buffer),
+    workers: [], gen: 0, canWait: true,
+  };
+  Atomics.store(rt.ctl, Ctl.Claim, CLOSED);
+  warmUp(rt.ex);
+  return rt;
+}
+
+/** A few ms of small calls so V8 tiers the kernels up to optimized code before real work. */
+function warmUp(ex: GemmKernels): void {
+  const pa = CTL_BYTES, pb = pa + MC * KC * 4, src = CTL_BYTES + SCRATCH_BYTES, c = src + KC * 1024;
+  for (let i = 0; i < 10; i++) {
+    ex.packA(pa, src, KC, MR, 4, 1024);
+    ex.packA(pa, src, KC, MR, 1024, 4);
+    ex.packA(pa, src, KC, MR - 1, 4, 1024);
+    ex.packB(pb, src, KC, NR, 4, 1024);
+    ex.packB(pb, src, KC, NR, 1024, 4);
+    ex.packB(pb, src, KC, NR - 1, 4, 1024);
+    ex.packARows(pa, src, KC, 4, 1024);
+    ex.packBRows(pb, src, KC, 4, 1024);
+    ex.macro(pa, pb, c, 4 * MR, 4 * NR, KC, 16 * NR, i & 1);
+    ex.compact(c, 2, 3, 4, 12, 16);
+  }
+}
+
+function ensureBytes(r: Runtime, bytes: number): void {
+  const have = r.memory.buffer.byteLength;
+  if (bytes > have) {
+    const maxBytes = 32768 * PAGE;
+    if (bytes > maxBytes) throw new GemmError(`matmul: needs ${bytes} bytes of wasm memory, limit is ${maxBytes}`);
+    r.memory.grow(Math.ceil((bytes - have) / PAGE));
+  }
+  if (r.f32.buffer.byteLength !== r.memory.buffer.byteLength) r.f32 = new Float32Array(r.memory.buffer);
+}
+
+function spawnWorker(r: Runtime, slot: number): WorkerHandle {
+  const url = new URL('./worker.js', import.meta.url);
+  const initMsg = { memory: r.memory, module: r.module, slot };
+  if (nodeWT) {
+    const w = new nodeWT.Worker(url, { workerData: initMsg });
+    w.unref(); // never keep the process alive
+    w.on('error', (e: unknown) => console.warn(`backprop: wasm gemm worker ${slot} failed: ${String(e)}`));
+    return w;
+  }
+  const w = new Worker(url, { type: 'module' });
+  w.postMessage(initMsg);
+  return w;
+}
+
+function ensureWorkers(r: Runtime, count: number): void {
+  while (r.workers.length < count) r.workers.push(spawnWorker(r, r.workers.length + 1));
+}
+
+// ---- public knobs ------------------------------------------------------------------------
+
+/** True if the wasm GEMM can run here (WebAssembly with SIMD). */
+export function wasmAvailable(): boolean {
+  return init() !== null;
+}
+
+/** Threads used by large float32 matmuls (the calling thread counts as one). */
+export function getNumThreads(): number {
+  const r = init();
+  return r && !r.shared ? 1 : requestedThreads;
+}
+
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new GemmError(`setNumThreads: expected an integer in [1, ${MAX_THREADS}], got ${n}`);
+  }
+  requestedThreads = n;
+}
+
+/** Diagnostics: which code path the kernels use. */
+export function wasmInfo(): { available: boolean; simd: boolean; relaxedSimd: boolean; shared: boolean; threads: number } {
+  const r = init();
+  return { available: !!r, simd: !!r, relaxedSimd: !!r?.relaxed, shared: !!r?.shared, threads: getNumThreads() };
+}
+
+// ---- sgemm -------------------------------------------------------------------------------
+
+/** Below this many multiply-adds the thread wake-up costs more than it saves. */
+const THREAD_MIN_MACS = 1 << 18;
+const TASK_TARGET_ROWS = 384;
+
+const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
+const align64 = (x: number): number => roundUp(x, 64);
+
+interface Plan { mt: number; nt: number; tilesM: number; tilesN: number; batchPerTask: number; nTasks: number }
+
+/** Tile the output so there are enough equal tasks for `threads` while packing stays cheap. */
+function plan(batch: number, m: number, n: number, threads: number): Plan {
+  let tilesN = Math.ceil(n / NC);
+  const nt = roundUp(Math.ceil(n / tilesN), NR);
+  tilesN = Math.ceil(n / nt);
+  let tilesM = Math.ceil(m / TASK_TARGET_ROWS);
+  if (threads > 1) {
+    const canSplit = (): boolean => Math.ceil(m / (tilesM + 1)) >= 2 * MR;
+    while (batch * tilesM * tilesN < 2 * threads && canSplit()) tilesM++;
+    // with few tasks, a count that is a multiple of the thread count avoids a straggler
+    for (let guard = 0; guard < threads && batch * tilesM * tilesN < 8 * threads
+      && (batch * tilesM * tilesN) % threads !== 0 && canSplit(); guard++) tilesM++;
+  }
+  const mt = roundUp(Math.ceil(m / tilesM), MR);
+  tilesM = Math.ceil(m / mt);
+  const perItem = tilesM * tilesN;
+  if (perItem > MAX_TASKS) throw new GemmError(`matmul: output ${m}x${n} needs ${perItem} tiles, limit ${MAX_TASKS}`);
+  const batchPerTask = Math.ceil(batch / Math.floor(MAX_TASKS / perItem));
+  return { mt, nt, tilesM, tilesN, batchPerTask, nTasks: Math.ceil(batch / batchPerTask) * perItem };
+}
+
+function checkArgs(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
+  const { batch, m, n, k } = args;
+  for (const [name, v] of [['batch', batch], ['m', m], ['n', n], ['k', k]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new GemmError(`matmul: ${name} must be a non-negative integer, got ${v}`);
+  }
+  if (out.length < batch * m * n) throw new GemmError(`matmul: out has ${out.length} elements, expected ${batch * m * n}`);
+  const check = (x: Float32Array, offs: Int32Array | null, size: number, which: 'a' | 'b'): void => {
+    if (!offs) {
+      if (x.length < batch * size) throw new GemmError(`matmul: ${which} has ${x.length} elements, expected ${batch * size}`);
+      return;
+    }
+    if (offs.length < batch) throw new GemmError(`matmul: ${which}Offsets has ${offs.length} entries, expected ${batch}`);
+    for (let i = 0; i < batch; i++) {
+      const o = offs[i] as number;
+      if (o < 0 || o + size > x.length) {
+        throw new GemmError(`matmul: ${which}Offsets[${i}] = ${o} needs ${o + size} elements, ${which} has ${x.length}`);
+      }
+    }
+  };
+  check(a, args.aOffsets, m * k, 'a');
+  check(b, args.bOffsets, k * n, 'b');
+}
+
+/**
+ * out[i] = op(A[i]) @ op(B[i]) for i < batch, float32, using the wasm kernels.
+ * Throws GemmError if wasm SIMD is unavailable (check `wasmAvailable()` first).
+ */
+export function sgemm(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
+  checkArgs(a, b, out, args);
+  const { batch, m, n, k, transA, transB } = args;
+  if (batch === 0 || m === 0 || n === 0) return;
+  if (k === 0) {
+    out.fill(0, 0, batch * m * n);
+    return;
+  }
+  const r = init();
+  if (!r) throw new GemmError(`matmul: wasm backend unavailable (${rtFailed ?? 'unknown'})`);
+
+  const threads = r.shared && batch * m * n * k >= THREAD_MIN_MACS ? requestedThreads : 1;
+  const p = plan(batch, m, n, threads);
+  const mPad = roundUp(m, MR), nPad = roundUp(n, NR);
+
+  // memory layout: control | per-thread scratch | offsets | A | B | C
+  const scratchBase = CTL_BYTES;
+  const aOffPtr = align64(scratchBase + threads * SCRATCH_BYTES);
+  const bOffPtr = align64(aOffPtr + batch * 4);
+  const aBase = align64(bOffPtr + batch * 4);
+  const bBase = align64(aBase + a.length * 4);
+  const cBase = align64(bBase + b.length * 4);
+  ensureBytes(r, cBase + batch * mPad * nPad * 4);
+
+  const f32 = r.f32;
+  const i32 = new Int32Array(f32.buffer);
+  const aOff = i32.subarray(aOffPtr >> 2, (aOffPtr >> 2) + batch);
+  const bOff = i32.subarray(bOffPtr >> 2, (bOffPtr >> 2) + batch);
+  if (args.aOffsets) aOff.set(args.aOffsets.subarray(0, batch));
+  else for (let i = 0; i < batch; i++) aOff[i] = i * m * k;
+  if (args.bOffsets) bOff.set(args.bOffsets.subarray(0, batch));
+  else for (let i = 0; i < batch; i++) bOff[i] = i * k * n;
+  f32.set(a, aBase >> 2);
+  f32.set(b, bBase >> 2);
+
+  const job: Job = {
+    m, n, k, mPad, nPad, transA, transB, aBase, bBase, cBase, aOff, bOff, batch,
+    mt: p.mt, nt: p.nt, tilesM: p.tilesM, tilesN: p.tilesN, batchPerTask: p.batchPerTask,
+    scratchBase, nTasks: p.nTasks,
+  };
+
+  if (threads === 1) {
+    for (let t = 0; t < job.nTasks; t++) runTask(r.ex, job, 0, t);
+  } else {
+    runThreaded(r, job, aOffPtr, bOffPtr, threads);
+  }
+
+  // copy out: squeeze out the padding rows/cols inside wasm memory, then one set
+  if (nPad !== n || (mPad !== m && batch > 1)) r.ex.compact(cBase, batch, m, mPad, n * 4, nPad * 4);
+  out.set(f32.subarray(cBase >> 2, (cBase >> 2) + batch * m * n));
+}
+
+function runThreaded(r: Runtime, job: Job, aOffPtr: number, bOffPtr: number, threads: number): void {
+  ensureWorkers(r, threads - 1);
+  const ctl = r.ctl;
+  // close claiming before rewriting parameters (see claimTasks)
+  Atomics.store(ctl, Ctl.Claim, CLOSED);
+  writeJob(ctl, job, aOffPtr, bOffPtr, threads);
+  Atomics.store(ctl, Ctl.Done, 0);
+  Atomics.store(ctl, Ctl.Error, 0);
+  r.gen = (r.gen + 1) & 0x3fffffff || 1; // never 0: workers start with seen = 0
+  Atomics.store(ctl, Ctl.Claim, (r.gen & 0x7fff) << 16);
+  Atomics.store(ctl, Ctl.Gen, r.gen);
+  Atomics.notify(ctl, Ctl.Gen);
+
+  // the calling thread works too; tasks of workers that are still starting are simply taken here
+  claimTasks(ctl, r.ex, job, 0, r.gen);
+
+  for (let i = 0; i < 100000 && Atomics.load(ctl, Ctl.Done) < job.nTasks; i++);
+  for (let d = Atomics.load(ctl, Ctl.Done); d < job.nTasks; d = Atomics.load(ctl, Ctl.Done)) {
+    if (r.canWait) {
+      try {
+        Atomics.wait(ctl, Ctl.Done, d, 1000);
+      } catch {
+        r.canWait = false; // browser main thread: Atomics.wait is not allowed, keep spinning
+      }
+    }
+  }
+  if (Atomics.load(ctl, Ctl.Error) !== 0) throw new GemmError('matmul: a wasm gemm task failed');
+}

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { Tensor } from '../tensor/tensor.js';
+import { Generator } from '../tensor/random.js';
+import { FormatError } from '../errors.js';
+import type * as nn from '../nn/index.js';
+import * as io from '../io/index.js';
+import { buildModel, specFromMetadata, type ModelSpec } from './model-spec.js';
+import { checkFinite, csvClassNames, normalize, requireFile, type Split } from './datasets.js';
+import { UsageError } from './args.js';
+
+/**
+ * Model files are safetensors holding the state dict, with the model spec in `__metadata__`;
+ * these helpers turn one back into a ready-to-run module, and shape input files to fit it.
+ */
+
+/** Rebuilds a model from a file written by `backprop train --out`, in eval mode. */
+export function loadModelFile(path: string, flag: string): { model: nn.Sequential; spec: ModelSpec } {
+  requireFile(path, flag);
+  const { tensors, metadata } = io.loadSafetensors(path);
+  const spec = specFromMetadata(metadata, path);
+  const { module } = buildModel(spec, new Generator(0), 0);
+  try {
+    module.loadStateDict(tensors);
+  } catch (e) {
+    throw new FormatError(`${path}: the weights do not fit the recorded model '${spec.model}': ${(e as Error).message}`);
+  }
+  module.eval();
+  return { model: module, spec };
+}
+
+/**
+ * Reads a labelled CSV for a saved model: the label column's values are mapped to the model's
+ * class names (so 'Iris-setosa' means the same class as in training), and features are
+ * standardised as in training. A label the model does not know is a FormatError naming the row.
+ */
+export function csvForModel(path: string, spec: ModelSpec, label: string, flag: string): Split {
+  requireFile(path, flag);
+  const r = io.readCsv(path, { labelColumn: label });
+  checkFinite(r.x, path);
+  const fileClasses = csvClassNames(r, path);
+  const features = spec.inputShape.reduce((a, b) => a * b, 1);
+  if (r.x.ndim !== 2 || r.x.shape[1] !== features) {
+    throw new FormatError(`${path}: has ${r.x.shape[1]} feature columns besides '${label}', but the model takes ${features}`);
+  }
+  const toModel = fileClasses.map((c) => spec.classes.indexOf(c));
+  const y = new Int32Array(r.y.size);
+  const src = r.y.data;
+  for (let i = 0; i < y.length; i++) {
+    const k = toModel[src[i]!];
+    if (k === undefined || k < 0) {
+      throw new FormatError(`${path}: row ${i + 1} has label '${fileClasses[src[i]!] ?? src[i]}' in column '${label}', outside the model's classes (${spec.classes.join(', ')})`);
+    }
+    y[i] = k;
+  }
+  return { x: normalize(r.x, spec.normalization), y: Tensor.fromRaw(y, [y.length]) };
+}
+
+/**
+ * Reads the inputs of `backprop predict`: a CSV of feature rows (a header row; a column named
+ * --label, if given, is ignored) or an IDX image file (.idx, .idx.gz, *-ubyte[.gz]).
+ */
+export function inputsForModel(path: string, spec: ModelSpec, label: string | undefined, flag: string): Tensor {
+  requireFile(path, flag);
+  const features = spec.inputShape.reduce((a, b) => a * b, 1);
+  if (/\.csv$/i.test(path)) {
+    const r = readFeatureCsv(path, label, features);
+    checkFinite(r.x, path);
+    if (r.x.ndim !== 2 || r.x.shape[1] !== features) {
+      throw new FormatError(`${path}: rows have ${r.x.shape[1]} feature columns, but the model takes ${features}${label === undefined ? ' (pass --label COL to skip a label column)' : ''}`);
+    }
+    return normalize(r.x, spec.normalization);
+  }
+  if (/(\.idx\d?|ubyte)(\.gz)?$/i.test(path)) {
+    const t = io.readIdx(path);
+    const per = t.shape.slice(1).reduce((a, b) => a * b, 1);
+    if (t.ndim < 2 || per !== features) {
+      throw new FormatError(`${path}: IDX samples of shape [${t.shape.slice(1)}] do not fit the model's input [${spec.inputShape}]`);
+    }
+    // pixels are stored as 0..255; the models were trained on [0, 1]
+    const n = t.shape[0]!;
+    const out = new Float32Array(t.size);
+    const d = t.data;
+    for (let i = 0; i < out.length; i++) out[i] = d[i]! / 255;
+    return Tensor.fromRaw(out, [n, ...spec.inputShape]);
+  }
+  throw new UsageError(`${flag} ${path}: unknown input format; allowed: FILE.csv, FILE.idx, FILE.idx.gz, *-ubyte, *-ubyte.gz`);
+}
+
+// io.readCsv always splits off a label column. A predict input may have none: when the header
+// has exactly as many columns as the model has features, a constant dummy label is appended so
+// every real column stays a feature. With one extra column and no --label, the last column is
+// taken as the label and ignored, as readCsv does by default.
+function readFeatureCsv(path: string, label: string | undefined, features: number): io.CsvData {
+  if (label !== undefined) return io.readCsv(path, { labelColumn: label });
+  const text = readFileSync(path, 'utf8');
+  const header = text.split('\n', 1)[0]!.replace(/\r$/, '');
+  if (header.split(',').length !== features) return io.readCsv(path);
+  const withDummy = text.split('\n').map((l) => {
+    const line = l.replace(/\r$/, '');
+    return line.trim() === '' ? line : `${line},0`;
+  });
+  return io.parseCsv(withDummy.join('\n'), path);
+}

@@ -1,0 +1,188 @@
+import { Generator, defaultGenerator, manualSeed } from '../tensor/random.js';
+import * as nn from '../nn/index.js';
+import * as optim from '../optim/index.js';
+import * as data from '../data/index.js';
+import * as io from '../io/index.js';
+import { fit, type EpochLog } from '../train/index.js';
+import { BACKEND_FLAG, useBackend } from './backend.js';
+import { parseFlags, formatFlagHelp, UsageError, type FlagSpecs } from './args.js';
+import { DATASETS, SYNTHETIC, loadDataset, type DatasetName } from './datasets.js';
+import { ACTIVATIONS, buildModel, parseArchitecture, specToMetadata, validateArchitecture, type Activation, type ModelSpec } from './model-spec.js';
+import { ProgressBar, epochJsonLine, formatEpochSummary } from './progress.js';
+import { OPTIMIZERS, makeOptimizer, type OptimizerName } from './optimizers.js';
+import { readTrainCheckpoint, writeTrainCheckpoint, type TrainCheckpoint } from './checkpoint.js';
+import { requireFile } from './datasets.js';
+
+const SCHEDULES = ['none', 'cosine'] as const;
+
+const FLAGS = {
+  dataset: { kind: 'string', default: 'spirals', choices: DATASETS, help: 'the data to train on' },
+  'data-dir': { kind: 'string', metavar: 'DIR', help: 'directory of the gzipped IDX files for mnist/fashion-mnist (default: ./data/<dataset>, e.g. --data-dir ../shared/data/mnist)' },
+  csv: { kind: 'string', metavar: 'FILE', help: 'CSV file with a header row, for --dataset csv (80/20 train/test split by --seed)' },
+  label: { kind: 'string', metavar: 'COL', help: 'name of the class column of --csv' },
+  model: { kind: 'string', metavar: 'SPEC', help: 'mlp:IN-HIDDEN...-OUT (e.g. mlp:784-256-10) or lenet5 (default: mlp:2-64-64-C for synthetic data, mlp:784-256-10 for images, mlp:F-32-C for CSV)' },
+  activation: { kind: 'string', default: 'relu', choices: ACTIVATIONS, help: 'hidden-layer activation' },
+  dropout: { kind: 'number', default: 0, help: 'dropout probability after each hidden fully connected layer, in [0, 1)' },
+  optimizer: { kind: 'string', default: 'adam', choices: OPTIMIZERS, help: 'optimizer (momentum = SGD with momentum 0.9)' },
+  schedule: { kind: 'string', default: 'none', choices: SCHEDULES, help: 'learning-rate schedule: none, or cosine annealing to 0 over --epochs (stepped per epoch)' },
+  lr: { kind: 'number', above: 0, metavar: 'RATE', help: 'learning rate (default: 0.001 for adam/adamw, 0.05 for sgd/momentum; 0.01 with adam/adamw on synthetic and CSV data)' },
+  epochs: { kind: 'int', min: 1, help: 'total number of epochs (default: 30 for synthetic data, 5 otherwise)' },
+  'batch-size': { kind: 'int', min: 1, default: 64, help: 'samples per step' },
+  seed: { kind: 'int', min: 0, default: 0, help: 'seed of weight init, shuffling, dropout and synthetic data' },
+  out: { kind: 'string', metavar: 'FILE', help: 'write the trained model to FILE.safetensors (readable by eval/predict)' },
+  checkpoint: { kind: 'string', metavar: 'FILE', help: 'write a resumable checkpoint to FILE after every epoch (atomically)' },
+  resume: { kind: 'string', metavar: 'FILE', help: 'continue from a checkpoint written by --checkpoint, up to --epochs' },
+  json: { kind: 'boolean', help: 'print one JSON line per epoch (also the default when stdout is not a terminal)' },
+  limit: { kind: 'int', min: 1, metavar: 'N', help: 'use only the first N training samples (and at most N test samples)' },
+  backend: BACKEND_FLAG,
+} satisfies FlagSpecs;
+
+const HELP = `usage: backprop train [flags]
+
+Trains a classifier and reports test loss and accuracy after every epoch: a progress bar on a
+terminal, one JSON line per epoch with --json or when stdout is not a terminal:
+  {"epoch":1,"trainLoss":…,"testLoss":…,"testAccuracy":…,"seconds":…,"samplesPerSecond":…}
+
+flags:
+${formatFlagHelp(FLAGS)}
+
+examples:
+  backprop train                                   # small MLP on synthetic spirals
+  backprop train --dataset mnist --data-dir ../shared/data/mnist --model mlp:784-256-10 --epochs 5 --out mnist.safetensors
+  backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --checkpoint ck.bin
+  backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --resume ck.bin --epochs 10
+  backprop train --dataset csv --csv iris.csv --label species --epochs 100`;
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const f = parseFlags(argv, FLAGS, 'train');
+  if (f.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const backend = useBackend(f.backend);
+  const dataset = f.dataset as DatasetName;
+  const synthetic = (SYNTHETIC as readonly string[]).includes(dataset);
+  if (!(f.dropout >= 0 && f.dropout < 1)) throw new UsageError(`train: bad value '${f.dropout}' for --dropout; expected a number in [0, 1)`);
+  if (f.csv !== undefined && dataset !== 'csv') throw new UsageError(`train: --csv is only used with --dataset csv (got --dataset ${dataset})`);
+  if (f['data-dir'] !== undefined && dataset !== 'mnist' && dataset !== 'fashion-mnist') {
+    throw new UsageError(`train: --data-dir is only used with --dataset mnist or fashion-mnist (got --dataset ${dataset})`);
+  }
+  const resumed: TrainCheckpoint | null = f.resume !== undefined ? (requireFile(f.resume, '--resume'), readTrainCheckpoint(f.resume)) : null;
+
+  const seed = resumed ? resumed.seed : f.seed;
+  const batchSize = resumed ? resumed.batchSize : f['batch-size'];
+  if (resumed) {
+    // A resumed run must see the same data in the same order as the original one.
+    if (resumed.spec.dataset !== datasetLabel(dataset, f.csv)) {
+      throw new UsageError(`train: --resume ${f.resume} was trained on '${resumed.spec.dataset}', but --dataset is '${datasetLabel(dataset, f.csv)}'`);
+    }
+    if (f.model !== undefined && f.model !== resumed.spec.model) {
+      throw new UsageError(`train: --resume ${f.resume} holds a '${resumed.spec.model}' model, but --model is '${f.model}'`);
+    }
+    if ((f.limit ?? null) !== resumed.limit) {
+      throw new UsageError(`train: --resume ${f.resume} was trained with --limit ${resumed.limit ?? '(none)'}; pass the same --limit`);
+    }
+  }
+
+  manualSeed(seed);
+  const loaded = loadDataset({ dataset, dataDir: f['data-dir'], csv: f.csv, label: f.label, limit: f.limit, seed });
+  const numClasses = loaded.classes.length;
+  const features = loaded.inputShape.reduce((a, b) => a * b, 1);
+  const modelString = resumed ? resumed.spec.model
+    : f.model ?? (synthetic ? `mlp:${features}-64-64-${numClasses}` : dataset === 'csv' ? `mlp:${features}-32-${numClasses}` : `mlp:${features}-256-${numClasses}`);
+  const arch = parseArchitecture(modelString);
+  validateArchitecture(arch, modelString, loaded.inputShape, numClasses, dataset);
+
+  const spec: ModelSpec = resumed ? resumed.spec : {
+    model: modelString,
+    activation: f.activation as Activation,
+    dropout: f.dropout,
+    inputShape: loaded.inputShape,
+    classes: loaded.classes,
+    dataset: loaded.dataset,
+    normalization: loaded.normalization,
+  };
+  const optimizerName = resumed ? resumed.optimizer : (f.optimizer as OptimizerName);
+  const lr = f.lr ?? (optimizerName === 'sgd' || optimizerName === 'momentum' ? 0.05 : synthetic || dataset === 'csv' ? 0.01 : 0.001);
+  const epochs = f.epochs ?? (resumed ? resumed.epochs : synthetic ? 30 : 5);
+
+  // Separate streams for init, shuffling and dropout, so each can be checkpointed and restored.
+  const { module: model, dropoutGenerator } = buildModel(spec, new Generator(seed), seed + 2);
+  const loaderGenerator = new Generator(seed + 1);
+  const optimizer = makeOptimizer(optimizerName, model.parameters(), lr);
+  // cosine keeps the horizon of the original run, so a resumed run follows the same lr curve
+  const schedule = resumed ? resumed.schedule : f.schedule === 'cosine' ? { name: 'cosine' as const, tMax: epochs } : null;
+  const scheduler = schedule ? new optim.CosineAnnealingLR(optimizer, { tMax: schedule.tMax }) : undefined;
+  const trainLoader = new data.DataLoader(new data.TensorDataset(loaded.train.x, loaded.train.y), { batchSize, shuffle: true, generator: loaderGenerator });
+  const testLoader = new data.DataLoader(new data.TensorDataset(loaded.test.x, loaded.test.y), { batchSize: Math.max(batchSize, 256) });
+
+  let initialEpoch = 0;
+  if (resumed) {
+    model.loadStateDict(resumed.model);
+    optimizer.loadStateDict(resumed.optimizerState);
+    if (scheduler && resumed.schedulerState) scheduler.loadStateDict(resumed.schedulerState);
+    defaultGenerator.setState(resumed.rng.default);
+    loaderGenerator.setState(resumed.rng.loader);
+    dropoutGenerator.setState(resumed.rng.dropout);
+    initialEpoch = resumed.epoch;
+    if (f.lr !== undefined) for (const g of optimizer.paramGroups) g.lr = f.lr;
+    if (initialEpoch >= epochs) {
+      throw new UsageError(`train: --resume ${f.resume} already has ${initialEpoch} epochs; pass --epochs greater than ${initialEpoch} to continue`);
+    }
+  }
+
+  const json = f.json || !process.stdout.isTTY;
+  const info = (s: string): void => {
+    // keep stdout pure JSON lines in JSON mode
+    (json ? process.stderr : process.stdout).write(`${s}\n`);
+  };
+  const bar = json ? null : new ProgressBar(process.stdout, epochs);
+  info(`training ${spec.model} (${spec.activation}${spec.dropout > 0 ? `, dropout ${spec.dropout}` : ''}, ${model.numParameters()} parameters) on ${loaded.dataset}: ${loaded.train.x.shape[0]} train / ${loaded.test.x.shape[0]} test samples, ${optimizerName} lr ${lr}${schedule ? ` (cosine over ${schedule.tMax} epochs)` : ''}, batch ${batchSize}, ${backend} backend${resumed ? `, resuming after epoch ${initialEpoch}` : ''}`);
+
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  let last: EpochLog | undefined;
+  try {
+    await fit(model, trainLoader, {
+      optimizer,
+      loss: (out, y) => nn.F.crossEntropy(out, y),
+      epochs,
+      initialEpoch,
+      validation: testLoader,
+      scheduler,
+      signal: controller.signal,
+      callbacks: {
+        onBatchEnd: bar ? (b) => bar.batch(b) : undefined,
+        onEpochEnd: (e) => {
+          last = e;
+          if (bar) bar.epoch(e);
+          else process.stdout.write(`${epochJsonLine(e)}\n`);
+          if (f.checkpoint !== undefined) {
+            writeTrainCheckpoint(f.checkpoint, {
+              spec, optimizer: optimizerName, seed, batchSize, limit: f.limit ?? null, epoch: e.epoch, epochs,
+              model: model.stateDict(), optimizerState: optimizer.stateDict(),
+              schedule, schedulerState: scheduler ? scheduler.stateDict() : null,
+              rng: { default: defaultGenerator.getState(), loader: loaderGenerator.getState(), dropout: dropoutGenerator.getState() },
+            });
+          }
+        },
+      },
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (f.out !== undefined) {
+    io.saveSafetensors(f.out, model.stateDict(), specToMetadata(spec));
+    info(`saved model to ${f.out}`);
+  }
+  if (last && !json) {
+    info(last.testAccuracy !== null ? `test accuracy ${(100 * last.testAccuracy).toFixed(2)}%` : formatEpochSummary(last, epochs));
+  }
+  return 0;
+}
+
+function datasetLabel(dataset: DatasetName, csv: string | undefined): string {
+  return dataset === 'csv' ? `csv:${csv ?? ''}` : dataset;
+}
+

@@ -1,0 +1,36 @@
+/**
+ * Every error the library throws on bad input is one of these classes, so callers can catch by
+ * kind and newcomers get a message naming the op or file, and the expected vs actual value.
+ */
+export class BackpropError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that do not fit an op, e.g. `matmul: cannot multiply [2,3] by [4,5]: ...`. */
+export class ShapeError extends BackpropError {}
+
+/** A dtype an op does not take, e.g. `exp: expected a floating dtype, got int32`. */
+export class DTypeError extends BackpropError {}
+
+/** Misuse of autograd: backward on a non-scalar without a gradient, a freed graph, ... */
+export class AutogradError extends BackpropError {}
+
+/** A NaN or infinity produced while `setCheckNumerics(true)` is on. */
+export class NumericsError extends BackpropError {}
+
+/** A bad argument value (out-of-range index, negative size, unknown option, ...). */
+export class ValueError extends BackpropError {}
+
+/** A corrupt, truncated or unexpected file (IDX, CSV, safetensors, checkpoint). */
+export class FormatError extends BackpropError {}
+
+/** Backward-compatible name for gradcheck failures. */
+export class GradcheckError extends BackpropError {}
+
+/** Formats a shape the way messages show it: `[2,3]`. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}

@@ -1,0 +1,14 @@
+/**
+ * File formats (Node only except where noted): IDX/MNIST, CSV, safetensors, atomic writes and
+ * training checkpoints.
+ * @example
+ * const {x, y} = io.loadMnist('data/mnist', {split: 'train', limit: 10000});
+ * io.saveCheckpoint('ckpt.safetensors', {model: model.stateDict(), optimizer: opt.stateDict(), epoch: 3});
+ */
+export { parseIdx, parseIdxHeader, readIdx, readMaybeGzip, type IdxHeader, type IdxOptions } from './idx.js';
+export { loadMnist, type MnistOptions } from './mnist.js';
+export { parseCsv, readCsv, type CsvOptions, type CsvData } from './csv.js';
+export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
+export { saveSafetensors, loadSafetensors } from './safetensorsFile.js';
+export { writeFileAtomic } from './atomic.js';
+export { saveCheckpoint, loadCheckpoint, type Checkpoint, type JsonValue } from './checkpoint.js';

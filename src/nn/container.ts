@@ -1,0 +1,71 @@
+import { ShapeError } from '../errors.js';
+import { flatten } from '../ops/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+
+/**
+ * Runs modules in order; their parameters are named by position (`0.weight`, `2.bias`).
+ * @example const mlp = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
+ */
+export class Sequential extends Module {
+  readonly layers: Module[];
+
+  constructor(...modules: Module[]) {
+    super();
+    this.layers = modules;
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    this.layers.forEach((m, i) => {
+      try {
+        y = m.forward(y);
+      } catch (e) {
+        // say where in the model the bad shape arrived
+        if (e instanceof ShapeError) e.message += ` (at layer ${i} of ${this.constructor.name})`;
+        throw e;
+      }
+    });
+    return y;
+  }
+
+  // children are named 0, 1, ... as in PyTorch, not layers.0
+  override namedChildren(): [string, Module][] {
+    return this.layers.map((m, i) => [String(i), m]);
+  }
+
+  append(m: Module): this {
+    this.layers.push(m);
+    return this;
+  }
+
+  at(i: number): Module | undefined {
+    return this.layers.at(i);
+  }
+
+  get length(): number {
+    return this.layers.length;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.layers[Symbol.iterator]();
+  }
+
+  override toString(): string {
+    return `Sequential(${this.layers.map((m) => m.toString()).join(', ')})`;
+  }
+}
+
+/**
+ * Flattens dims startDim..endDim into one (default: everything but the batch dim).
+ * @example new Flatten().forward(x) // [N, C, H, W] → [N, C·H·W]
+ */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return flatten(x, this.startDim, this.endDim);
+  }
+}

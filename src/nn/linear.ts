@@ -1,0 +1,54 @@
+import { ShapeError, fmtShape } from '../errors.js';
+import { add } from '../ops/elementwise.js';
+import { matmul } from '../ops/matmul.js';
+import { zeros } from '../tensor/creation.js';
+import type { Generator } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { fans, kaimingUniform, uniform } from './init.js';
+import { Module } from './module.js';
+
+/**
+ * y = x·Wᵀ + b for x [..., in] and weight [out, in], as torch's F.linear.
+ * @example linear(x, w, b)
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (weight.shape.length !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
+  const y = matmul(x, weight, { transB: true });
+  return bias ? add(y, bias) : y;
+}
+
+/** Weight default of Linear and Conv2d: kaiming_uniform(a=√5), i.e. U(±1/√fanIn); bias U(±1/√fanIn). */
+export function resetLinearLike(weight: Tensor, bias: Tensor | null, generator?: Generator): void {
+  const opts = generator ? { generator } : {};
+  kaimingUniform(weight, { a: Math.sqrt(5), ...opts });
+  if (bias) {
+    const { fanIn } = fans(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform(bias, -bound, bound, opts);
+  }
+}
+
+/**
+ * A fully connected layer: weight [out, in], bias [out], initialized as PyTorch does.
+ * @example const fc = new Linear(784, 256); fc.forward(x) // [N, 256]
+ */
+export class Linear extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean; generator?: Generator } = {}) {
+    super();
+    this.weight = this.registerParameter('weight', zeros([outFeatures, inFeatures], { requiresGrad: true }));
+    this.bias = opts.bias ?? true ? this.registerParameter('bias', zeros([outFeatures], { requiresGrad: true })) : null;
+    resetLinearLike(this.weight, this.bias, opts.generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.shape.length === 0 || x.shape[x.shape.length - 1] !== this.inFeatures) throw this.shapeError(`[..., ${this.inFeatures}]`, x.shape);
+    return linear(x, this.weight, this.bias);
+  }
+
+  override toString(): string {
+    return `Linear(${this.inFeatures}→${this.outFeatures})`;
+  }
+}

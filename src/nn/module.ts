@@ -1,0 +1,258 @@
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { sameShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/** A state-dict key that did not fit, with the shapes involved. */
+export interface ShapeMismatch {
+  key: string;
+  expected: readonly number[];
+  got: readonly number[];
+}
+
+/**
+ * loadStateDict found keys it did not expect, missed keys it needs, or shapes that differ.
+ * The lists are on the error so tools can report or repair them.
+ */
+export class StateDictError extends ValueError {
+  constructor(
+    readonly missingKeys: string[],
+    readonly unexpectedKeys: string[],
+    readonly shapeMismatches: ShapeMismatch[],
+  ) {
+    const parts: string[] = [];
+    if (missingKeys.length) parts.push(`missing keys: ${missingKeys.join(', ')}`);
+    if (unexpectedKeys.length) parts.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
+    for (const m of shapeMismatches) parts.push(`size mismatch for ${m.key}: the model has ${fmtShape(m.expected)}, the state dict has ${fmtShape(m.got)}`);
+    super(`loadStateDict: ${parts.join('; ')}`);
+  }
+}
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/**
+ * The base class of every layer and model. Parameters and children are found by walking the
+ * module's own properties in the order they were assigned: a Tensor that requires grad is a
+ * parameter, a Module is a child, and an array of Modules holds indexed children. This gives
+ * PyTorch's dotted names (`fc1.weight`, `layers.2.bias`). Buffers (running statistics) are
+ * registered with `registerBuffer`.
+ * @example
+ * class Net extends nn.Module {
+ *   fc1 = new nn.Linear(2, 8);
+ *   fc2 = new nn.Linear(8, 1);
+ *   forward(x: Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ * }
+ */
+export abstract class Module {
+  /** Train mode (dropout active, batch statistics) vs eval mode. */
+  training = true;
+  // private fields are not own enumerable properties, so the walk below never sees them
+  #buffers = new Map<string, Tensor>();
+  #paramKeys = new Set<string>();
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Same as forward (PyTorch's `module(x)`). */
+  call(x: Tensor): Tensor {
+    return this.forward(x);
+  }
+
+  /**
+   * Marks a property as a parameter even while its requiresGrad is off (a frozen weight),
+   * so it stays in parameters() and the state dict.
+   */
+  protected registerParameter(name: string, t: Tensor): Tensor {
+    (this as unknown as Record<string, unknown>)[name] = t;
+    this.#paramKeys.add(name);
+    return t;
+  }
+
+  /** A tensor that is saved in the state dict but not trained (running statistics). */
+  protected registerBuffer(name: string, t: Tensor): Tensor {
+    this.#buffers.set(name, t);
+    return t;
+  }
+
+  /** @internal a registered buffer by name */
+  protected buffer(name: string): Tensor {
+    const b = this.#buffers.get(name);
+    if (!b) throw new ValueError(`${this.toString()}: no buffer named '${name}'`);
+    return b;
+  }
+
+  /** This module's own parameters (not its children's), in assignment order. */
+  ownParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [k, v] of Object.entries(this)) {
+      if (v instanceof Tensor && (v.requiresGrad || this.#paramKeys.has(k))) out.push([k, v]);
+    }
+    return out;
+  }
+
+  ownBuffers(): [string, Tensor][] {
+    return [...this.#buffers.entries()];
+  }
+
+  /** Direct children, named by property (`fc1`) or property and index (`layers.0`). */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [k, v] of Object.entries(this)) {
+      if (v instanceof Module) out.push([k, v]);
+      else if (Array.isArray(v)) v.forEach((m, i) => { if (m instanceof Module) out.push([`${k}.${i}`, m]); });
+    }
+    return out;
+  }
+
+  /** This module and all below it, depth first, with dotted names ('' for this one). */
+  namedModules(prefix = '', dedupe = true, seen = new Set<Module>()): [string, Module][] {
+    if (dedupe) {
+      if (seen.has(this)) return [];
+      seen.add(this);
+    }
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [k, child] of this.namedChildren()) out.push(...child.namedModules(prefix ? `${prefix}.${k}` : k, dedupe, seen));
+    return out;
+  }
+
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** Every parameter with its dotted name, shared ones once. @example model.namedParameters()[0] // ['0.weight', Tensor] */
+  namedParameters(): [string, Tensor][] {
+    const seen = new Set<Tensor>();
+    const out: [string, Tensor][] = [];
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [k, t] of m.ownParameters()) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        out.push([prefix ? `${prefix}.${k}` : k, t]);
+      }
+    }
+    return out;
+  }
+
+  /** The tensors an optimizer updates. @example new optim.SGD(model.parameters(), {lr: 0.1}) */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  namedBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [k, t] of m.ownBuffers()) out.push([prefix ? `${prefix}.${k}` : k, t]);
+    }
+    return out;
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, t]) => t);
+  }
+
+  /** Total number of trainable values. */
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  /** Sets train mode here and in every child. Returns this. */
+  train(on = true): this {
+    for (const m of this.modules()) m.training = on;
+    return this;
+  }
+
+  /** Eval mode: dropout off, batch norm uses running statistics. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Clears the .grad of every parameter. */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /**
+   * Parameters and buffers by dotted name, each module's parameters then its buffers, like
+   * PyTorch's state_dict. The tensors share storage with the model (detached from the graph).
+   * @example io.saveSafetensors('model.safetensors', model.stateDict())
+   */
+  stateDict(): Record<string, Tensor> {
+    const sd: Record<string, Tensor> = {};
+    for (const [prefix, m] of this.namedModules('', false)) {
+      const name = (k: string): string => (prefix ? `${prefix}.${k}` : k);
+      for (const [k, t] of m.ownParameters()) sd[name(k)] = t.detach();
+      for (const [k, t] of m.ownBuffers()) sd[name(k)] = t.detach();
+    }
+    return sd;
+  }
+
+  /**
+   * Copies values from a state dict into this model's tensors, in place (optimizers holding
+   * the parameters keep working). Checks everything before copying anything: any shape
+   * mismatch, and in strict mode (default) any missing or unexpected key, throws a
+   * StateDictError listing them all.
+   */
+  loadStateDict(sd: Readonly<Record<string, Tensor>>, opts: { strict?: boolean } = {}): LoadStateDictResult {
+    const strict = opts.strict ?? true;
+    const own = this.stateDict();
+    const missingKeys = Object.keys(own).filter((k) => !(k in sd));
+    const unexpectedKeys = Object.keys(sd).filter((k) => !(k in own));
+    const shapeMismatches: ShapeMismatch[] = [];
+    for (const [k, t] of Object.entries(own)) {
+      const src = sd[k];
+      if (src === undefined) continue;
+      if (!(src instanceof Tensor)) throw new ValueError(`loadStateDict: entry '${k}' is not a Tensor`);
+      if (!sameShape(src.shape, t.shape)) shapeMismatches.push({ key: k, expected: t.shape, got: src.shape });
+    }
+    if (shapeMismatches.length || (strict && (missingKeys.length || unexpectedKeys.length))) {
+      throw new StateDictError(missingKeys, strict ? unexpectedKeys : [], shapeMismatches);
+    }
+    for (const [k, t] of Object.entries(own)) {
+      const src = sd[k];
+      if (src) t.data.set(src.data);
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * Converts floating parameters and buffers to another float dtype (new leaf tensors that
+   * keep requiresGrad). Rebuild optimizers afterwards: they hold the old tensors.
+   * @example model.to('float64')
+   */
+  to(dtype: 'float32' | 'float64'): this {
+    for (const m of this.modules()) m.convertOwn(dtype);
+    return this;
+  }
+
+  double(): this {
+    return this.to('float64');
+  }
+
+  float(): this {
+    return this.to('float32');
+  }
+
+  private convertOwn(dtype: 'float32' | 'float64'): void {
+    const self = this as unknown as Record<string, unknown>;
+    for (const [k, t] of this.ownParameters()) {
+      if (t.dtype === dtype || t.dtype === 'int32') continue;
+      const c = t.detach().to(dtype);
+      c.requiresGrad = t.requiresGrad;
+      self[k] = c;
+    }
+    for (const [k, t] of this.#buffers) {
+      if (t.dtype !== dtype && t.dtype !== 'int32') this.#buffers.set(k, t.to(dtype));
+    }
+  }
+
+  /** A one-line description used in error messages, e.g. `Linear(784→256)`. */
+  toString(): string {
+    return this.constructor.name;
+  }
+
+  /** Throws a ShapeError naming this layer: `Linear(784→256): expected input [..., 784], got [32,100]`. */
+  protected shapeError(expected: string, got: readonly number[]): ShapeError {
+    return new ShapeError(`${this.toString()}: expected input ${expected}, got ${fmtShape(got)}`);
+  }
+}

@@ -1,0 +1,220 @@
+import { noGrad } from '../autograd/mode.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
+import { mean } from '../ops/reduce.js';
+import { reshape } from '../ops/shape.js';
+import { ones, zeros } from '../tensor/creation.js';
+import { assertFloat } from '../tensor/dtype.js';
+import { sameShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+
+export interface BatchNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** normalize with batch statistics (and update the running ones) instead of running ones */
+  training?: boolean;
+  /** weight of the new batch statistic in the running average (default 0.1) */
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Batch normalization over dim 1 (channels) of [N, C], [N, C, L] or [N, C, H, W], as torch's
+ * F.batch_norm. In training it normalizes by the batch mean and biased variance and updates
+ * the running statistics in place (the running variance is the unbiased one, as PyTorch);
+ * otherwise it uses the running statistics.
+ * @example batchNorm(x, runningMean, runningVar, {training: true})
+ */
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+  assertFloat('batchNorm', x.dtype);
+  if (x.shape.length < 2) throw new ShapeError(`batchNorm: expected input [N, C, ...], got ${fmtShape(x.shape)}`);
+  const c = x.shape[1]!;
+  for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', opts.weight], ['bias', opts.bias]] as const) {
+    if (t && !sameShape(t.shape, [c])) throw new ShapeError(`batchNorm: ${name} must have shape [${c}] for input ${fmtShape(x.shape)}, got ${fmtShape(t.shape)}`);
+  }
+  const eps = opts.eps ?? 1e-5;
+  const momentum = opts.momentum ?? 0.1;
+  const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
+  let y: Tensor;
+  if (opts.training ?? false) {
+    const n = x.size / c;
+    if (n <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+    const mu = mean(x, axes, true);
+    const xc = sub(x, mu);
+    const v = mean(mul(xc, xc), axes, true);
+    y = div(xc, sqrt(add(v, eps)));
+    noGrad(() => {
+      if (runningMean) blend(runningMean, mu.data, momentum, 1);
+      if (runningVar) blend(runningVar, v.data, momentum, n / (n - 1));
+    });
+  } else {
+    if (!runningMean || !runningVar) throw new ValueError('batchNorm: running statistics are needed when training is false');
+    y = div(sub(x, reshape(runningMean, bshape)), sqrt(add(reshape(runningVar, bshape), eps)));
+  }
+  if (opts.weight) y = mul(y, reshape(opts.weight, bshape));
+  if (opts.bias) y = add(y, reshape(opts.bias, bshape));
+  return y;
+}
+
+/** running ← (1 − m)·running + m·scale·stat, in place. */
+function blend(running: Tensor, stat: ArrayLike<number>, m: number, scale: number): void {
+  const r = running.data;
+  for (let i = 0; i < r.length; i++) r[i] = (1 - m) * r[i]! + m * scale * stat[i]!;
+}
+
+export interface BatchNormLayerOptions {
+  eps?: number;
+  /** default 0.1; null gives a cumulative average over all batches seen */
+  momentum?: number | null;
+  /** learnable per-channel scale and shift (default true) */
+  affine?: boolean;
+  /** keep running statistics for eval mode (default true) */
+  trackRunningStats?: boolean;
+}
+
+abstract class BatchNormBase extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly trackRunningStats: boolean;
+
+  constructor(readonly numFeatures: number, opts: BatchNormLayerOptions) {
+    super();
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
+    this.trackRunningStats = opts.trackRunningStats ?? true;
+    const affine = opts.affine ?? true;
+    this.weight = affine ? this.registerParameter('weight', ones([numFeatures], { requiresGrad: true })) : null;
+    this.bias = affine ? this.registerParameter('bias', zeros([numFeatures], { requiresGrad: true })) : null;
+    if (this.trackRunningStats) {
+      // PyTorch's state-dict keys, so checkpoints interoperate
+      this.registerBuffer('running_mean', zeros([numFeatures]));
+      this.registerBuffer('running_var', ones([numFeatures]));
+      this.registerBuffer('num_batches_tracked', zeros([], { dtype: 'int32' }));
+    }
+  }
+
+  get runningMean(): Tensor | null {
+    return this.trackRunningStats ? this.buffer('running_mean') : null;
+  }
+
+  get runningVar(): Tensor | null {
+    return this.trackRunningStats ? this.buffer('running_var') : null;
+  }
+
+  get numBatchesTracked(): number {
+    return this.trackRunningStats ? this.buffer('num_batches_tracked').item() : 0;
+  }
+
+  protected abstract checkInput(x: Tensor): void;
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    const updating = this.training && this.trackRunningStats;
+    const batches = this.numBatchesTracked + (updating ? 1 : 0);
+    // momentum null: a cumulative average, each batch weighted 1/batches
+    const momentum = this.momentum ?? 1 / Math.max(batches, 1);
+    const useBatchStats = this.training || !this.trackRunningStats;
+    const y = batchNorm(x, this.runningMean, this.runningVar, { weight: this.weight, bias: this.bias, training: useBatchStats, momentum, eps: this.eps });
+    if (updating) this.buffer('num_batches_tracked').data[0] = batches;
+    return y;
+  }
+}
+
+/**
+ * Batch normalization of [N, C] or [N, C, L] input over the batch (and length).
+ * @example new Sequential(new Linear(20, 64), new BatchNorm1d(64), new ReLU())
+ */
+export class BatchNorm1d extends BatchNormBase {
+  constructor(numFeatures: number, opts: BatchNormLayerOptions = {}) {
+    super(numFeatures, opts);
+  }
+
+  protected checkInput(x: Tensor): void {
+    if ((x.shape.length !== 2 && x.shape.length !== 3) || x.shape[1] !== this.numFeatures) {
+      throw this.shapeError(`[N, ${this.numFeatures}] or [N, ${this.numFeatures}, L]`, x.shape);
+    }
+  }
+
+  override toString(): string {
+    return `BatchNorm1d(${this.numFeatures})`;
+  }
+}
+
+/** Batch normalization of NCHW input per channel. */
+export class BatchNorm2d extends BatchNormBase {
+  constructor(numFeatures: number, opts: BatchNormLayerOptions = {}) {
+    super(numFeatures, opts);
+  }
+
+  protected checkInput(x: Tensor): void {
+    if (x.shape.length !== 4 || x.shape[1] !== this.numFeatures) throw this.shapeError(`[N, ${this.numFeatures}, H, W]`, x.shape);
+  }
+
+  override toString(): string {
+    return `BatchNorm2d(${this.numFeatures})`;
+  }
+}
+
+export interface LayerNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/**
+ * Normalizes over the trailing dims `normalizedShape` of each sample (biased variance), then
+ * scales and shifts, as torch's F.layer_norm.
+ * @example layerNorm(x, [512], {weight: g, bias: b})
+ */
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
+  assertFloat('layerNorm', x.dtype);
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+  const k = ns.length;
+  if (k === 0 || x.shape.length < k || !sameShape(x.shape.slice(x.shape.length - k), ns)) {
+    throw new ShapeError(`layerNorm: expected input [..., ${ns.join(', ')}], got ${fmtShape(x.shape)}`);
+  }
+  const axes = ns.map((_, i) => x.shape.length - k + i);
+  const mu = mean(x, axes, true);
+  const xc = sub(x, mu);
+  const v = mean(mul(xc, xc), axes, true);
+  let y = div(xc, sqrt(add(v, opts.eps ?? 1e-5)));
+  if (opts.weight) y = mul(y, opts.weight);
+  if (opts.bias) y = add(y, opts.bias);
+  return y;
+}
+
+/**
+ * Layer normalization over the last dims of each sample, with learnable scale and shift.
+ * @example new LayerNorm(512).forward(x) // x [B, T, 512]
+ */
+export class LayerNorm extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  readonly normalizedShape: number[];
+  readonly eps: number;
+
+  constructor(normalizedShape: number | readonly number[], opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    this.eps = opts.eps ?? 1e-5;
+    const affine = opts.elementwiseAffine ?? true;
+    this.weight = affine ? this.registerParameter('weight', ones(this.normalizedShape, { requiresGrad: true })) : null;
+    this.bias = affine && (opts.bias ?? true) ? this.registerParameter('bias', zeros(this.normalizedShape, { requiresGrad: true })) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    const k = this.normalizedShape.length;
+    if (x.shape.length < k || !sameShape(x.shape.slice(x.shape.length - k), this.normalizedShape)) {
+      throw this.shapeError(`[..., ${this.normalizedShape.join(', ')}]`, x.shape);
+    }
+    return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  override toString(): string {
+    return `LayerNorm(${this.normalizedShape.join(', ')})`;
+  }
+}

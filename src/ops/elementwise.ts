@@ -1,0 +1,310 @@
+import type { Backend, BinaryOp, DType, UnaryOp } from '../backend/backend.js';
+import { apply } from '../autograd/engine.js';
+import { getBackend as getBackendLazy } from '../backend/registry.js';
+import { DTypeError } from '../errors.js';
+import { assertFloat, promote } from '../tensor/dtype.js';
+import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { defineOp, type Raw } from './op.js';
+import { sum } from './reduce.js';
+import { reshape } from './shape.js';
+
+// ---------- helpers shared by the elementwise family ----------
+
+/** Converts a JS number to a 0-d tensor of a dtype that does not promote the other operand. */
+export function lift(x: TensorLike, like: Tensor): Tensor {
+  if (x instanceof Tensor) return x;
+  const dtype: DType = like.dtype === 'int32' && !Number.isInteger(x) ? 'float32' : like.dtype;
+  return Tensor.scalar(x, dtype);
+}
+
+function pair(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  if (a instanceof Tensor) return [a, lift(b, a)];
+  if (b instanceof Tensor) return [lift(a, b), b];
+  if (typeof a === 'number' && typeof b === 'number') return [Tensor.scalar(a), Tensor.scalar(b)];
+  throw new DTypeError(`${op}: expected Tensors or numbers, got ${typeof a} and ${typeof b}`);
+}
+
+/** Casts to dtype (differentiable; identity when it already matches). */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  return apply(castOp, [x], { dtype });
+}
+
+/** Sums a broadcast gradient back to the shape of the input it came from. */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.shape.length - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  const s = axes.length ? sum(g, axes, true) : g;
+  return reshape(s, shape);
+}
+
+function unaryRaw(b: Backend, op: UnaryOp, x: Tensor, param?: number): Raw {
+  const out = b.alloc(x.dtype, x.size);
+  b.unary(op, x.data, out, param);
+  return { data: out, shape: x.shape };
+}
+
+function binaryRaw(b: Backend, op: BinaryOp, name: string, x: Tensor, y: Tensor, outDtype?: DType): Raw {
+  const shape = sameShape(x.shape, y.shape) ? x.shape : broadcastShapes(name, x.shape, y.shape);
+  const out = b.alloc(outDtype ?? x.dtype, sizeOf(shape));
+  b.binary(op, x.data, x.shape, y.data, y.shape, out, shape);
+  return { data: out, shape };
+}
+
+/** Brings both operands to one dtype before a binary op (PyTorch's promotion). */
+function promoted(a: Tensor, b: Tensor): [Tensor, Tensor] {
+  if (a.dtype === b.dtype) return [a, b];
+  const d = promote(a.dtype, b.dtype);
+  return [cast(a, d), cast(b, d)];
+}
+
+// ---------- the ops ----------
+
+export const castOp = defineOp<{ dtype: DType }>({
+  name: 'cast',
+  forward: (b, [x], { dtype }) => {
+    const out = b.alloc(dtype, x!.size);
+    if (dtype === 'int32') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(x!.data[i]!);
+    else out.set(x!.data);
+    return { data: out, shape: x!.shape };
+  },
+  backward: (g, { inputs: [x] }) => [x!.dtype === 'int32' ? null : cast(g, x!.dtype)],
+});
+
+export const addOp = defineOp<Record<string, never>>({
+  name: 'add',
+  forward: (b, [x, y]) => binaryRaw(b, 'add', 'add', x!, y!),
+  backward: (g, { inputs: [x, y] }) => [sumTo(g, x!.shape), sumTo(g, y!.shape)],
+});
+
+export const subOp = defineOp<Record<string, never>>({
+  name: 'sub',
+  forward: (b, [x, y]) => binaryRaw(b, 'sub', 'sub', x!, y!),
+  backward: (g, { inputs: [x, y] }) => [sumTo(g, x!.shape), sumTo(neg(g), y!.shape)],
+});
+
+export const mulOp = defineOp<Record<string, never>>({
+  name: 'mul',
+  forward: (b, [x, y]) => binaryRaw(b, 'mul', 'mul', x!, y!),
+  backward: (g, { inputs: [x, y] }) => [
+    x!.requiresGrad ? sumTo(mul(g, y!), x!.shape) : null,
+    y!.requiresGrad ? sumTo(mul(g, x!), y!.shape) : null,
+  ],
+});
+
+export const divOp = defineOp<Record<string, never>>({
+  name: 'div',
+  forward: (b, [x, y]) => binaryRaw(b, 'div', 'div', x!, y!),
+  backward: (g, { inputs: [x, y] }) => [
+    x!.requiresGrad ? sumTo(div(g, y!), x!.shape) : null,
+    // d(x/y)/dy = -x/y²
+    y!.requiresGrad ? sumTo(neg(div(mul(g, x!), mul(y!, y!))), y!.shape) : null,
+  ],
+});
+
+export const powOp = defineOp<Record<string, never>>({
+  name: 'pow',
+  forward: (b, [x, y]) => binaryRaw(b, 'pow', 'pow', x!, y!),
+  backward: (g, { inputs: [x, y] }) => [
+    x!.requiresGrad ? sumTo(mul(g, mul(y!, pow(x!, sub(y!, 1)))), x!.shape) : null,
+    // d(x^y)/dy = x^y log x; defined as 0 where x = 0 (the limit for y > 0), as PyTorch does
+    y!.requiresGrad
+      ? sumTo(mul(g, where(eqZero(x!), 0, mul(pow(x!, y!), log(where(eqZero(x!), 1, x!))))), y!.shape)
+      : null,
+  ],
+});
+
+function eqZero(x: Tensor): Tensor {
+  return x.detach().eq(0);
+}
+
+export const powScalarOp = defineOp<{ exponent: number }>({
+  name: 'powScalar',
+  forward: (b, [x], { exponent }) => unaryRaw(b, 'powScalar', x!, exponent),
+  backward: (g, { inputs: [x], attrs: { exponent } }) => [
+    exponent === 0 ? mul(g, 0) : mul(g, mul(pow(x!, exponent - 1), exponent)),
+  ],
+});
+
+export const maximumOp = defineOp<Record<string, never>>({
+  name: 'maximum',
+  forward: (b, [x, y]) => binaryRaw(b, 'maximum', 'maximum', x!, y!),
+  // the gradient goes to the larger input; ties split it evenly, as PyTorch does
+  backward: (g, { inputs: [x, y] }) => {
+    const w = tieWeights(x!, y!, 'gt');
+    return [sumTo(mul(g, w), x!.shape), sumTo(mul(g, sub(1, w)), y!.shape)];
+  },
+});
+
+export const minimumOp = defineOp<Record<string, never>>({
+  name: 'minimum',
+  forward: (b, [x, y]) => binaryRaw(b, 'minimum', 'minimum', x!, y!),
+  backward: (g, { inputs: [x, y] }) => {
+    const w = tieWeights(x!, y!, 'lt');
+    return [sumTo(mul(g, w), x!.shape), sumTo(mul(g, sub(1, w)), y!.shape)];
+  },
+});
+
+/** 1 where x wins, 0.5 on ties, 0 where y wins; a constant (no graph). */
+function tieWeights(x: Tensor, y: Tensor, cmp: 'gt' | 'lt'): Tensor {
+  const xd = x.detach(), yd = y.detach();
+  const wins = compare(cmp, xd, yd);
+  const ties = compare('eq', xd, yd);
+  return add(cast(wins, x.dtype), mul(cast(ties, x.dtype), 0.5));
+}
+
+export const whereOp = defineOp<Record<string, never>>({
+  name: 'where',
+  forward: (b, [c, x, y]) => {
+    const s1 = broadcastShapes('where', c!.shape, x!.shape);
+    const shape = broadcastShapes('where', s1, y!.shape);
+    const out = b.alloc(x!.dtype, sizeOf(shape));
+    b.where(c!.data, c!.shape, x!.data, x!.shape, y!.data, y!.shape, out, shape);
+    return { data: out, shape };
+  },
+  backward: (g, { inputs: [c, x, y] }) => {
+    const zero = Tensor.scalar(0, g.dtype);
+    return [
+      null,
+      x!.requiresGrad ? sumTo(where(c!, g, zero), x!.shape) : null,
+      y!.requiresGrad ? sumTo(where(c!, zero, g), y!.shape) : null,
+    ];
+  },
+});
+
+export const clampOp = defineOp<{ min: number; max: number }>({
+  name: 'clamp',
+  forward: (b, [x], { min, max }) => {
+    const out = b.alloc(x!.dtype, x!.size);
+    b.clamp(x!.data, min, max, out);
+    return { data: out, shape: x!.shape };
+  },
+  // the gradient passes where x is inside [min, max], boundaries included (PyTorch's choice)
+  backward: (g, { inputs: [x], attrs: { min, max } }) => {
+    const xd = x!.detach();
+    const inside = mul(cast(compare('ge', xd, Tensor.scalar(min, xd.dtype)), g.dtype), cast(compare('le', xd, Tensor.scalar(max, xd.dtype)), g.dtype));
+    return [mul(g, inside)];
+  },
+});
+
+export const negOp = defineOp<Record<string, never>>({
+  name: 'neg',
+  forward: (b, [x]) => unaryRaw(b, 'neg', x!),
+  backward: (g) => [neg(g)],
+});
+
+export const expOp = defineOp<Record<string, never>>({
+  name: 'exp',
+  forward: (b, [x]) => unaryRaw(b, 'exp', x!),
+  backward: (g, { out }) => [mul(g, out)],
+});
+
+export const logOp = defineOp<Record<string, never>>({
+  name: 'log',
+  forward: (b, [x]) => unaryRaw(b, 'log', x!),
+  backward: (g, { inputs: [x] }) => [div(g, x!)],
+});
+
+export const sqrtOp = defineOp<Record<string, never>>({
+  name: 'sqrt',
+  forward: (b, [x]) => unaryRaw(b, 'sqrt', x!),
+  backward: (g, { out }) => [div(g, mul(out, 2))],
+});
+
+export const absOp = defineOp<Record<string, never>>({
+  name: 'abs',
+  forward: (b, [x]) => unaryRaw(b, 'abs', x!),
+  backward: (g, { inputs: [x] }) => [mul(g, constUnary('sign', x!))],
+});
+
+export const erfOp = defineOp<Record<string, never>>({
+  name: 'erf',
+  forward: (b, [x]) => unaryRaw(b, 'erf', x!),
+  // d erf/dx = 2/sqrt(pi) exp(-x²)
+  backward: (g, { inputs: [x] }) => [mul(g, mul(exp(neg(mul(x!, x!))), 1.1283791670955126))],
+});
+
+/** A unary kernel applied outside the graph: its result is a constant to autograd. */
+export function constUnary(op: UnaryOp, x: Tensor, param?: number): Tensor {
+  const raw = unaryRaw(getBackendLazy(), op, x.detach(), param);
+  return Tensor.fromRaw(raw.data, raw.shape);
+}
+
+
+/** Non-differentiable comparison into int32 0/1. */
+export function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: TensorLike, b: TensorLike): Tensor {
+  let [x, y] = pair(op, a, b);
+  [x, y] = promoted(x.detach(), y.detach());
+  const raw = binaryRaw(getBackendLazy(), op, op, x, y, 'int32');
+  return Tensor.fromRaw(raw.data, raw.shape);
+}
+
+// ---------- public functions ----------
+
+function binary(opDef: typeof addOp, name: string, a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = promoted(...pair(name, a, b));
+  return apply(opDef, [x, y], {});
+}
+
+/** Elementwise a + b with broadcasting. @example add(x, 1) */
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary(addOp, 'add', a, b);
+/** Elementwise a - b with broadcasting. */
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary(subOp, 'sub', a, b);
+/** Elementwise a * b with broadcasting. */
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary(mulOp, 'mul', a, b);
+/** Elementwise a / b with broadcasting (true division). */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = promoted(...pair('div', a, b));
+  // true division, as in PyTorch: int32 / int32 gives float32
+  if (x.dtype === 'int32') return apply(divOp, [cast(x, 'float32'), cast(y, 'float32')], {});
+  return apply(divOp, [x, y], {});
+}
+/** Elementwise maximum; the gradient goes to the larger input. */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary(maximumOp, 'maximum', a, b);
+/** Elementwise minimum; the gradient goes to the smaller input. */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary(minimumOp, 'minimum', a, b);
+
+/** a ** b for a tensor or scalar exponent. @example pow(x, 3) */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  if (a instanceof Tensor && typeof b === 'number') {
+    const x = a.dtype === 'int32' && !Number.isInteger(b) ? cast(a, 'float32') : a;
+    return apply(powScalarOp, [x], { exponent: b });
+  }
+  const [x, y] = promoted(...pair('pow', a, b));
+  return apply(powOp, [x, y], {});
+}
+
+/** Picks a where cond is non-zero, else b, with broadcasting. */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = promoted(...pair('where', a, b));
+  return apply(whereOp, [cond.detach(), x, y], {});
+}
+
+/** Limits values to [min, max]; either bound may be omitted. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  return apply(clampOp, [x], { min: min ?? -Infinity, max: max ?? Infinity });
+}
+
+function floatUnary(opDef: typeof negOp, name: string, x: Tensor): Tensor {
+  assertFloat(name, x.dtype);
+  return apply(opDef, [x], {});
+}
+
+export const neg = (x: Tensor): Tensor => apply(negOp, [x], {});
+export const exp = (x: Tensor): Tensor => floatUnary(expOp, 'exp', x);
+export const log = (x: Tensor): Tensor => floatUnary(logOp, 'log', x);
+export const sqrt = (x: Tensor): Tensor => floatUnary(sqrtOp, 'sqrt', x);
+export const abs = (x: Tensor): Tensor => apply(absOp, [x], {});
+export const erf = (x: Tensor): Tensor => floatUnary(erfOp, 'erf', x);
+
+export const eq = (a: TensorLike, b: TensorLike): Tensor => compare('eq', a, b);
+export const ne = (a: TensorLike, b: TensorLike): Tensor => compare('ne', a, b);
+export const lt = (a: TensorLike, b: TensorLike): Tensor => compare('lt', a, b);
+export const le = (a: TensorLike, b: TensorLike): Tensor => compare('le', a, b);
+export const gt = (a: TensorLike, b: TensorLike): Tensor => compare('gt', a, b);
+export const ge = (a: TensorLike, b: TensorLike): Tensor => compare('ge', a, b);

@@ -1,0 +1,30 @@
+import type { Backend, TypedArray } from '../backend/backend.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** What a forward kernel returns: a fresh contiguous buffer and its shape. */
+export interface Raw {
+  data: TypedArray;
+  shape: readonly number[];
+}
+
+/** What a backward rule sees: the op's inputs, its output and its attributes. */
+export interface Ctx<A> {
+  readonly inputs: readonly Tensor[];
+  readonly out: Tensor;
+  readonly attrs: A;
+}
+
+/**
+ * One differentiable op: its forward (a backend call) and its backward rule side by side.
+ * The rule returns one gradient per input (null where an input takes none, e.g. indices) and is
+ * written with differentiable ops, so applying it under createGraph gives second derivatives.
+ */
+export interface OpDef<A> {
+  readonly name: string;
+  forward(b: Backend, inputs: readonly Tensor[], attrs: A): Raw;
+  backward(g: Tensor, ctx: Ctx<A>): readonly (Tensor | null)[];
+}
+
+export function defineOp<A>(def: OpDef<A>): OpDef<A> {
+  return def;
+}

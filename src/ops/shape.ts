@@ -1,0 +1,270 @@
+import { apply } from '../autograd/engine.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { normAxis, sameShape, sizeOf, checkShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { defineOp, type OpDef } from './op.js';
+
+export interface SliceGradAttrs { begin: readonly number[]; step: readonly number[]; shape: readonly number[] }
+import { sumTo, cast } from './elementwise.js';
+import { promote } from '../tensor/dtype.js';
+
+// ---------- primitives ----------
+
+export const reshapeOp = defineOp<{ shape: readonly number[] }>({
+  name: 'reshape',
+  // contiguous storage makes reshape free: the output shares the input's buffer
+  forward: (_b, [x], { shape }) => ({ data: x!.data, shape }),
+  backward: (g, { inputs: [x] }) => [reshape(g, x!.shape)],
+});
+
+export const permuteOp = defineOp<{ perm: readonly number[] }>({
+  name: 'permute',
+  forward: (b, [x], { perm }) => {
+    const out = b.alloc(x!.dtype, x!.size);
+    b.permute(x!.data, x!.shape, perm, out);
+    return { data: out, shape: perm.map((p) => x!.shape[p]!) };
+  },
+  backward: (g, { attrs: { perm } }) => {
+    const inv = new Array<number>(perm.length);
+    perm.forEach((p, i) => { inv[p] = i; });
+    return [permute(g, inv)];
+  },
+});
+
+export const expandOp = defineOp<{ shape: readonly number[] }>({
+  name: 'expand',
+  forward: (b, [x], { shape }) => {
+    const out = b.alloc(x!.dtype, sizeOf(shape));
+    const padded = [...new Array<number>(shape.length - x!.shape.length).fill(1), ...x!.shape];
+    b.expand(x!.data, padded, out, shape);
+    return { data: out, shape };
+  },
+  backward: (g, { inputs: [x] }) => [sumTo(g, x!.shape)],
+});
+
+export interface SliceAttrs { begin: readonly number[]; step: readonly number[]; outShape: readonly number[] }
+
+export const sliceOp: OpDef<SliceAttrs> = defineOp<SliceAttrs>({
+  name: 'slice',
+  forward: (b, [x], { begin, step, outShape }) => {
+    const out = b.alloc(x!.dtype, sizeOf(outShape));
+    b.slice(x!.data, x!.shape, begin, step, out, outShape);
+    return { data: out, shape: outShape };
+  },
+  backward: (g, { inputs: [x], attrs: { begin, step } }) => [apply(sliceGradOp, [g], { begin, step, shape: x!.shape })],
+});
+
+/** Places a slice back into zeros of the full shape: the adjoint of slice. */
+export const sliceGradOp: OpDef<SliceGradAttrs> = defineOp<SliceGradAttrs>({
+  name: 'sliceGrad',
+  forward: (b, [g], { begin, step, shape }) => {
+    const out = b.alloc(g!.dtype, sizeOf(shape));
+    b.sliceAdd(g!.data, g!.shape, begin, step, out, shape);
+    return { data: out, shape };
+  },
+  backward: (gg, { inputs: [g], attrs: { begin, step } }) => [apply(sliceOp, [gg], { begin, step, outShape: g!.shape })],
+});
+
+export const concatOp = defineOp<{ axis: number }>({
+  name: 'concat',
+  forward: (b, xs, { axis }) => {
+    const shape = [...xs[0]!.shape];
+    shape[axis] = xs.reduce((s, t) => s + t.shape[axis]!, 0);
+    const out = b.alloc(xs[0]!.dtype, sizeOf(shape));
+    const begin = new Array<number>(shape.length).fill(0);
+    const step = new Array<number>(shape.length).fill(1);
+    for (const t of xs) {
+      b.sliceAdd(t.data, t.shape, begin, step, out, shape);
+      begin[axis]! += t.shape[axis]!;
+    }
+    return { data: out, shape };
+  },
+  backward: (g, { inputs, attrs: { axis } }) => {
+    let start = 0;
+    return inputs.map((t) => {
+      const n = t.shape[axis]!;
+      const part = sliceDim(g, axis, start, start + n);
+      start += n;
+      return part;
+    });
+  },
+});
+
+// ---------- public functions ----------
+
+/** A view with a new shape; one dimension may be -1 (inferred). @example x.reshape([2, -1]) */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const resolved = resolveShape('reshape', x, shape);
+  if (sameShape(resolved, x.shape)) return x;
+  return apply(reshapeOp, [x], { shape: resolved });
+}
+
+function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[] {
+  const out = [...shape];
+  const inferred = out.indexOf(-1);
+  if (inferred !== out.lastIndexOf(-1)) throw new ShapeError(`${op}: only one dimension can be -1, got ${fmtShape(shape)}`);
+  if (inferred >= 0) {
+    const known = out.reduce((p, d, i) => (i === inferred ? p : p * d), 1);
+    if (known === 0 || x.size % known !== 0) {
+      throw new ShapeError(`${op}: cannot reshape a tensor of shape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)}`);
+    }
+    out[inferred] = x.size / known;
+  }
+  checkShape(op, out);
+  if (sizeOf(out) !== x.size) {
+    throw new ShapeError(`${op}: cannot reshape a tensor of shape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)} (${sizeOf(out)} elements)`);
+  }
+  return out;
+}
+
+/** Reorders dimensions: out.shape[i] = x.shape[perm[i]]. */
+export function permute(x: Tensor, perm: readonly number[]): Tensor {
+  const rank = x.shape.length;
+  if (perm.length !== rank) throw new ShapeError(`permute: expected ${rank} dims for a tensor of shape ${fmtShape(x.shape)}, got ${fmtShape(perm)}`);
+  const p = perm.map((d) => normAxis('permute', d, rank));
+  if (new Set(p).size !== rank) throw new ValueError(`permute: ${fmtShape(perm)} is not a permutation of 0..${rank - 1}`);
+  if (p.every((d, i) => d === i)) return x;
+  return apply(permuteOp, [x], { perm: p });
+}
+
+/** Swaps two dims (default: the last two, i.e. a matrix transpose). */
+export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
+  const rank = x.shape.length;
+  if (rank < 2 && dim0 === -2 && dim1 === -1) return x;
+  const a = normAxis('transpose', dim0, rank), b = normAxis('transpose', dim1, rank);
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  perm[a] = b;
+  perm[b] = a;
+  return permute(x, perm);
+}
+
+/** Broadcasts to a larger shape (-1 keeps a dim). Copies; the gradient sums back. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  const lead = shape.length - x.shape.length;
+  if (lead < 0) throw new ShapeError(`expand: cannot expand shape ${fmtShape(x.shape)} to fewer dims ${fmtShape(shape)}`);
+  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
+  x.shape.forEach((d, i) => {
+    if (d !== 1 && d !== target[i + lead]) {
+      throw new ShapeError(`expand: cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(shape)}: dim ${i + lead} is ${d}, not 1`);
+    }
+  });
+  checkShape('expand', target);
+  if (sameShape(target, x.shape)) return x;
+  return apply(expandOp, [x], { shape: target });
+}
+
+/** Flattens dims startDim..endDim into one. @example x.flatten(1) // [N, C*H*W] */
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  const rank = x.shape.length;
+  if (rank === 0) return reshape(x, [1]);
+  const s = normAxis('flatten', startDim, rank), e = normAxis('flatten', endDim, rank);
+  if (s > e) throw new ValueError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+  const mid = x.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
+  return reshape(x, [...x.shape.slice(0, s), mid, ...x.shape.slice(e + 1)]);
+}
+
+/** Removes size-1 dims (all of them, or the one given). */
+export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
+  const rank = x.shape.length;
+  const dims = dim === undefined ? null : (typeof dim === 'number' ? [dim] : dim).map((d) => normAxis('squeeze', d, rank));
+  return reshape(x, x.shape.filter((d, i) => !(d === 1 && (dims === null || dims.includes(i)))));
+}
+
+/** Inserts a size-1 dim at `dim`. */
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const rank = x.shape.length + 1;
+  const d = normAxis('unsqueeze', dim, rank);
+  const shape = [...x.shape];
+  shape.splice(d, 0, 1);
+  return reshape(x, shape);
+}
+
+/** Joins tensors along an existing dim. */
+export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new ValueError('concat: expected a non-empty list of tensors');
+  const first = tensors[0]!;
+  const rank = first.shape.length;
+  if (rank === 0) throw new ShapeError('concat: zero-dimensional tensors cannot be concatenated; use stack');
+  const axis = normAxis('concat', dim, rank);
+  tensors.forEach((t, k) => {
+    if (t.shape.length !== rank || t.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
+      throw new ShapeError(`concat: tensor ${k} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(first.shape)}; all dims but ${axis} must match`);
+    }
+  });
+  if (tensors.length === 1) return first;
+  const dtype = tensors.reduce((d, t) => promote(d, t.dtype), first.dtype);
+  return apply(concatOp, tensors.map((t) => cast(t, dtype)), { axis });
+}
+
+/** Joins same-shape tensors along a new dim. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new ValueError('stack: expected a non-empty list of tensors');
+  const shape = tensors[0]!.shape;
+  tensors.forEach((t, k) => {
+    if (!sameShape(t.shape, shape)) throw new ShapeError(`stack: tensor ${k} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(shape)}`);
+  });
+  const d = normAxis('stack', dim, shape.length + 1);
+  return concat(tensors.map((t) => unsqueeze(t, d)), d);
+}
+
+/** Splits into pieces of `size` along dim (the last may be smaller), or into the given sizes. */
+export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Tensor[] {
+  const axis = normAxis('split', dim, x.shape.length);
+  const total = x.shape[axis]!;
+  let parts: number[];
+  if (typeof sizes === 'number') {
+    if (!(sizes > 0)) throw new ValueError(`split: size must be positive, got ${sizes}`);
+    parts = [];
+    for (let s = 0; s < total; s += sizes) parts.push(Math.min(sizes, total - s));
+  } else {
+    parts = [...sizes];
+    const sum = parts.reduce((a, b) => a + b, 0);
+    if (sum !== total) throw new ShapeError(`split: sizes ${fmtShape(parts)} add up to ${sum} but dim ${axis} has size ${total}`);
+  }
+  let start = 0;
+  return parts.map((n) => {
+    const piece = sliceDim(x, axis, start, start + n);
+    start += n;
+    return piece;
+  });
+}
+
+/** One dimension's slice: Python's start:stop:step (negatives count from the end). */
+export interface SliceSpec {
+  start?: number | null;
+  stop?: number | null;
+  step?: number | null;
+}
+
+/**
+ * Strided slicing per dim, like `x[start:stop:step, ...]`. Omitted or null dims are kept whole.
+ * @example x.slice([{start: 1}, {step: 2}]) // x[1:, ::2]
+ */
+export function slice(x: Tensor, specs: readonly (SliceSpec | readonly (number | null)[] | null | undefined)[]): Tensor {
+  const rank = x.shape.length;
+  if (specs.length > rank) throw new ShapeError(`slice: got ${specs.length} slice specs for a tensor of rank ${rank} (shape ${fmtShape(x.shape)})`);
+  const begin: number[] = [], step: number[] = [], outShape: number[] = [];
+  for (let d = 0; d < rank; d++) {
+    const raw = specs[d];
+    const spec: SliceSpec = raw == null ? {} : Array.isArray(raw) ? { start: raw[0], stop: raw[1], step: raw[2] } : (raw as SliceSpec);
+    const n = x.shape[d]!;
+    const st = spec.step ?? 1;
+    if (!Number.isInteger(st) || st <= 0) throw new ValueError(`slice: step must be a positive integer, got ${st} for dim ${d}`);
+    const clampIdx = (v: number): number => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+    const s = spec.start == null ? 0 : clampIdx(spec.start);
+    const e = spec.stop == null ? n : clampIdx(spec.stop);
+    begin.push(s);
+    step.push(st);
+    outShape.push(e > s ? Math.ceil((e - s) / st) : 0);
+  }
+  if (sameShape(outShape, x.shape)) return x;
+  return apply(sliceOp, [x], { begin, step, outShape });
+}
+
+/** Slice of one dim: x.narrow-style start..stop (exclusive) with a step. */
+export function sliceDim(x: Tensor, dim: number, start: number, stop?: number, step = 1): Tensor {
+  const axis = normAxis('slice', dim, x.shape.length);
+  const specs: (SliceSpec | null)[] = x.shape.map(() => null);
+  specs[axis] = { start, stop: stop ?? null, step };
+  return slice(x, specs);
+}

@@ -1,0 +1,85 @@
+import type { TypedArray } from '../backend/backend.js';
+import { ValueError } from '../errors.js';
+import { Optimizer, buffer, nextStep, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
+
+export interface AdamOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+function checkBetas(name: string, groups: ParamGroup<AdamOptions>[]): void {
+  for (const g of groups) {
+    const b = g.betas;
+    if (!Array.isArray(b) || b.length !== 2 || !b.every((v) => Number.isFinite(v) && v >= 0 && v < 1)) {
+      throw new ValueError(`${name}: betas must be two numbers in [0, 1), got ${JSON.stringify(b)}`);
+    }
+  }
+}
+
+/**
+ * The Adam update shared by Adam (L2 decay added to the gradient) and AdamW (decay applied to
+ * the weights directly, `decoupled`).
+ */
+function adamUpdate(x: TypedArray, g: TypedArray, group: ParamGroup<AdamOptions>, state: ParamState, decoupled: boolean): void {
+  const { lr, betas: [b1, b2], eps, weightDecay: wd, amsgrad, maximize } = group;
+  const n = x.length;
+  const t = nextStep(state);
+  const m = buffer(state, 'expAvg', n);
+  const v = buffer(state, 'expAvgSq', n);
+  const vmax = amsgrad ? buffer(state, 'maxExpAvgSq', n) : null;
+  const stepSize = lr / (1 - b1 ** t);
+  const bc2Sqrt = Math.sqrt(1 - b2 ** t);
+  for (let i = 0; i < n; i++) {
+    let xi = x[i]!;
+    let gi = maximize ? -g[i]! : g[i]!;
+    if (wd !== 0) {
+      if (decoupled) xi *= 1 - lr * wd;
+      else gi += wd * xi;
+    }
+    const mi = b1 * m[i]! + (1 - b1) * gi;
+    const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    let denomV = vi;
+    if (vmax !== null) {
+      denomV = Math.max(vmax[i]!, vi);
+      vmax[i] = denomV;
+    }
+    x[i] = xi - (stepSize * mi) / (Math.sqrt(denomV) / bc2Sqrt + eps);
+  }
+}
+
+/**
+ * Adam (Kingma & Ba) with bias correction, optional AMSGrad and L2 weight decay, as in PyTorch.
+ * @example const opt = new Adam(model.parameters(), {lr: 1e-3});
+ */
+export class Adam extends Optimizer<AdamOptions> {
+  constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {
+    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts });
+    checkBetas('Adam', this.paramGroups);
+  }
+
+  protected updateParam(x: TypedArray, g: TypedArray, group: ParamGroup<AdamOptions>, state: ParamState): void {
+    adamUpdate(x, g, group, state, false);
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter): Adam with weight decay decoupled from the gradient,
+ * θ ← θ·(1 − lr·weightDecay) before the Adam step. Default weightDecay 0.01.
+ * @example const opt = new AdamW(model.parameters(), {lr: 1e-3, weightDecay: 0.05});
+ */
+export class AdamW extends Optimizer<AdamOptions> {
+  constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {
+    super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...opts });
+    checkBetas('AdamW', this.paramGroups);
+  }
+
+  protected updateParam(x: TypedArray, g: TypedArray, group: ParamGroup<AdamOptions>, state: ParamState): void {
+    adamUpdate(x, g, group, state, true);
+  }
+}

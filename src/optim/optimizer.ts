@@ -1,0 +1,214 @@
+import type { TypedArray } from '../backend/backend.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/** Hyper-parameters every optimizer has; each optimizer adds its own. */
+export interface BaseHyper {
+  lr: number;
+}
+
+/** A group of parameters sharing hyper-parameters (e.g. a smaller lr for a pretrained body). */
+export type ParamGroup<H extends BaseHyper> = H & { params: Tensor[] };
+
+/** What optimizers take: a flat list of tensors, or groups each overriding some hyper-parameters. */
+export type ParamsArg<H extends BaseHyper> = Iterable<Tensor> | Array<{ params: Iterable<Tensor> } & Partial<H>>;
+
+/** One buffer or counter of a parameter's optimizer state (`step`, `expAvg`, ...). */
+export type StateValue = number | TypedArray;
+
+/** Per-parameter state, keyed by buffer name. */
+export type ParamState = Record<string, StateValue>;
+
+/** A hyper-parameter as stored in a state dict. */
+export type HyperValue = number | boolean | string | number[];
+
+/**
+ * A snapshot of an optimizer: per-parameter state keyed by the parameter's position across all
+ * groups (as PyTorch does), and each group's hyper-parameters with the positions of its params.
+ * Buffers are copies, so later steps do not change a saved snapshot.
+ */
+export interface OptimizerStateDict {
+  state: Record<string, ParamState>;
+  paramGroups: Array<Record<string, HyperValue> & { params: number[] }>;
+}
+
+/**
+ * The base of every optimizer: parameter groups, per-parameter state, zeroGrad/step and state
+ * dicts. Subclasses only write `updateParam`, the per-element update of one parameter.
+ */
+export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
+  readonly paramGroups: ParamGroup<H>[] = [];
+  /** Per-parameter state, created lazily on a parameter's first update. */
+  readonly state = new Map<Tensor, ParamState>();
+  protected readonly defaults: H;
+  private readonly name: string;
+
+  protected constructor(name: string, params: ParamsArg<H>, defaults: H) {
+    this.name = name;
+    this.defaults = defaults;
+    checkHyper(name, defaults);
+    const list = Array.isArray(params) ? params : [...(params as Iterable<Tensor>)];
+    if (list.length === 0) throw new ValueError(`${name}: got an empty parameter list`);
+    if (list[0] instanceof Tensor) this.addParamGroup({ params: list as Tensor[] } as { params: Tensor[] } & Partial<H>);
+    else for (const g of list as Array<{ params: Iterable<Tensor> } & Partial<H>>) this.addParamGroup(g);
+  }
+
+  /** Adds a group of parameters; hyper-parameters it does not set come from the defaults. */
+  addParamGroup(group: { params: Iterable<Tensor> } & Partial<H>): void {
+    if (group instanceof Tensor || group === null || typeof group !== 'object' || group.params === undefined) {
+      throw new ValueError(`${this.name}: expected a list of tensors or a list of {params, ...} groups`);
+    }
+    const params = [...group.params];
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    for (const p of params) {
+      if (!(p instanceof Tensor)) throw new ValueError(`${this.name}: a parameter group holds something that is not a Tensor`);
+      if (p.dtype === 'int32') throw new DTypeError(`${this.name}: can only optimize floating tensors, got an int32 parameter of shape ${fmtShape(p.shape)}`);
+      if (seen.has(p)) throw new ValueError(`${this.name}: a parameter appears in more than one group (or twice in one)`);
+      seen.add(p);
+    }
+    const full = { ...this.defaults, ...group, params } as ParamGroup<H>;
+    checkHyper(this.name, full);
+    this.paramGroups.push(full);
+  }
+
+  /** Clears the gradients of all parameters (sets them to null, like PyTorch's set_to_none). */
+  zeroGrad(): void {
+    for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
+  }
+
+  /** One update of every parameter that has a gradient; parameters with `grad === null` are skipped. */
+  step(): void {
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        if (p.grad === null) continue;
+        if (p.grad.size !== p.size) {
+          throw new ShapeError(`${this.name}.step: gradient of shape ${fmtShape(p.grad.shape)} does not match its parameter of shape ${fmtShape(p.shape)}`);
+        }
+        let st = this.state.get(p);
+        if (st === undefined) {
+          st = {};
+          this.state.set(p, st);
+        }
+        this.updateParam(p.data, p.grad.data, group, st);
+      }
+    }
+  }
+
+  /**
+   * Updates one parameter in place. `x` is the parameter's storage, `g` its gradient; the
+   * arithmetic runs in float64 (JS numbers) and state buffers are Float64Array.
+   */
+  protected abstract updateParam(x: TypedArray, g: TypedArray, group: ParamGroup<H>, state: ParamState): void;
+
+  /** A copy of the state and hyper-parameters, for checkpoints. */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    const paramGroups: OptimizerStateDict['paramGroups'] = [];
+    for (const g of this.paramGroups) {
+      const ids: number[] = [];
+      for (const p of g.params) {
+        ids.push(index.size);
+        index.set(p, index.size);
+      }
+      const hyper: Record<string, HyperValue> = {};
+      for (const [k, v] of Object.entries(g)) {
+        if (k !== 'params') hyper[k] = Array.isArray(v) ? [...(v as number[])] : (v as HyperValue);
+      }
+      paramGroups.push({ ...hyper, params: ids });
+    }
+    const state: Record<string, ParamState> = {};
+    for (const [p, st] of this.state) {
+      const i = index.get(p);
+      if (i === undefined) continue;
+      state[String(i)] = copyState(st);
+    }
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores a snapshot from `stateDict()`. The groups must hold the same number of parameters
+   * with the same sizes as when it was saved; hyper-parameters (lr, ...) are restored too.
+   */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const where = `${this.name}.loadStateDict`;
+    if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || sd.state === null || typeof sd.state !== 'object') {
+      throw new ValueError(`${where}: expected {state, paramGroups}`);
+    }
+    if (sd.paramGroups.length !== this.paramGroups.length) {
+      throw new ValueError(`${where}: the state dict has ${sd.paramGroups.length} parameter groups but the optimizer has ${this.paramGroups.length}`);
+    }
+    const params: Tensor[] = [];
+    sd.paramGroups.forEach((sg, gi) => {
+      const own = this.paramGroups[gi]!;
+      if (!Array.isArray(sg.params) || sg.params.length !== own.params.length) {
+        throw new ValueError(`${where}: group ${gi} has ${Array.isArray(sg.params) ? sg.params.length : 'no'} parameters in the state dict but ${own.params.length} in the optimizer`);
+      }
+      sg.params.forEach((id, k) => (params[id] = own.params[k]!));
+    });
+    const newState = new Map<Tensor, ParamState>();
+    for (const [key, st] of Object.entries(sd.state)) {
+      const p = params[Number(key)];
+      if (p === undefined) throw new ValueError(`${where}: state for parameter ${key}, but there are only ${params.length} parameters`);
+      for (const [name, v] of Object.entries(st)) {
+        if (typeof v === 'number') continue;
+        if (!ArrayBuffer.isView(v)) throw new ValueError(`${where}: state '${name}' of parameter ${key} must be a number or a typed array`);
+        if (v.length !== p.size) {
+          throw new ShapeError(`${where}: state '${name}' of parameter ${key} has ${v.length} values but the parameter has shape ${fmtShape(p.shape)} (${p.size} values)`);
+        }
+      }
+      newState.set(p, copyState(st, true));
+    }
+    // hyper-parameters are checked before anything is changed, so a bad dict leaves us untouched
+    const hypers = sd.paramGroups.map((sg, gi) => {
+      const h: Record<string, HyperValue> = {};
+      for (const [k, v] of Object.entries(sg)) {
+        if (k === 'params') continue;
+        const cur = (this.paramGroups[gi] as unknown as Record<string, unknown>)[k];
+        if (cur === undefined) continue;
+        if (typeof cur !== typeof v || Array.isArray(cur) !== Array.isArray(v)) {
+          throw new ValueError(`${where}: hyper-parameter '${k}' of group ${gi} is a ${typeof v} in the state dict but a ${typeof cur} here`);
+        }
+        h[k] = Array.isArray(v) ? [...v] : v;
+      }
+      return h;
+    });
+    hypers.forEach((h, gi) => Object.assign(this.paramGroups[gi]!, h));
+    for (const g of this.paramGroups) checkHyper(this.name, g);
+    this.state.clear();
+    for (const [p, st] of newState) this.state.set(p, st);
+  }
+}
+
+/** Copies state; buffers are read back as Float64Array (the optimizers' working precision). */
+function copyState(st: ParamState, toFloat64 = false): ParamState {
+  const out: ParamState = {};
+  for (const [k, v] of Object.entries(st)) out[k] = typeof v === 'number' ? v : toFloat64 ? Float64Array.from(v) : v.slice();
+  return out;
+}
+
+function checkHyper(name: string, h: object): void {
+  for (const [k, v] of Object.entries(h)) {
+    if (k === 'params') continue;
+    if (typeof v === 'number' && !(Number.isFinite(v) && v >= 0)) {
+      throw new ValueError(`${name}: ${k} must be a finite non-negative number, got ${v}`);
+    }
+  }
+}
+
+/** The float64 buffer `key` of a parameter's state, created filled with `init` if missing. */
+export function buffer(state: ParamState, key: string, n: number, init = 0): Float64Array {
+  let b = state[key];
+  if (!(b instanceof Float64Array)) {
+    b = new Float64Array(n);
+    if (init !== 0) b.fill(init);
+    state[key] = b;
+  }
+  return b;
+}
+
+/** Increments and returns the step counter of a parameter's state. */
+export function nextStep(state: ParamState): number {
+  const s = (typeof state['step'] === 'number' ? state['step'] : 0) + 1;
+  state['step'] = s;
+  return s;
+}

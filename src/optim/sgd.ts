@@ -1,0 +1,48 @@
+import type { TypedArray } from '../backend/backend.js';
+import { ValueError } from '../errors.js';
+import { Optimizer, buffer, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  /** L2 penalty added to the gradient: g + weightDecay·θ. */
+  weightDecay: number;
+  maximize: boolean;
+}
+
+/**
+ * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight
+ * decay; the update is PyTorch's (the velocity accumulates raw gradients, lr is applied after).
+ * @example const opt = new SGD(model.parameters(), {lr: 0.1, momentum: 0.9});
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: ParamsArg<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
+    if (opts === undefined || typeof opts.lr !== 'number') throw new ValueError('SGD: lr is required, e.g. new SGD(params, {lr: 0.01})');
+    super('SGD', params, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, ...opts });
+    for (const g of this.paramGroups) {
+      if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
+        throw new ValueError(`SGD: Nesterov momentum needs momentum > 0 and dampening = 0, got momentum ${g.momentum}, dampening ${g.dampening}`);
+      }
+    }
+  }
+
+  protected updateParam(x: TypedArray, g: TypedArray, group: ParamGroup<SGDOptions>, state: ParamState): void {
+    const { lr, momentum: mu, dampening, nesterov, weightDecay: wd, maximize } = group;
+    const first = !(state['momentumBuffer'] instanceof Float64Array);
+    const buf = mu !== 0 ? buffer(state, 'momentumBuffer', x.length) : null;
+    for (let i = 0; i < x.length; i++) {
+      let gi = maximize ? -g[i]! : g[i]!;
+      if (wd !== 0) gi += wd * x[i]!;
+      if (buf !== null) {
+        // the first step seeds the velocity with the gradient itself (no dampening)
+        const b = first ? gi : mu * buf[i]! + (1 - dampening) * gi;
+        buf[i] = b;
+        gi = nesterov ? gi + mu * b : b;
+      }
+      x[i] = x[i]! - lr * gi;
+    }
+  }
+}

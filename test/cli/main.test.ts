@@ -1,0 +1,208 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as io from '../../src/io/index.js';
+
+// The CLI compiled by the same tsc run as this test (build/src/cli/main.js), so the test never
+// runs a stale dist/; it is the file the `backprop` bin (dist/cli/main.js) is compiled from.
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const MNIST = resolve(process.cwd(), '../shared/data/mnist');
+const IRIS = resolve(process.cwd(), '../shared/data/iris.csv');
+const tmp = mkdtempSync(join(tmpdir(), 'backprop-cli-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function run(args: string[], env: Record<string, string> = {}): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, BACKPROP_DEBUG: '', ...env }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function jsonLines(s: string): Array<Record<string, number>> {
+  return s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+}
+
+/** A user error: exit code 2 and exactly one line on stderr, without a stack trace. */
+function assertUsageError(r: Run, pattern: RegExp): void {
+  assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line expected, got:\n${r.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+}
+
+test('train with no flags fits a small MLP on spirals and prints JSON lines when piped', () => {
+  const r = run(['train']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = jsonLines(r.stdout);
+  assert.equal(lines.length, 30);
+  for (const [i, l] of lines.entries()) {
+    assert.deepEqual(Object.keys(l), ['epoch', 'trainLoss', 'testLoss', 'testAccuracy', 'seconds', 'samplesPerSecond']);
+    assert.equal(l['epoch'], i + 1);
+  }
+  assert.ok(lines[29]!['testAccuracy']! > 0.95, `accuracy ${lines[29]!['testAccuracy']}`);
+  assert.ok(lines[29]!['trainLoss']! < lines[0]!['trainLoss']!);
+  assert.match(r.stderr, /training mlp:2-64-64-2/);
+});
+
+test('--help works for every command', () => {
+  for (const cmd of ['train', 'eval', 'predict']) {
+    const r = run([cmd, '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, new RegExp(`usage: backprop ${cmd}`));
+    assert.match(r.stdout, /--help, -h/);
+  }
+  assert.match(run(['train', '--help']).stdout, /--dataset spirals\|moons\|circles\|xor\|blobs\|mnist\|fashion-mnist\|csv/);
+  assert.equal(run(['--help']).code, 0);
+});
+
+test('bad command lines exit 2 with one line naming the flag and the allowed values', () => {
+  assertUsageError(run(['train', '--epoch', '3']), /unknown flag '--epoch' \(did you mean --epochs\?\); allowed: --dataset, /);
+  assertUsageError(run(['train', '--dataset', 'cifar10']), /bad value 'cifar10' for --dataset; allowed: spirals, moons, circles, xor, blobs, mnist, fashion-mnist, csv/);
+  assertUsageError(run(['train', '--optimizer', 'lbfgs']), /bad value 'lbfgs' for --optimizer; allowed: sgd, momentum, adam, adamw/);
+  assertUsageError(run(['train', '--lr', 'abc']), /bad value 'abc' for --lr; expected a number > 0/);
+  assertUsageError(run(['train', '--model', 'mlp:3-10-2']), /--model mlp:3-10-2: input size 3 does not match spirals, whose samples have 2 features/);
+  assertUsageError(run(['train', '--model', 'lenet5']), /--model lenet5 needs 28x28 grayscale images/);
+  assertUsageError(run(['fly']), /unknown command 'fly'; allowed: train, eval, predict/);
+  assertUsageError(run(['eval']), /--model-file FILE is required/);
+  assertUsageError(run(['eval', '--model-file', join(tmp, 'nope.safetensors')]), /--model-file .*nope\.safetensors: no such file/);
+  assertUsageError(run(['train', '--resume', join(tmp, 'nope.ckpt')]), /--resume .*nope\.ckpt: no such file/);
+  assertUsageError(run(['train', '--dataset', 'mnist', '--data-dir', join(tmp, 'nodata')]), /--data-dir .*nodata: no such directory/);
+});
+
+test('train --out, then eval and predict rebuild the model from the file alone', () => {
+  const model = join(tmp, 'moons.safetensors');
+  const t = run(['train', '--dataset', 'moons', '--epochs', '5', '--seed', '3', '--out', model, '--json']);
+  assert.equal(t.code, 0, t.stderr);
+  const last = jsonLines(t.stdout).at(-1)!;
+  const { metadata } = io.loadSafetensors(model);
+  assert.equal(metadata['backprop.model'], 'mlp:2-64-64-2');
+  assert.equal(metadata['backprop.dataset'], 'moons');
+  assert.equal(metadata['backprop.inputShape'], '[2]');
+
+  // eval draws the same synthetic test split for the same seed: same numbers as training reported
+  const e = run(['eval', '--model-file', model, '--seed', '3', '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  const ev = JSON.parse(e.stdout) as { loss: number; accuracy: number; samples: number };
+  assert.equal(ev.samples, 500);
+  assert.equal(ev.accuracy, last['testAccuracy']);
+  assert.ok(Math.abs(ev.loss - last['testLoss']!) < 1e-6);
+
+  const csv = join(tmp, 'points.csv');
+  writeFileSync(csv, 'x,y\n1.0,-0.4\n-1.0,0.5\n0.0,1.0\n');
+  const p = run(['predict', '--model-file', model, '--input', csv]);
+  assert.equal(p.code, 0, p.stderr);
+  assert.deepEqual(p.stdout.trim().split('\n'), ['1', '0', '0']);
+  const pj = run(['predict', '--model-file', model, '--input', csv, '--json']);
+  const rows = pj.stdout.trim().split('\n').map((l) => JSON.parse(l) as { class: string; index: number; probabilities: number[] });
+  assert.deepEqual(rows.map((r) => r.class), ['1', '0', '0']);
+  for (const r of rows) assert.ok(Math.abs(r.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-4);
+});
+
+test('corrupt or foreign model files are FormatErrors with exit 2', () => {
+  const model = join(tmp, 'xor.safetensors');
+  assert.equal(run(['train', '--dataset', 'xor', '--epochs', '1', '--out', model]).code, 0);
+  const bytes = readFileSync(model);
+  const truncated = join(tmp, 'truncated.safetensors');
+  writeFileSync(truncated, bytes.subarray(0, bytes.length - 100));
+  assertUsageError(run(['eval', '--model-file', truncated]), /truncated\.safetensors/);
+  const garbage = join(tmp, 'garbage.safetensors');
+  writeFileSync(garbage, 'this is not a model');
+  assertUsageError(run(['predict', '--model-file', garbage, '--input', IRIS]), /garbage\.safetensors/);
+  const plain = join(tmp, 'plain.safetensors');
+  io.saveSafetensors(plain, io.loadSafetensors(model).tensors, {});
+  assertUsageError(run(['eval', '--model-file', plain]), /plain\.safetensors: not a backprop model file/);
+  // the stack trace appears only on request
+  const debug = run(['eval', '--model-file', garbage], { BACKPROP_DEBUG: '1' });
+  assert.equal(debug.code, 2);
+  assert.match(debug.stderr, /\n\s+at /);
+});
+
+test('CSV training, label mapping, and bad CSV data (labels outside the classes, NaN)', () => {
+  const model = join(tmp, 'iris.safetensors');
+  const t = run(['train', '--dataset', 'csv', '--csv', IRIS, '--label', 'species', '--epochs', '30', '--batch-size', '16', '--out', model, '--json']);
+  assert.equal(t.code, 0, t.stderr);
+  assert.ok(jsonLines(t.stdout).at(-1)!['testAccuracy']! > 0.85);
+  const e = run(['eval', '--model-file', model, '--csv', IRIS, '--label', 'species', '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.ok((JSON.parse(e.stdout) as { accuracy: number }).accuracy > 0.85);
+
+  const header = 'sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm,species\n';
+  const unknownLabel = join(tmp, 'unknown-label.csv');
+  writeFileSync(unknownLabel, `${header}5.1,3.5,1.4,0.2,Iris-setosa\n5.0,3.0,1.0,0.1,Iris-unknown\n`);
+  assertUsageError(run(['eval', '--model-file', model, '--csv', unknownLabel, '--label', 'species']),
+    /unknown-label\.csv: row 2 has label 'Iris-unknown' in column 'species', outside the model's classes \(Iris-setosa, Iris-versicolor, Iris-virginica\)/);
+
+  const numeric = join(tmp, 'numeric.csv');
+  writeFileSync(numeric, 'a,b,label\n0,1,0\n1,0,1\n1,1,-1\n0,0,0\n');
+  assertUsageError(run(['train', '--dataset', 'csv', '--csv', numeric, '--label', 'label']), /numeric\.csv: row 3 has label -1 in column 'label'; class labels must be names or integers/);
+  const numModel = join(tmp, 'numeric.safetensors');
+  writeFileSync(numeric, 'a,b,label\n0,1,0\n1,0,1\n1,1,1\n0,0,0\n0.5,0.5,1\n');
+  assert.equal(run(['train', '--dataset', 'csv', '--csv', numeric, '--label', 'label', '--epochs', '1', '--out', numModel]).code, 0);
+  const outside = join(tmp, 'outside.csv');
+  writeFileSync(outside, 'a,b,label\n0,1,0\n1,0,7\n');
+  assertUsageError(run(['eval', '--model-file', numModel, '--csv', outside, '--label', 'label']), /outside\.csv: row 2 has label '7' in column 'label', outside the model's classes \(0, 1\)/);
+
+  const nan = join(tmp, 'nan.csv');
+  writeFileSync(nan, `${header}5.1,3.5,1.4,0.2,Iris-setosa\n5.0,NaN,1.0,0.1,Iris-setosa\n`);
+  assertUsageError(run(['train', '--dataset', 'csv', '--csv', nan, '--label', 'species']), /nan\.csv: line 3, column 2 \('sepal_width_cm'\): expected a number/);
+  const inf = join(tmp, 'inf.csv');
+  writeFileSync(inf, 'a,b\n1e999,2\n');
+  assertUsageError(run(['predict', '--model-file', numModel, '--input', inf]), /inf\.csv: non-finite value \(Infinity\) in data row 1, feature 1/);
+});
+
+test('MNIST: one epoch on a 2000-sample slice, then predict on the IDX test images', { skip: !existsSync(MNIST) && 'no ../shared/data/mnist' }, () => {
+  const model = join(tmp, 'mnist.safetensors');
+  const t = run(['train', '--dataset', 'mnist', '--data-dir', MNIST, '--limit', '2000', '--epochs', '1', '--batch-size', '32', '--out', model, '--json']);
+  assert.equal(t.code, 0, t.stderr);
+  const [line] = jsonLines(t.stdout);
+  assert.ok(line!['testAccuracy']! > 0.7, `accuracy ${line!['testAccuracy']}`);
+  const p = run(['predict', '--model-file', model, '--input', join(MNIST, 't10k-images-idx3-ubyte.gz')]);
+  assert.equal(p.code, 0, p.stderr);
+  const preds = p.stdout.trim().split('\n');
+  assert.equal(preds.length, 10000);
+  const labels = io.readIdx(join(MNIST, 't10k-labels-idx1-ubyte.gz')).data;
+  const correct = preds.filter((c, i) => Number(c) === labels[i]).length;
+  assert.ok(correct / 10000 > 0.7, `predict accuracy ${correct / 10000}`);
+});
+
+test('a run killed after a checkpoint and resumed ends with bit-identical weights', async () => {
+  const args = ['train', '--dataset', 'spirals', '--limit', '400', '--model', 'mlp:2-32-32-2', '--dropout', '0.2', '--schedule', 'cosine', '--epochs', '40', '--batch-size', '16', '--seed', '5', '--json'];
+  const full = join(tmp, 'full.safetensors');
+  assert.equal(run([...args, '--out', full]).code, 0);
+
+  // the first checkpoint appears atomically after epoch 1; kill the run right then
+  const ckpt = join(tmp, 'run.ckpt');
+  const child = spawn(process.execPath, [CLI, ...args, '--checkpoint', ckpt], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  await new Promise<void>((res) => {
+    const poll = setInterval(() => {
+      if (existsSync(ckpt)) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+        res();
+      }
+    }, 2);
+  });
+  assert.equal(await exited, null, 'the run was killed, not finished');
+  const stoppedAt = io.loadCheckpoint(ckpt).epoch;
+  assert.ok(stoppedAt >= 1 && stoppedAt < 40, `checkpoint epoch ${stoppedAt}`);
+
+  const resumed = join(tmp, 'resumed.safetensors');
+  const r = run(['train', '--dataset', 'spirals', '--limit', '400', '--resume', ckpt, '--epochs', '40', '--json', '--out', resumed]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(jsonLines(r.stdout)[0]!['epoch'], stoppedAt + 1);
+  const a = io.loadSafetensors(full).tensors;
+  const b = io.loadSafetensors(resumed).tensors;
+  assert.deepEqual(Object.keys(b), Object.keys(a));
+  for (const k of Object.keys(a)) {
+    const bytes = (t: typeof a[string]) => Buffer.from(t!.data.buffer, t!.data.byteOffset, t!.data.byteLength);
+    assert.ok(bytes(b[k]).equals(bytes(a[k])), `weights ${k} differ`);
+  }
+  // resuming a finished run is a usage error, not a silent no-op
+  assertUsageError(run(['train', '--dataset', 'spirals', '--limit', '400', '--resume', ckpt, '--epochs', String(stoppedAt)]), /already has \d+ epochs; pass --epochs greater than/);
+});

@@ -1,0 +1,231 @@
+/**
+ * The playground: choose a 2-D dataset and an MLP, train it in a worker, and watch the loss
+ * curve and the decision boundary (the model evaluated on a grid) update while the page stays
+ * responsive.
+ */
+import type { Activation, DatasetName, FromWorker, OptimizerName, ToWorker, TrainConfig } from './protocol.js';
+import { fmt } from './svg.js';
+
+export const CLASS_COLORS: [number, number, number][] = [
+  [31, 119, 180], [230, 120, 20], [44, 160, 44], [148, 80, 190], [200, 50, 60],
+];
+
+const GRID = 60;
+
+export class Playground {
+  private worker: Worker | null = null;
+  private points: { x: Float32Array; y: Int32Array; numClasses: number } | null = null;
+  private losses: number[] = [];
+  private running = false;
+  private readonly el: {
+    form: HTMLFormElement; train: HTMLButtonElement; pause: HTMLButtonElement; reset: HTMLButtonElement;
+    boundary: HTMLCanvasElement; loss: HTMLCanvasElement; status: HTMLElement; accuracy: HTMLElement;
+    epoch: HTMLElement; lossValue: HTMLElement; params: HTMLElement; error: HTMLElement;
+  };
+  private lastGrid: { grid: Float32Array; extent: [number, number, number, number] } | null = null;
+  /** called once with the worker's backend, for the page header */
+  onBackend: ((name: string, threads: number) => void) | null = null;
+
+  constructor(root: HTMLElement) {
+    const q = <T extends Element>(s: string): T => root.querySelector<T>(s)!;
+    this.el = {
+      form: q('#pg-form'), train: q('#pg-train'), pause: q('#pg-pause'), reset: q('#pg-reset'),
+      boundary: q('#pg-boundary'), loss: q('#pg-loss'), status: q('#pg-status'), accuracy: q('#pg-accuracy'),
+      epoch: q('#pg-epoch'), lossValue: q('#pg-loss-value'), params: q('#pg-params'), error: q('#pg-error'),
+    };
+    this.el.form.addEventListener('submit', (e) => e.preventDefault());
+    this.el.form.addEventListener('change', () => this.reset());
+    this.el.train.addEventListener('click', () => this.train());
+    this.el.pause.addEventListener('click', () => this.pause());
+    this.el.reset.addEventListener('click', () => this.reset());
+    window.addEventListener('resize', () => this.redraw());
+    this.reset();
+  }
+
+  private config(): TrainConfig | null {
+    const f = this.el.form;
+    const val = (name: string): string => (f.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value;
+    const hiddenText = val('hidden').trim();
+    const hidden = hiddenText === '' ? [] : hiddenText.split(/[\s,]+/).map(Number);
+    const lr = Number(val('lr')), batchSize = Number(val('batch'));
+    const problems: string[] = [];
+    if (hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 256)) problems.push('hidden layers must be widths from 1 to 256 separated by commas, e.g. "8,8"');
+    if (hidden.length > 6) problems.push('at most 6 hidden layers');
+    if (!(lr > 0 && lr <= 10)) problems.push('learning rate must be in (0, 10]');
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) problems.push('batch size must be an integer from 1 to 1000');
+    const hiddenInput = f.elements.namedItem('hidden') as HTMLInputElement;
+    hiddenInput.toggleAttribute('aria-invalid', problems.some((p) => p.startsWith('hidden') || p.startsWith('at most')));
+    this.el.error.textContent = problems.join('; ');
+    if (problems.length) return null;
+    return {
+      dataset: val('dataset') as DatasetName, hidden, activation: val('activation') as Activation,
+      optimizer: val('optimizer') as OptimizerName, lr, batchSize, n: 300, noise: Number(val('noise')), seed: 1, grid: GRID,
+    };
+  }
+
+  private send(m: ToWorker): void {
+    this.worker?.postMessage(m);
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module', name: 'backprop-train' });
+    w.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
+    w.onerror = (e) => { this.el.error.textContent = `worker failed: ${e.message}`; };
+    this.worker = w;
+    return w;
+  }
+
+  private reset(): void {
+    const c = this.config();
+    this.running = false;
+    this.losses = [];
+    this.lastGrid = null;
+    this.updateButtons();
+    if (!c) return;
+    this.ensureWorker();
+    this.el.status.textContent = 'building…';
+    this.send({ type: 'init', config: c });
+  }
+
+  private train(): void {
+    if (!this.points) return;
+    this.running = true;
+    this.updateButtons();
+    this.el.status.textContent = 'training…';
+    this.send({ type: 'train' });
+  }
+
+  private pause(): void {
+    this.running = false;
+    this.updateButtons();
+    this.send({ type: 'pause' });
+  }
+
+  private updateButtons(): void {
+    this.el.train.disabled = this.running;
+    this.el.pause.disabled = !this.running;
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'ready') {
+      this.points = { x: m.x, y: m.y, numClasses: m.numClasses };
+      this.el.params.textContent = `${m.params} parameters, ${m.numClasses} classes, ${m.y.length} points`;
+      this.onBackend?.(m.backend, m.threads);
+      this.onBackend = null;
+      this.el.status.textContent = 'ready: press Train';
+    } else if (m.type === 'progress') {
+      this.losses.push(...m.loss);
+      this.lastGrid = { grid: m.grid, extent: m.extent };
+      this.el.accuracy.textContent = `${(m.accuracy * 100).toFixed(1)}%`;
+      this.el.accuracy.dataset['value'] = String(m.accuracy);
+      this.el.epoch.textContent = String(m.epoch);
+      const last = this.losses[this.losses.length - 1];
+      this.el.lossValue.textContent = last === undefined ? '–' : fmt(last, 4);
+      if (!m.running && !this.running && this.points) this.el.status.textContent = m.epoch > 0 ? 'paused' : 'ready: press Train';
+      this.redraw();
+    } else if (m.type === 'error') {
+      this.running = false;
+      this.updateButtons();
+      this.el.status.textContent = 'stopped';
+      this.el.error.textContent = `error: ${m.message}`;
+    }
+  }
+
+  private redraw(): void {
+    this.drawBoundary();
+    this.drawLoss();
+  }
+
+  private drawBoundary(): void {
+    const canvas = this.el.boundary;
+    const size = fitCanvas(canvas);
+    const ctx = canvas.getContext('2d')!;
+    ctx.clearRect(0, 0, size.w, size.h);
+    const g = this.lastGrid, pts = this.points;
+    if (!g || !pts) return;
+    const k = pts.numClasses;
+    // paint the grid at its own resolution, then scale up smoothly
+    const img = new ImageData(GRID, GRID);
+    for (let i = 0; i < GRID * GRID; i++) {
+      let r = 0, gg = 0, b = 0, best = 0;
+      for (let c = 0; c < k; c++) {
+        const p = g.grid[i * k + c]!;
+        const col = CLASS_COLORS[c % CLASS_COLORS.length]!;
+        r += p * col[0]; gg += p * col[1]; b += p * col[2];
+        best = Math.max(best, p);
+      }
+      // confident regions get deeper colour, uncertain ones fade to white
+      const alpha = 0.15 + 0.5 * Math.max(0, (best - 1 / k) / (1 - 1 / k));
+      img.data[i * 4] = 255 * (1 - alpha) + r * alpha;
+      img.data[i * 4 + 1] = 255 * (1 - alpha) + gg * alpha;
+      img.data[i * 4 + 2] = 255 * (1 - alpha) + b * alpha;
+      img.data[i * 4 + 3] = 255;
+    }
+    const off = new OffscreenCanvas(GRID, GRID);
+    off.getContext('2d')!.putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(off, 0, 0, size.w, size.h);
+    const [x0, x1, y0, y1] = g.extent;
+    const rad = Math.max(2.5, size.w / 110);
+    for (let i = 0; i < pts.y.length; i++) {
+      const px = ((pts.x[2 * i]! - x0) / (x1 - x0)) * size.w;
+      const py = (1 - (pts.x[2 * i + 1]! - y0) / (y1 - y0)) * size.h;
+      const col = CLASS_COLORS[pts.y[i]! % CLASS_COLORS.length]!;
+      ctx.beginPath();
+      ctx.arc(px, py, rad, 0, 2 * Math.PI);
+      ctx.fillStyle = `rgb(${col[0]},${col[1]},${col[2]})`;
+      ctx.fill();
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = 'rgba(255,255,255,0.9)';
+      ctx.stroke();
+    }
+  }
+
+  private drawLoss(): void {
+    const canvas = this.el.loss;
+    const size = fitCanvas(canvas);
+    const ctx = canvas.getContext('2d')!;
+    ctx.clearRect(0, 0, size.w, size.h);
+    const pad = { l: 44, r: 10, t: 10, b: 24 };
+    const w = size.w - pad.l - pad.r, h = size.h - pad.t - pad.b;
+    ctx.strokeStyle = '#999';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(pad.l, pad.t);
+    ctx.lineTo(pad.l, pad.t + h);
+    ctx.lineTo(pad.l + w, pad.t + h);
+    ctx.stroke();
+    ctx.fillStyle = '#555';
+    ctx.font = '12px system-ui, sans-serif';
+    const ls = this.losses;
+    const top = ls.length ? Math.max(...ls) * 1.05 : 1;
+    ctx.textAlign = 'right';
+    ctx.fillText(fmt(top, 2), pad.l - 4, pad.t + 10);
+    ctx.fillText('0', pad.l - 4, pad.t + h);
+    ctx.textAlign = 'center';
+    ctx.fillText(ls.length ? `epoch ${ls.length}` : 'epochs', pad.l + w / 2, size.h - 6);
+    if (ls.length < 1) return;
+    ctx.strokeStyle = '#c0392b';
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ls.forEach((v, i) => {
+      const px = pad.l + (ls.length === 1 ? 0 : (i / (ls.length - 1)) * w);
+      const py = pad.t + h - (v / top) * h;
+      if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
+    });
+    ctx.stroke();
+  }
+}
+
+/** Sizes the canvas backing store to its CSS size times devicePixelRatio; returns the CSS size. */
+export function fitCanvas(canvas: HTMLCanvasElement): { w: number; h: number } {
+  const dpr = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth, h = canvas.clientHeight;
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+  }
+  canvas.getContext('2d')!.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return { w, h };
+}

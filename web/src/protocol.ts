@@ -1,0 +1,48 @@
+/** Messages between the page and its worker (training and the backprop-vs-finite-differences timing). */
+
+export type DatasetName = 'spirals' | 'moons' | 'circles' | 'xor' | 'blobs';
+export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'gelu';
+export type OptimizerName = 'sgd' | 'momentum' | 'adam';
+
+export interface TrainConfig {
+  dataset: DatasetName;
+  /** hidden layer widths, e.g. [8, 8] */
+  hidden: number[];
+  activation: Activation;
+  optimizer: OptimizerName;
+  lr: number;
+  batchSize: number;
+  /** points in the dataset */
+  n: number;
+  noise: number;
+  seed: number;
+  /** decision-boundary grid resolution (cells per side) */
+  grid: number;
+}
+
+export type ToWorker =
+  | { type: 'init'; config: TrainConfig }
+  | { type: 'train' }
+  | { type: 'pause' }
+  | { type: 'bench'; sizes: number[] };
+
+export interface BenchPoint {
+  params: number;
+  /** one forward + backward, ms */
+  backpropMs: number;
+  /** central differences for every parameter (2 forwards each), ms; sampled and extrapolated when `sampled < params` */
+  finiteDiffMs: number;
+  /** parameters actually perturbed */
+  sampled: number;
+}
+
+export type FromWorker =
+  | { type: 'ready'; backend: string; threads: number; x: Float32Array; y: Int32Array; numClasses: number; params: number }
+  | {
+    type: 'progress'; epoch: number; steps: number; loss: number[]; accuracy: number;
+    /** class probabilities on the grid, [grid*grid, numClasses] row-major, row 0 at the top */
+    grid: Float32Array; extent: [number, number, number, number]; running: boolean;
+  }
+  | { type: 'bench-point'; point: BenchPoint }
+  | { type: 'bench-done' }
+  | { type: 'error'; message: string };
