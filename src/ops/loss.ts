@@ -13,7 +13,7 @@ import { logSoftmax, softmax } from './softmax.js';
 /** How a loss turns per-element losses into its result. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
-interface CrossEntropyAttrs {
+export interface CrossEntropyAttrs {
   /** ε: the target distribution is (1 − ε)·onehot + ε/C */
   labelSmoothing: number;
   /** rows whose target equals this contribute 0 loss and 0 gradient */

@@ -17,6 +17,8 @@ export class Playground {
   private points: { x: Float32Array; y: Int32Array; numClasses: number } | null = null;
   private losses: number[] = [];
   private running = false;
+  /** the current init's number; replies about older runs are dropped */
+  private run = 0;
   private readonly el: {
     form: HTMLFormElement; train: HTMLButtonElement; pause: HTMLButtonElement; reset: HTMLButtonElement;
     boundary: HTMLCanvasElement; loss: HTMLCanvasElement; status: HTMLElement; accuracy: HTMLElement;
@@ -85,7 +87,7 @@ export class Playground {
     if (!c) return;
     this.ensureWorker();
     this.el.status.textContent = 'building…';
-    this.send({ type: 'init', config: c });
+    this.send({ type: 'init', config: c, run: ++this.run });
   }
 
   private train(): void {
@@ -108,6 +110,7 @@ export class Playground {
   }
 
   private onMessage(m: FromWorker): void {
+    if ((m.type === 'ready' || m.type === 'progress') && m.run !== this.run) return;
     if (m.type === 'ready') {
       this.points = { x: m.x, y: m.y, numClasses: m.numClasses };
       this.el.params.textContent = `${m.params} parameters, ${m.numClasses} classes, ${m.y.length} points`;

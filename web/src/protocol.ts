@@ -21,7 +21,8 @@ export interface TrainConfig {
 }
 
 export type ToWorker =
-  | { type: 'init'; config: TrainConfig }
+  /** `run` numbers each init; replies carry it so the page can drop replies about an earlier run */
+  | { type: 'init'; config: TrainConfig; run: number }
   | { type: 'train' }
   | { type: 'pause' }
   | { type: 'bench'; sizes: number[] };
@@ -37,9 +38,9 @@ export interface BenchPoint {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; threads: number; x: Float32Array; y: Int32Array; numClasses: number; params: number }
+  | { type: 'ready'; run: number; backend: string; threads: number; x: Float32Array; y: Int32Array; numClasses: number; params: number }
   | {
-    type: 'progress'; epoch: number; steps: number; loss: number[]; accuracy: number;
+    type: 'progress'; run: number; epoch: number; steps: number; loss: number[]; accuracy: number;
     /** class probabilities on the grid, [grid*grid, numClasses] row-major, row 0 at the top */
     grid: Float32Array; extent: [number, number, number, number]; running: boolean;
   }

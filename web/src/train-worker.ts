@@ -17,6 +17,7 @@ const post = (m: FromWorker, transfer: Transferable[] = []): void => scope.postM
 const backend = chooseBackend();
 
 interface Session {
+  run: number;
   config: TrainConfig;
   model: nn.Sequential;
   opt: optim.Optimizer;
@@ -65,7 +66,7 @@ function mlp(sizes: number[], act: TrainConfig['activation'] | null, gen: Genera
   return new nn.Sequential(...layers);
 }
 
-function init(c: TrainConfig): void {
+function init(c: TrainConfig, run: number): void {
   running = false;
   manualSeed(c.seed);
   const gen = new Generator(c.seed);
@@ -91,12 +92,12 @@ function init(c: TrainConfig): void {
     }
   }
   session = {
-    config: c, model, opt: makeOptimizer(c, model.parameters()), loader, batches: loader[Symbol.iterator](),
+    run, config: c, model, opt: makeOptimizer(c, model.parameters()), loader, batches: loader[Symbol.iterator](),
     x: ds.x, y: ds.y, numClasses: ds.numClasses, gridX: tensor(grid, { shape: [g * g, 2] }), extent,
     epoch: 0, steps: 0, epochLoss: 0, epochBatches: 0, pendingLoss: [],
   };
   post({
-    type: 'ready', backend: backend.name, threads: backend.threads,
+    type: 'ready', run, backend: backend.name, threads: backend.threads,
     x: Float32Array.from(ds.x.data), y: Int32Array.from(ds.y.data), numClasses: ds.numClasses, params: model.numParameters(),
   });
   report(false);
@@ -134,7 +135,7 @@ function report(isRunning: boolean): void {
     return { accuracy: acc, grid: Float32Array.from(probs.data) };
   });
   post({
-    type: 'progress', epoch: s.epoch, steps: s.steps, loss: s.pendingLoss.splice(0), accuracy,
+    type: 'progress', run: s.run, epoch: s.epoch, steps: s.steps, loss: s.pendingLoss.splice(0), accuracy,
     grid, extent: s.extent, running: isRunning,
   }, [grid.buffer]);
 }
@@ -222,7 +223,7 @@ function bench(sizes: number[]): void {
 scope.onmessage = (e) => {
   const m = e.data;
   try {
-    if (m.type === 'init') init(m.config);
+    if (m.type === 'init') init(m.config, m.run);
     else if (m.type === 'train') {
       if (!session) throw new Error('train before init');
       if (!running) { running = true; if (timer === null) timer = setTimeout(loop, 0); }
