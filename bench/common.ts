@@ -11,6 +11,7 @@
  * and prints exactly one JSON line (a {@link GroupResult} or a
  * {@link SkippedResult}) as the last line of stdout.
  */
+import * as os from 'node:os';
 
 /** Which measurement group a child process runs. */
 export type What = 'gemm' | 'mlp' | 'lenet';
@@ -84,6 +85,10 @@ export interface GroupResult {
   maxRssMB: number;
   /** Wall-clock seconds the whole child took (set by the driver if absent). */
   wallSec?: number;
+  /** Which sweep of the driver produced this (set by the driver). */
+  sweep?: number;
+  /** os.loadavg()[0] when the process started and when it finished (filled in by emit()). */
+  loadAvg?: [number, number];
   gemm?: GemmEntry[];
   mlp?: MlpResult;
   lenet?: LenetResult;
@@ -144,8 +149,11 @@ export function maxRssMB(): number {
   return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
 }
 
+const loadAtStart = os.loadavg()[0] ?? 0;
+
 /** Print the single result line and exit (libraries may keep handles open). */
 export function emit(result: ChildOutput): never {
+  if (!isSkipped(result) && !result.loadAvg) result.loadAvg = [round(loadAtStart), round(os.loadavg()[0] ?? 0)];
   process.stdout.write('\n' + JSON.stringify(result) + '\n', () => process.exit(0));
   // process.exit in the callback; keep TS happy about `never`.
   return undefined as never;

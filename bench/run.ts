@@ -12,7 +12,7 @@
  *   BENCH_WHAT=gemm,mlp      only these groups
  *   BENCH_QUICK=1            smoke test: 1 warm-up + 1 rep everywhere
  *   BENCH_TIMEOUT_SEC=300    per child process
- *   BENCH_BUDGET_SEC=720     start no new sweep after this much time
+ *   BENCH_BUDGET_SEC=540     start no new sweep after this much time
  *   BENCH_OUT=path           output markdown (default <repo>/BENCHMARKS.md)
  */
 import { spawn } from 'node:child_process';
@@ -25,6 +25,7 @@ import {
   type ChildOutput, type GemmEntry, type GroupResult, type Trans, type What,
 } from './common.js';
 
+const loadAtStart = os.loadavg()[0] ?? 0;
 const here = path.dirname(fileURLToPath(import.meta.url)); // <repo>/build/bench
 const repoRoot = path.resolve(here, '..', '..');
 
@@ -56,7 +57,7 @@ const whats = WHATS.filter((w) => !whatOnly || whatOnly.includes(w));
 const runs = Math.max(1, Number(process.env['BENCH_RUNS'] ?? 3) || 3);
 const quick = process.env['BENCH_QUICK'] === '1';
 const timeoutSec = Number(process.env['BENCH_TIMEOUT_SEC'] ?? 300) || 300;
-const budgetSec = Number(process.env['BENCH_BUDGET_SEC'] ?? 720) || 720;
+const budgetSec = Number(process.env['BENCH_BUDGET_SEC'] ?? 540) || 540;
 const outPath = process.env['BENCH_OUT'] ? path.resolve(process.env['BENCH_OUT']) : path.join(repoRoot, 'BENCHMARKS.md');
 
 // ---------------------------------------------------------------------------
@@ -200,9 +201,29 @@ function fmt(v: number | null, digits: number, na?: string | null): string {
   return v.toFixed(digits);
 }
 
-function fmtRatio(a: number | null, b: number | null): string {
-  if (a === null || b === null || b === 0) return 'n/a';
-  return `${(a / b).toFixed(2)}×`;
+/**
+ * Ratio ours/peer of a "higher is better" metric, computed within each sweep
+ * (both libraries measured minutes apart under similar machine load) and then
+ * the median across sweeps; falls back to the ratio of medians.
+ */
+function sweepRatio(what: What, ours: string, peer: string, get: (r: GroupResult) => number | null | undefined): number | null {
+  const A = results.get(key(ours, what))?.ok ?? [];
+  const B = results.get(key(peer, what))?.ok ?? [];
+  const ratios: number[] = [];
+  for (const a of A) {
+    const b = B.find((x) => x.sweep === a.sweep);
+    const va = get(a);
+    const vb = b ? get(b) : null;
+    if (typeof va === 'number' && typeof vb === 'number' && vb > 0) ratios.push(va / vb);
+  }
+  if (ratios.length) return median(ratios);
+  const ma = med(A.map(get));
+  const mb = med(B.map(get));
+  return ma !== null && mb !== null && mb > 0 ? ma / mb : null;
+}
+
+function gemmOf(r: GroupResult, n: number, t: Trans): number | null {
+  return r.gemm?.find((e) => e.n === n && e.trans === t)?.gflops ?? null;
 }
 
 function geomean(xs: number[]): number | null {
@@ -237,7 +258,24 @@ function machineInfo(): string[] {
     `- RAM: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `- Node: ${process.version} (V8 ${process.versions.v8}), ${os.type()} ${os.release()} ${os.arch()}`,
     `- Date: ${new Date().toISOString()}`,
+    ...loadLines(cores),
   ];
+}
+
+/** The box may be shared: report the 1-min load average seen by the child processes. */
+function loadLines(cores: number): string[] {
+  const loads: number[] = [];
+  for (const a of results.values()) for (const r of a.ok) if (r.loadAvg) loads.push(...r.loadAvg);
+  if (loads.length === 0) return [];
+  const lo = Math.min(...loads);
+  const hi = Math.max(...loads);
+  const out = [`- 1-min load average at start/end of the measurement processes: ${lo.toFixed(2)}–${hi.toFixed(2)} (driver start ${loadAtStart.toFixed(2)})`];
+  // Each measurement process keeps ~1 core busy by itself.
+  if (hi > cores * 0.75) {
+    out.push(`- **Warning:** load reached ${hi.toFixed(2)} on ${cores} cores, so other processes competed for the CPU during ` +
+      'the run; absolute numbers are pessimistic and noisy (compare libraries within the same sweep, or re-run on an idle machine).');
+  }
+  return out;
 }
 
 function configLines(): string[] {
@@ -339,25 +377,25 @@ function buildMarkdown(completedRuns: number, totalSec: number): string {
   const peers = libs.filter((l) => !l.ours);
   if (ours.length && peers.length) {
     md.push('## Ours vs peers (ratio ours / peer; > 1 means backprop is faster)', '');
-    md.push('GEMM = geometric mean of the GFLOPS ratios over all sizes × transposes both libraries ran; MLP and LeNet = samples/s ratio.', '');
+    md.push('Each ratio is taken within a sweep (same machine conditions) and the median across sweeps is shown. GEMM = geometric mean of the GFLOPS ratios over all sizes × transposes both libraries ran; MLP and LeNet = samples/s ratio.', '');
     const rows: string[][] = [];
     for (const o of ours) {
       for (const p of peers) {
         const ratios: number[] = [];
         for (const n of GEMM_SIZES) {
           for (const t of TRANS) {
-            const a = gemmCell(o.id, n, t).v;
-            const b = gemmCell(p.id, n, t).v;
-            if (a !== null && b !== null && b > 0) ratios.push(a / b);
+            const r = sweepRatio('gemm', o.id, p.id, (x) => gemmOf(x, n, t));
+            if (r !== null) ratios.push(r);
           }
         }
         const g = geomean(ratios);
+        const x = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)}×`);
         rows.push([
           `${o.label} vs ${p.label}`,
-          whats.includes('gemm') ? (g === null ? 'n/a' : `${g.toFixed(2)}×`) : '–',
-          whats.includes('gemm') ? fmtRatio(gemmCell(o.id, 1024, 'NN').v, gemmCell(p.id, 1024, 'NN').v) : '–',
-          whats.includes('mlp') ? fmtRatio(mlpVal(o.id, 'samplesPerSec'), mlpVal(p.id, 'samplesPerSec')) : '–',
-          whats.includes('lenet') ? fmtRatio(lenetVal(o.id, 'samplesPerSec'), lenetVal(p.id, 'samplesPerSec')) : '–',
+          whats.includes('gemm') ? x(g) : '–',
+          whats.includes('gemm') ? x(sweepRatio('gemm', o.id, p.id, (r) => gemmOf(r, 1024, 'NN'))) : '–',
+          whats.includes('mlp') ? x(sweepRatio('mlp', o.id, p.id, (r) => r.mlp?.samplesPerSec)) : '–',
+          whats.includes('lenet') ? x(sweepRatio('lenet', o.id, p.id, (r) => r.lenet?.samplesPerSec)) : '–',
         ]);
       }
     }
@@ -373,7 +411,9 @@ function buildMarkdown(completedRuns: number, totalSec: number): string {
     '- Under Node, tfjs-backend-wasm disables its multithreaded build (WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE) and ' +
       'jax-js\'s wasm worker pool needs a global Web `Worker` that Node 20 lacks, so both run single-threaded here.',
     '- tfjs-backend-wasm only sends untransposed matmuls to XNNPACK; `transposeA`/`transposeB` take a slow generic kernel, ' +
-      'which is what dominates its backward pass (weight gradients are Aᵀ·B, input gradients A·Bᵀ).',
+      'which is what dominates its backward pass (weight gradients are Aᵀ·B, input gradients A·Bᵀ). ' +
+      'It also caches the XNNPACK operator (with B packed) per B tensor, so its NN GEMM figures, which reuse B across reps, exclude packing.',
+    '- TF.js wasm cannot train LeNet: tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter kernel.',
     '',
   );
   if (notes.length) {
@@ -423,6 +463,7 @@ async function main(): Promise<void> {
           console.log(`[bench] run ${run}/${runs} ${lib.id} ${what}: skipped (${out.skipped}) ${wallSec.toFixed(1)} s`);
         } else {
           out.wallSec = wallSec;
+          out.sweep = run;
           a.ok.push(out);
           console.log(`[bench] run ${run}/${runs} ${lib.id} ${what}: ok ${wallSec.toFixed(1)} s, ${summary(out)}`);
         }

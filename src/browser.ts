@@ -41,5 +41,5 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * from './train/index.js';
-// Side effect: registers the 'wasm' backend (SIMD, threads when cross-origin isolated).
-export { wasmInfo, getNumThreads, setNumThreads } from './backend/wasm/index.js';
+// The WebAssembly backend (SIMD GEMM, threads when the page is cross-origin isolated).
+export { WasmBackend, wasmInfo, getNumThreads, setNumThreads } from './backend/wasm/index.js';

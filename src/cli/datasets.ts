@@ -16,7 +16,6 @@ import { UsageError } from './args.js';
 export const DATASETS = ['spirals', 'moons', 'circles', 'xor', 'blobs', 'mnist', 'fashion-mnist', 'csv'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 export const SYNTHETIC = ['spirals', 'moons', 'circles', 'xor', 'blobs'] as const;
-export const IMAGE_DATASETS = ['mnist', 'fashion-mnist'] as const;
 
 export interface Split {
   x: Tensor;

@@ -33,8 +33,8 @@ export class ProgressBar {
   }
 
   /** Validation is running: say so, since it can take a while on big test sets. */
-  validating(epoch: number): void {
-    this.out.write(`\r\x1b[2Kepoch ${epoch}/${this.totalEpochs} evaluating...`);
+  validating(): void {
+    this.out.write('  evaluating...');
   }
 
   epoch(log: EpochLog): void {

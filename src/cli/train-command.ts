@@ -31,7 +31,7 @@ const FLAGS = {
   seed: { kind: 'int', min: 0, default: 0, help: 'seed of weight init, shuffling, dropout and synthetic data' },
   out: { kind: 'string', metavar: 'FILE', help: 'write the trained model to FILE.safetensors (readable by eval/predict)' },
   checkpoint: { kind: 'string', metavar: 'FILE', help: 'write a resumable checkpoint to FILE after every epoch (atomically)' },
-  resume: { kind: 'string', metavar: 'FILE', help: 'continue from a checkpoint written by --checkpoint, up to --epochs' },
+  resume: { kind: 'string', metavar: 'FILE', help: 'continue from a checkpoint written by --checkpoint, up to --epochs; model, optimizer, schedule, batch size and seed come from the checkpoint (pass the same data flags)' },
   json: { kind: 'boolean', help: 'print one JSON line per epoch (also the default when stdout is not a terminal)' },
   limit: { kind: 'int', min: 1, metavar: 'N', help: 'use only the first N training samples (and at most N test samples)' },
   backend: BACKEND_FLAG,
@@ -125,7 +125,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     loaderGenerator.setState(resumed.rng.loader);
     dropoutGenerator.setState(resumed.rng.dropout);
     initialEpoch = resumed.epoch;
-    if (f.lr !== undefined) for (const g of optimizer.paramGroups) g.lr = f.lr;
+    if (f.lr !== undefined) {
+      if (scheduler) throw new UsageError(`train: --lr cannot change the learning rate of a run with --schedule cosine (from --resume ${f.resume})`);
+      for (const g of optimizer.paramGroups) g.lr = f.lr;
+    }
     if (initialEpoch >= epochs) {
       throw new UsageError(`train: --resume ${f.resume} already has ${initialEpoch} epochs; pass --epochs greater than ${initialEpoch} to continue`);
     }
@@ -137,7 +140,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     (json ? process.stderr : process.stdout).write(`${s}\n`);
   };
   const bar = json ? null : new ProgressBar(process.stdout, epochs);
-  info(`training ${spec.model} (${spec.activation}${spec.dropout > 0 ? `, dropout ${spec.dropout}` : ''}, ${model.numParameters()} parameters) on ${loaded.dataset}: ${loaded.train.x.shape[0]} train / ${loaded.test.x.shape[0]} test samples, ${optimizerName} lr ${lr}${schedule ? ` (cosine over ${schedule.tMax} epochs)` : ''}, batch ${batchSize}, ${backend} backend${resumed ? `, resuming after epoch ${initialEpoch}` : ''}`);
+  info(`training ${spec.model} (${spec.activation}${spec.dropout > 0 ? `, dropout ${spec.dropout}` : ''}, ${model.numParameters()} parameters) on ${loaded.dataset}: ${loaded.train.x.shape[0]} train / ${loaded.test.x.shape[0]} test samples, ${optimizerName} lr ${optimizer.paramGroups[0]!.lr}${schedule ? ` (cosine over ${schedule.tMax} epochs)` : ''}, batch ${batchSize}, ${backend} backend${resumed ? `, resuming after epoch ${initialEpoch}` : ''}`);
 
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
@@ -153,7 +156,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
       scheduler,
       signal: controller.signal,
       callbacks: {
-        onBatchEnd: bar ? (b) => bar.batch(b) : undefined,
+        onBatchEnd: bar ? (b) => {
+          bar.batch(b);
+          if (b.batch === b.batches) bar.validating();
+        } : undefined,
         onEpochEnd: (e) => {
           last = e;
           if (bar) bar.epoch(e);
@@ -169,6 +175,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
         },
       },
     });
+  } catch (e) {
+    if (!controller.signal.aborted) throw e;
+    if (bar) process.stdout.write('\n');
+    const done = last?.epoch ?? initialEpoch;
+    process.stderr.write(`backprop: interrupted after ${done} complete epoch${done === 1 ? '' : 's'}`
+      + `${f.checkpoint !== undefined && done > initialEpoch ? `; continue with --resume ${f.checkpoint}` : ''}\n`);
+    return 130;
   } finally {
     process.removeListener('SIGINT', onSigint);
   }

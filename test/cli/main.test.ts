@@ -206,3 +206,23 @@ test('a run killed after a checkpoint and resumed ends with bit-identical weight
   // resuming a finished run is a usage error, not a silent no-op
   assertUsageError(run(['train', '--dataset', 'spirals', '--limit', '400', '--resume', ckpt, '--epochs', String(stoppedAt)]), /already has \d+ epochs; pass --epochs greater than/);
 });
+
+test('Ctrl-C stops training at a batch boundary with exit 130 and points at the checkpoint', async () => {
+  const ckpt = join(tmp, 'interrupted.ckpt');
+  const child = spawn(process.execPath, [CLI, 'train', '--epochs', '100000', '--checkpoint', ckpt, '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  await new Promise<void>((res) => {
+    const poll = setInterval(() => {
+      if (existsSync(ckpt)) {
+        clearInterval(poll);
+        child.kill('SIGINT');
+        res();
+      }
+    }, 5);
+  });
+  assert.equal(await exited, 130);
+  assert.match(stderr, /backprop: interrupted after \d+ complete epochs?; continue with --resume .*interrupted\.ckpt\n$/);
+  assert.doesNotMatch(stderr, /\n\s+at /);
+});

@@ -37,6 +37,8 @@ test('the progress bar redraws in place, throttled, and always draws the last ba
   assert.equal(frames.length, 2);
   assert.match(frames[0]!, /epoch 1\/3 \[.*\] 1\/10  loss 0\.5000  acc 50\.00%  1234 samples\/s/);
   assert.match(frames[1]!, /\[=+\] 10\/10/);
+  bar.validating();
+  assert.ok(out.endsWith('samples/s  evaluating...'));
   bar.epoch(epoch);
   assert.ok(out.endsWith('samples/s\n'));
 });

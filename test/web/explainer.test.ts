@@ -123,7 +123,11 @@ describe('explainer page in chromium', { skip }, () => {
     assert.equal(await page.evaluate(() => crossOriginIsolated), true);
     await page.waitForFunction(() => document.querySelector('#backend-info')?.getAttribute('data-threads') !== null, null, { timeout: 15000 });
     const info = await page.getByTestId('backend-info').textContent();
-    assert.match(info ?? '', /Backend: (wasm|js), \d+ threads?/);
+    assert.match(info ?? '', /Backend: wasm, \d+ threads? \(.*SIMD, shared memory\)/);
+    // cross-origin isolated, so the wasm GEMM gets shared memory and one thread per core
+    const threads = Number(await page.getByTestId('backend-info').getAttribute('data-threads'));
+    assert.equal(threads, await page.evaluate(() => Math.min(64, navigator.hardwareConcurrency)));
+    await page.screenshot({ path: join(artifacts, 'page-1280.png'), animations: 'disabled' });
     assert.deepEqual(problems, []);
   });
 

@@ -1,5 +1,8 @@
 /** Picks the WebAssembly backend when it works here, else the JS reference backend. */
-import { getBackend, setBackend, wasmInfo } from '../../src/browser.js';
+import { WasmBackend, getBackend, listBackends, registerBackend, setBackend, wasmInfo } from '../../src/browser.js';
+
+// src/backend/wasm does not register itself yet (the CLI does the same in src/cli/backend.ts)
+if (!listBackends().includes('wasm')) registerBackend('wasm', () => new WasmBackend());
 
 export interface BackendChoice {
   name: string;

@@ -83,7 +83,9 @@ export class Playground {
     this.running = false;
     this.losses = [];
     this.lastGrid = null;
+    this.points = null;
     this.updateButtons();
+    this.redraw();
     if (!c) return;
     this.ensureWorker();
     this.el.status.textContent = 'building…';
@@ -105,7 +107,7 @@ export class Playground {
   }
 
   private updateButtons(): void {
-    this.el.train.disabled = this.running;
+    this.el.train.disabled = this.running || !this.points;
     this.el.pause.disabled = !this.running;
   }
 
@@ -117,6 +119,7 @@ export class Playground {
       this.onBackend?.(m.backend, m.threads);
       this.onBackend = null;
       this.el.status.textContent = 'ready: press Train';
+      this.updateButtons();
     } else if (m.type === 'progress') {
       this.losses.push(...m.loss);
       this.lastGrid = { grid: m.grid, extent: m.extent };

@@ -91,10 +91,16 @@ function makeMemory(shared: boolean): WebAssembly.Memory {
 
 function init(): Runtime | null {
   if (rt || rtFailed) return rt;
-  if (typeof WebAssembly !== 'object' || !simdSupported()) {
-    rtFailed = 'WebAssembly SIMD is not available';
-    return null;
+  try {
+    rt = create();
+  } catch (e) {
+    rtFailed = e instanceof Error ? e.message : String(e);
   }
+  return rt;
+}
+
+function create(): Runtime {
+  if (typeof WebAssembly !== 'object' || !simdSupported()) throw new GemmError('WebAssembly SIMD is not available');
   enableRelaxedFlag();
   const relaxed = relaxedSimdSupported();
   let shared = typeof SharedArrayBuffer === 'function';
@@ -111,14 +117,14 @@ function init(): Runtime | null {
   const bytes = genGemmModule({ mr: MR, nv: NR / 4, unroll: 4, relaxed }, shared, INITIAL_PAGES);
   const module = new WebAssembly.Module(bytes);
   const inst = new WebAssembly.Instance(module, { env: { memory } });
-  rt = {
+  const r: Runtime = {
     memory, module, ex: inst.exports as unknown as GemmKernels, shared, relaxed,
     ctl: new Int32Array(memory.buffer, 0, Ctl.Count), f32: new Float32Array(memory.buffer),
     workers: [], gen: 0, canWait: true,
   };
-  Atomics.store(rt.ctl, Ctl.Claim, CLOSED);
-  warmUp(rt.ex);
-  return rt;
+  Atomics.store(r.ctl, Ctl.Claim, CLOSED);
+  warmUp(r.ex);
+  return r;
 }
 
 /** A few ms of small calls so V8 tiers the kernels up to optimized code before real work. */
@@ -145,7 +151,11 @@ function ensureBytes(r: Runtime, bytes: number): void {
     if (bytes > maxBytes) throw new GemmError(`matmul: needs ${bytes} bytes of wasm memory, limit is ${maxBytes}`);
     r.memory.grow(Math.ceil((bytes - have) / PAGE));
   }
-  if (r.f32.buffer.byteLength !== r.memory.buffer.byteLength) r.f32 = new Float32Array(r.memory.buffer);
+  if (r.f32.buffer.byteLength !== r.memory.buffer.byteLength) {
+    // a non-shared memory detaches its old buffer on grow, so refresh every view
+    r.f32 = new Float32Array(r.memory.buffer);
+    r.ctl = new Int32Array(r.memory.buffer, 0, Ctl.Count);
+  }
 }
 
 function spawnWorker(r: Runtime, slot: number): WorkerHandle {
@@ -206,16 +216,24 @@ interface Plan { mt: number; nt: number; tilesM: number; tilesN: number; batchPe
 /** Tile the output so there are enough equal tasks for `threads` while packing stays cheap. */
 function plan(batch: number, m: number, n: number, threads: number): Plan {
   let tilesN = Math.ceil(n / NC);
-  const nt = roundUp(Math.ceil(n / tilesN), NR);
-  tilesN = Math.ceil(n / nt);
   let tilesM = Math.ceil(m / TASK_TARGET_ROWS);
   if (threads > 1) {
-    const canSplit = (): boolean => Math.ceil(m / (tilesM + 1)) >= 2 * MR;
-    while (batch * tilesM * tilesN < 2 * threads && canSplit()) tilesM++;
+    const tasks = (): number => batch * tilesM * tilesN;
+    const canM = (): boolean => Math.ceil(m / (tilesM + 1)) >= 2 * MR;
+    const canN = (): boolean => Math.ceil(n / (tilesN + 1)) >= 2 * NR;
+    // split the dimension whose tiles are currently larger
+    const split = (): boolean => {
+      if (canM() && (!canN() || m / tilesM >= n / tilesN)) tilesM++;
+      else if (canN()) tilesN++;
+      else return false;
+      return true;
+    };
+    while (tasks() < 2 * threads && split());
     // with few tasks, a count that is a multiple of the thread count avoids a straggler
-    for (let guard = 0; guard < threads && batch * tilesM * tilesN < 8 * threads
-      && (batch * tilesM * tilesN) % threads !== 0 && canSplit(); guard++) tilesM++;
+    for (let guard = 0; guard < threads && tasks() < 8 * threads && tasks() % threads !== 0 && split(); guard++);
   }
+  const nt = roundUp(Math.ceil(n / tilesN), NR);
+  tilesN = Math.ceil(n / nt);
   const mt = roundUp(Math.ceil(m / tilesM), MR);
   tilesM = Math.ceil(m / mt);
   const perItem = tilesM * tilesN;
@@ -319,7 +337,7 @@ function runThreaded(r: Runtime, job: Job, aOffPtr: number, bOffPtr: number, thr
   // the calling thread works too; tasks of workers that are still starting are simply taken here
   claimTasks(ctl, r.ex, job, 0, r.gen);
 
-  for (let i = 0; i < 100000 && Atomics.load(ctl, Ctl.Done) < job.nTasks; i++);
+  for (let i = 0; i < 20000 && Atomics.load(ctl, Ctl.Done) < job.nTasks; i++);
   for (let d = Atomics.load(ctl, Ctl.Done); d < job.nTasks; d = Atomics.load(ctl, Ctl.Done)) {
     if (r.canWait) {
       try {

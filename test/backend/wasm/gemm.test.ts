@@ -65,6 +65,7 @@ function check(out: Float32Array, a: Float32Array, b: Float32Array, p: MatmulArg
 const SHAPES: readonly [number, number, number][] = [
   [1, 1, 1], [1, 17, 3], [3, 1, 17], [17, 3, 1], [3, 17, 129], [17, 129, 3], [129, 3, 17],
   [13, 12, 256], [4, 24, 257], [129, 130, 257], [65, 600, 33], [400, 37, 300], [300, 530, 520],
+  [5, 1000, 70], [1, 2000, 300], [1100, 2, 130],
 ];
 const TRANS: readonly [boolean, boolean][] = [[false, false], [true, false], [false, true]];
 
