@@ -42,4 +42,4 @@ export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * from './train/index.js';
 // The WebAssembly backend (SIMD GEMM, threads when the page is cross-origin isolated).
-export { WasmBackend, wasmInfo, getNumThreads, setNumThreads } from './backend/wasm/index.js';
+export { WasmBackend, wasmInfo, wasmAvailable, getNumThreads, setNumThreads } from './backend/wasm/index.js';

@@ -7,39 +7,6 @@
  * loss.backward();
  * console.log(w.grad?.toArray());
  */
-export { Tensor, type TensorLike, type NestedArray } from './tensor/tensor.js';
-export type { DType, TypedArray, Backend } from './backend/backend.js';
-export {
-  tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint,
-  zerosLike, onesLike, fullLike, randLike, randnLike, randintLike,
-  type CreateOptions, type RandomOptions,
-} from './tensor/creation.js';
-export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './tensor/random.js';
-export {
-  BackpropError, ShapeError, DTypeError, AutogradError, NumericsError, ValueError, FormatError, GradcheckError,
-} from './errors.js';
-export { noGrad, enableGrad, isGradEnabled, setCheckNumerics } from './autograd/mode.js';
-export { backward, autogradGrad, type BackwardOptions } from './autograd/engine.js';
-export { grad, valueAndGrad, type TensorTree } from './autograd/functional.js';
-export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
-export {
-  add, sub, mul, div, neg, pow, exp, log, sqrt, abs, erf, clamp, maximum, minimum, where, cast,
-  eq, ne, lt, le, gt, ge,
-} from './ops/elementwise.js';
-export { sigmoid, tanh, relu, leakyRelu, elu, gelu, softplus } from './ops/activation.js';
-export { matmul } from './ops/matmul.js';
-export {
-  reshape, permute, transpose, flatten, squeeze, unsqueeze, expand, concat, stack, split, slice, sliceDim, type SliceSpec,
-} from './ops/shape.js';
-export { indexSelect, gather } from './ops/indexing.js';
-export { sum, mean, variance, variance as var_, max, min, argmax, argmin, logSumExp } from './ops/reduce.js';
-export { softmax, logSoftmax } from './ops/softmax.js';
-export { conv2d, type Conv2dOptions } from './ops/conv.js';
-export { opTable, type OpName } from './ops/table.js';
-export { getBackend, setBackend, listBackends, registerBackend, type BackendName } from './backend/registry.js';
-export { JsBackend } from './backend/js/index.js';
-export * as nn from './nn/index.js';
-export * as optim from './optim/index.js';
-export * as data from './data/index.js';
-export * from './train/index.js';
+export * from './browser.js';
+// Node only: file formats read and written with node:fs
 export * as io from './io/index.js';

@@ -7,19 +7,18 @@
  * transposes) and runs the generated macro-kernel. Workers start lazily on first threaded use
  * and are unref'd so they never keep a Node process alive.
  */
+import { BackpropError } from '../../errors.js';
 import type { MatmulArgs } from '../backend.js';
-import { genGemmModule, relaxedSimdSupported, simdSupported } from './kernels.js';
+import { genGemmModule, MEMORY_MAX_PAGES, relaxedSimdSupported, simdSupported } from './kernels.js';
 import {
   claimTasks, CLOSED, Ctl, CTL_BYTES, GemmKernels, Job, KC, MAX_TASKS, MC, MR, NC, NR, runTask, SCRATCH_BYTES, writeJob,
 } from './tasks.js';
 
 /** Thrown for invalid GEMM arguments or an unusable wasm runtime. */
-export class GemmError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GemmError';
-  }
-}
+export class GemmError extends BackpropError {}
+
+/** The operands do not fit in wasm memory (2 GiB, or the engine refused to grow it). */
+export class WasmMemoryError extends GemmError {}
 
 // ---- environment -------------------------------------------------------------------------
 
@@ -86,7 +85,7 @@ function enableRelaxedFlag(): void {
 }
 
 function makeMemory(shared: boolean): WebAssembly.Memory {
-  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: 32768, shared });
+  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MEMORY_MAX_PAGES, shared });
 }
 
 function init(): Runtime | null {
@@ -114,7 +113,9 @@ function create(): Runtime {
   if (!shared && requestedThreads > 1) {
     console.warn('backprop: shared WebAssembly memory unavailable (needs cross-origin isolation); wasm matmul runs single-threaded');
   }
-  const bytes = genGemmModule({ mr: MR, nv: NR / 4, unroll: 4, relaxed }, shared, INITIAL_PAGES);
+  // unroll 2 runs as fast as 4 and keeps the module under 4 KB, the size browsers still allow
+  // to compile synchronously on a main thread
+  const bytes = genGemmModule({ mr: MR, nv: NR / 4, unroll: 2, relaxed }, shared, INITIAL_PAGES);
   const module = new WebAssembly.Module(bytes);
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   const r: Runtime = {
@@ -147,9 +148,13 @@ function warmUp(ex: GemmKernels): void {
 function ensureBytes(r: Runtime, bytes: number): void {
   const have = r.memory.buffer.byteLength;
   if (bytes > have) {
-    const maxBytes = 32768 * PAGE;
-    if (bytes > maxBytes) throw new GemmError(`matmul: needs ${bytes} bytes of wasm memory, limit is ${maxBytes}`);
-    r.memory.grow(Math.ceil((bytes - have) / PAGE));
+    const maxBytes = MEMORY_MAX_PAGES * PAGE;
+    if (bytes > maxBytes) throw new WasmMemoryError(`matmul: needs ${bytes} bytes of wasm memory, limit is ${maxBytes}`);
+    try {
+      r.memory.grow(Math.ceil((bytes - have) / PAGE));
+    } catch (e) {
+      throw new WasmMemoryError(`matmul: could not grow wasm memory from ${have} to ${bytes} bytes (${String(e)})`);
+    }
   }
   if (r.f32.buffer.byteLength !== r.memory.buffer.byteLength) {
     // a non-shared memory detaches its old buffer on grow, so refresh every view
@@ -204,9 +209,11 @@ export function wasmInfo(): { available: boolean; simd: boolean; relaxedSimd: bo
 
 // ---- sgemm -------------------------------------------------------------------------------
 
-/** Below this many multiply-adds the thread wake-up costs more than it saves. */
-const THREAD_MIN_MACS = 1 << 18;
-const TASK_TARGET_ROWS = 384;
+/** Below this many multiply-adds threads do not pay (measured: 512K MACs even, 884K 1.6x faster). */
+const THREAD_MIN_MACS = 3 << 18;
+/** rows per task: small enough that a descheduled thread leaves little behind, packing stays ~2% */
+const TASK_TARGET_ROWS = 128;
+const TASK_MIN_MACS = 1 << 16;
 
 const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
 const align64 = (x: number): number => roundUp(x, 64);
@@ -214,7 +221,7 @@ const align64 = (x: number): number => roundUp(x, 64);
 interface Plan { mt: number; nt: number; tilesM: number; tilesN: number; batchPerTask: number; nTasks: number }
 
 /** Tile the output so there are enough equal tasks for `threads` while packing stays cheap. */
-function plan(batch: number, m: number, n: number, threads: number): Plan {
+function plan(batch: number, m: number, n: number, k: number, threads: number): Plan {
   let tilesN = Math.ceil(n / NC);
   let tilesM = Math.ceil(m / TASK_TARGET_ROWS);
   if (threads > 1) {
@@ -228,7 +235,9 @@ function plan(batch: number, m: number, n: number, threads: number): Plan {
       else return false;
       return true;
     };
-    while (tasks() < 2 * threads && split());
+    // a task also costs ~2 us of fixed overhead (JS driver, pack calls), so keep tasks >= ~64K MACs
+    const maxTasks = Math.max(threads, Math.floor((batch * m * n * k) / TASK_MIN_MACS));
+    while (tasks() < Math.min(4 * threads, maxTasks) && split());
     // with few tasks, a count that is a multiple of the thread count avoids a straggler
     for (let guard = 0; guard < threads && tasks() < 8 * threads && tasks() % threads !== 0 && split(); guard++);
   }
@@ -240,6 +249,18 @@ function plan(batch: number, m: number, n: number, threads: number): Plan {
   if (perItem > MAX_TASKS) throw new GemmError(`matmul: output ${m}x${n} needs ${perItem} tiles, limit ${MAX_TASKS}`);
   const batchPerTask = Math.ceil(batch / Math.floor(MAX_TASKS / perItem));
   return { mt, nt, tilesM, tilesN, batchPerTask, nTasks: Math.ceil(batch / batchPerTask) * perItem };
+}
+
+/** [lo, hi) element range covered by all batch items of one operand. */
+function usedRange(offs: Int32Array | null, batch: number, size: number): [number, number] {
+  if (!offs) return [0, batch * size];
+  let lo = Infinity, hi = 0;
+  for (let i = 0; i < batch; i++) {
+    const o = offs[i]!;
+    if (o < lo) lo = o;
+    if (o + size > hi) hi = o + size;
+  }
+  return [lo, hi];
 }
 
 function checkArgs(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
@@ -281,28 +302,32 @@ export function sgemm(a: Float32Array, b: Float32Array, out: Float32Array, args:
   if (!r) throw new GemmError(`matmul: wasm backend unavailable (${rtFailed ?? 'unknown'})`);
 
   const threads = r.shared && batch * m * n * k >= THREAD_MIN_MACS ? requestedThreads : 1;
-  const p = plan(batch, m, n, threads);
+  const p = plan(batch, m, n, k, threads);
   const mPad = roundUp(m, MR), nPad = roundUp(n, NR);
+
+  // only the element range the batch items actually use is copied in
+  const aRange = usedRange(args.aOffsets, batch, m * k);
+  const bRange = usedRange(args.bOffsets, batch, k * n);
 
   // memory layout: control | per-thread scratch | offsets | A | B | C
   const scratchBase = CTL_BYTES;
   const aOffPtr = align64(scratchBase + threads * SCRATCH_BYTES);
   const bOffPtr = align64(aOffPtr + batch * 4);
   const aBase = align64(bOffPtr + batch * 4);
-  const bBase = align64(aBase + a.length * 4);
-  const cBase = align64(bBase + b.length * 4);
+  const bBase = align64(aBase + (aRange[1] - aRange[0]) * 4);
+  const cBase = align64(bBase + (bRange[1] - bRange[0]) * 4);
   ensureBytes(r, cBase + batch * mPad * nPad * 4);
 
   const f32 = r.f32;
   const i32 = new Int32Array(f32.buffer);
   const aOff = i32.subarray(aOffPtr >> 2, (aOffPtr >> 2) + batch);
   const bOff = i32.subarray(bOffPtr >> 2, (bOffPtr >> 2) + batch);
-  if (args.aOffsets) aOff.set(args.aOffsets.subarray(0, batch));
-  else for (let i = 0; i < batch; i++) aOff[i] = i * m * k;
-  if (args.bOffsets) bOff.set(args.bOffsets.subarray(0, batch));
-  else for (let i = 0; i < batch; i++) bOff[i] = i * k * n;
-  f32.set(a, aBase >> 2);
-  f32.set(b, bBase >> 2);
+  for (let i = 0; i < batch; i++) {
+    aOff[i] = (args.aOffsets ? args.aOffsets[i]! : i * m * k) - aRange[0];
+    bOff[i] = (args.bOffsets ? args.bOffsets[i]! : i * k * n) - bRange[0];
+  }
+  f32.set(a.subarray(aRange[0], aRange[1]), aBase >> 2);
+  f32.set(b.subarray(bRange[0], bRange[1]), bBase >> 2);
 
   const job: Job = {
     m, n, k, mPad, nPad, transA, transB, aBase, bBase, cBase, aOff, bOff, batch,

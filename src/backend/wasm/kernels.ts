@@ -1,12 +1,13 @@
 /**
- * Generates the GEMM wasm module: a register-blocked SIMD macro-kernel over packed panels and
- * the two packing routines (which absorb the transposes, so NN/TN/NT all run the same kernel).
+ * Generates the GEMM wasm module: a register-blocked SIMD macro-kernel over packed panels, the
+ * packing routines (which absorb the transposes, so NN/TN/NT all run the same kernel) and a
+ * compaction routine for the output.
  *
  * Packed layouts (all float32):
  *   A block (mc x kc): strips of MR rows; within a strip, for each p, MR consecutive values.
  *   B panel (kc x nc): strips of NR cols; within a strip, for each p, NR consecutive values.
  * mc / nc are padded up to MR / NR with zeros so the kernel only ever sees full tiles; C in wasm
- * memory is padded the same way, so the padded rows/cols are simply never copied out.
+ * memory is padded the same way; `compact` squeezes the padding out before the copy-out.
  */
 import { buildModule, Code, F32, FuncDef, I32, V128, ValType } from './emitter.js';
 
@@ -21,7 +22,7 @@ export interface KernelConfig {
   relaxed: boolean;
 }
 
-export const MEMORY_MAX_PAGES = 32768; // 2 GiB: keeps every byte offset a positive int32
+export const MEMORY_MAX_PAGES = 32768; // 2 GiB: every valid byte offset fits a positive int32
 
 /**
  * macro(pa, pb, pc, mc, nc, kc, ldcBytes, accum): C[mc x nc] (+)= Apacked * Bpacked.

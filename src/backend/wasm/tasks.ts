@@ -3,9 +3,9 @@
  * over a shared Int32 control block, and the blocked loop of one output tile.
  *
  * Determinism: an output element is always computed by the same sequence of operations
- * (k blocks of KC in order, each accumulated by the micro-kernel lane-sequentially), no
- * matter which thread runs its tile or how the output was tiled. Results are therefore
- * bitwise identical across runs and across thread counts.
+ * (k blocks whose size depends only on k, in order, each accumulated by the micro-kernel
+ * lane-sequentially), no matter which thread runs its tile or how the output was tiled.
+ * Results are therefore bitwise identical across runs and across thread counts.
  */
 
 /** Micro-tile and cache blocking. MR x NR = 4 x 12 measured fastest under V8 on x64. */
@@ -177,12 +177,17 @@ export function workerLoop(memory: WebAssembly.Memory, ex: GemmKernels, slot: nu
   const ctl = new Int32Array(memory.buffer, 0, Ctl.Count);
   let seen = 0;
   for (;;) {
-    // short spin first: back-to-back matmuls (training loops) then wake without a futex round trip
-    for (let i = 0; i < 20000 && Atomics.load(ctl, Ctl.Gen) === seen; i++);
+    // spin ~0.1 ms first: back-to-back matmuls (training loops) then start without a futex wake-up
+    for (let i = 0; i < 100000 && Atomics.load(ctl, Ctl.Gen) === seen; i++);
     while (Atomics.load(ctl, Ctl.Gen) === seen) Atomics.wait(ctl, Ctl.Gen, seen);
     seen = Atomics.load(ctl, Ctl.Gen);
     if (slot >= Atomics.load(ctl, Ctl.NThreads)) continue;
-    const job = readJob(ctl, memory);
+    let job: Job;
+    try {
+      job = readJob(ctl, memory);
+    } catch {
+      continue; // woke so late that the next job is being written; its claim tag will differ anyway
+    }
     claimTasks(ctl, ex, job, slot, seen);
   }
 }

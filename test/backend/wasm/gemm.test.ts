@@ -2,6 +2,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { MatmulArgs } from '../../../src/backend/backend.js';
+import { listBackends } from '../../../src/backend/registry.js';
+import { BackpropError } from '../../../src/errors.js';
 import {
   GemmError, getNumThreads, setNumThreads, sgemm, WasmBackend, wasmAvailable, wasmInfo,
 } from '../../../src/backend/wasm/index.js';
@@ -65,7 +67,8 @@ function check(out: Float32Array, a: Float32Array, b: Float32Array, p: MatmulArg
 const SHAPES: readonly [number, number, number][] = [
   [1, 1, 1], [1, 17, 3], [3, 1, 17], [17, 3, 1], [3, 17, 129], [17, 129, 3], [129, 3, 17],
   [13, 12, 256], [4, 24, 257], [129, 130, 257], [65, 600, 33], [400, 37, 300], [300, 530, 520],
-  [5, 1000, 70], [1, 2000, 300], [1100, 2, 130],
+  // above the threading threshold with tiny m or n, so tiles must split the other dimension
+  [5, 1000, 200], [1, 3000, 300], [1100, 2, 400],
 ];
 const TRANS: readonly [boolean, boolean][] = [[false, false], [true, false], [false, true]];
 
@@ -105,8 +108,8 @@ for (const threads of [1, 2]) {
         check(out, a, b, p, `batch3 ${m}x${n}x${k} tA=${tA} tB=${tB}`);
         // broadcast A over the batch, B items at shuffled offsets inside a larger buffer
         const a1 = randArray(m * k + 5, r), b2 = randArray(4 * k * n + 11, r);
-        const aOff = new Int32Array([5, 5, 0, 2]);
-        const bOff = new Int32Array([3 * k * n + 11, 0, k * n + 1, 7]);
+        const aOff = new Int32Array([5, 5, 3, 2]); // lowest offset > 0: only the used range is copied
+        const bOff = new Int32Array([3 * k * n + 11, k * n + 1, k * n + 1, 7]);
         const out2 = new Float32Array(4 * m * n);
         const p2 = args(m, n, k, tA, tB, 4, aOff, bOff);
         sgemm(a1, b2, out2, p2);
@@ -148,6 +151,24 @@ test('bitwise deterministic across runs and across thread counts', () => {
   setNumThreads(2);
 });
 
+test('many back-to-back threaded calls (job protocol stress)', () => {
+  setNumThreads(2);
+  const r = rng(17);
+  const [m, n, k] = [100, 98, 96]; // above the threading threshold, several tasks each
+  const a = randArray(m * k, r), b = randArray(k * n, r);
+  const p = args(m, n, k, false, false);
+  const first = new Float32Array(m * n);
+  sgemm(a, b, first, p);
+  check(first, a, b, p, 'stress first');
+  const out = new Float32Array(m * n);
+  for (let i = 0; i < 1500; i++) {
+    // alternate shapes so job parameters really change between generations
+    if (i % 3 === 0) sgemm(b, a, new Float32Array(n * n), args(n, n, k, true, true));
+    sgemm(a, b, out, p);
+  }
+  assert.deepEqual(new Uint32Array(out.buffer), new Uint32Array(first.buffer));
+});
+
 test('k = 0 gives zeros and empty outputs are fine', () => {
   const out = new Float32Array(6).fill(3);
   sgemm(new Float32Array(0), new Float32Array(0), out, args(2, 3, 0, false, false));
@@ -165,6 +186,12 @@ test('typed errors name the op and the expected vs actual sizes', () => {
   (e: unknown) => e instanceof GemmError && /aOffsets\[0\] = 1/.test(e.message));
   assert.throws(() => setNumThreads(0), GemmError);
   assert.throws(() => setNumThreads(1.5), GemmError);
+});
+
+test('GemmError is a BackpropError; the backend registers itself as wasm', () => {
+  assert.ok(new GemmError('x') instanceof BackpropError);
+  assert.equal(new GemmError('x').name, 'GemmError');
+  assert.ok(listBackends().includes('wasm'));
 });
 
 test('WasmBackend: float32 goes through wasm, other dtypes fall back to JS', () => {
