@@ -47,6 +47,34 @@ export interface Conv2dArgs {
   outH: number; outW: number;
 }
 
+/** Activations a fused bias + activation kernel can apply ('none' is the bias add alone). */
+export type BiasActivation = 'none' | 'relu' | 'sigmoid' | 'tanh' | 'gelu';
+
+/** Softmax cross-entropy rows: logits [rows, cols], int32 targets [rows], optional class weight [cols]. */
+export interface CrossEntropyArgs {
+  rows: number;
+  cols: number;
+  /** ε: the target distribution is (1 − ε)·w[t]·onehot(t) + (ε/C)·w */
+  labelSmoothing: number;
+  /** rows whose target equals this get 0 loss and 0 gradient */
+  ignoreIndex: number;
+}
+
+/** SGD hyper-parameters for one fused update pass (PyTorch's semantics). */
+export interface SgdHyper {
+  lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number; maximize: boolean;
+  /** the first step seeds the velocity with the gradient itself */
+  first: boolean;
+}
+
+/** Adam / AdamW hyper-parameters for one fused update pass; `step` is the 1-based step count. */
+export interface AdamHyper {
+  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; maximize: boolean;
+  /** AdamW: decay the weights directly instead of adding weightDecay·θ to the gradient */
+  decoupled: boolean;
+  step: number;
+}
+
 export interface Backend {
   readonly name: string;
   /** A zero-filled contiguous array for `size` elements of `dtype`. */
@@ -65,6 +93,23 @@ export interface Backend {
   reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number[], out: TypedArray): void;
   /** Index of the max/min along one axis; out has shape with that axis removed. Ties: first index. */
   argReduce(op: ArgReduceOp, x: TypedArray, shape: Shape, axis: number, out: Int32Array): void;
+
+  /**
+   * Fused bias + activation: out[r, j] = act(z[r, j] + bias[j]) for z [rows, cols] (cols =
+   * bias.length). The sum is rounded to the output dtype before the activation, so the result
+   * equals binary('add') followed by unary(act) on the same backend bit for bit.
+   */
+  biasAct(act: BiasActivation, z: TypedArray, bias: TypedArray, out: TypedArray): void;
+
+  /** Per-row softmax cross-entropy loss into out [rows] (shifted by the row max, never overflows). */
+  crossEntropy(z: TypedArray, targets: Int32Array, weight: TypedArray | null, args: CrossEntropyArgs, out: TypedArray): void;
+  /** Its gradient: out[i, :] = (softmax(z_i)·Σ_c q_ic − q_i)·g[i], q the target distribution. */
+  crossEntropyGrad(z: TypedArray, targets: Int32Array, weight: TypedArray | null, g: TypedArray, args: CrossEntropyArgs, out: TypedArray): void;
+
+  /** In-place SGD update of param x from grad g; buf is the velocity (null without momentum). */
+  sgdStep(x: TypedArray, g: TypedArray, buf: Float64Array | null, h: SgdHyper): void;
+  /** In-place Adam/AdamW update of x; m, v (and vmax for AMSGrad) are the moment buffers. */
+  adamStep(x: TypedArray, g: TypedArray, m: Float64Array, v: Float64Array, vmax: Float64Array | null, h: AdamHyper): void;
 
   /** Batched GEMM: out[b] = op(A[b]) @ op(B[b]), out is [batch, m, n] contiguous. */
   matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void;

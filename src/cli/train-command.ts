@@ -17,12 +17,12 @@ const SCHEDULES = ['none', 'cosine'] as const;
 
 const FLAGS = {
   dataset: { kind: 'string', default: 'spirals', choices: DATASETS, help: 'the data to train on' },
-  'data-dir': { kind: 'string', metavar: 'DIR', help: 'directory of the gzipped IDX files for mnist/fashion-mnist (default: ./data/<dataset>, e.g. --data-dir ../shared/data/mnist)' },
+  'data-dir': { kind: 'string', metavar: 'DIR', help: 'directory of the gzipped IDX files for mnist/fashion-mnist (default: ./data/<dataset>, relative to the working directory)' },
   csv: { kind: 'string', metavar: 'FILE', help: 'CSV file with a header row, for --dataset csv (80/20 train/test split by --seed)' },
   label: { kind: 'string', metavar: 'COL', help: 'name of the class column of --csv' },
   model: { kind: 'string', metavar: 'SPEC', help: 'mlp:IN-HIDDEN...-OUT (e.g. mlp:784-256-10) or lenet5 (default: mlp:2-64-64-C for synthetic data, mlp:784-256-10 for images, mlp:F-32-C for CSV)' },
   activation: { kind: 'string', default: 'relu', choices: ACTIVATIONS, help: 'hidden-layer activation' },
-  dropout: { kind: 'number', default: 0, help: 'dropout probability after each hidden fully connected layer, in [0, 1)' },
+  dropout: { kind: 'number', default: 0, metavar: 'P', help: 'dropout probability after each hidden fully connected layer, in [0, 1)' },
   optimizer: { kind: 'string', default: 'adam', choices: OPTIMIZERS, help: 'optimizer (momentum = SGD with momentum 0.9)' },
   schedule: { kind: 'string', default: 'none', choices: SCHEDULES, help: 'learning-rate schedule: none, or cosine annealing to 0 over --epochs (stepped per epoch)' },
   lr: { kind: 'number', above: 0, metavar: 'RATE', help: 'learning rate (default: 0.001 for adam/adamw, 0.05 for sgd/momentum; 0.01 with adam/adamw on synthetic and CSV data)' },
@@ -49,9 +49,9 @@ ${formatFlagHelp(FLAGS)}
 examples:
   backprop train                                   # small MLP on synthetic spirals
   backprop train --dataset mnist --data-dir ../shared/data/mnist --model mlp:784-256-10 --epochs 5 --out mnist.safetensors
-  backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --checkpoint ck.bin
-  backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --resume ck.bin --epochs 10
-  backprop train --dataset csv --csv iris.csv --label species --epochs 100`;
+  backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --checkpoint ck.safetensors
+  backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --resume ck.safetensors --epochs 10
+  backprop train --dataset csv --csv ../shared/data/iris.csv --label species --epochs 50 --out iris.safetensors`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS, 'train');

@@ -1,7 +1,16 @@
 import { ShapeError } from '../errors.js';
 import { flatten } from '../ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { BiasActivation } from '../backend/backend.js';
+import { GELU, ReLU, Sigmoid, Tanh } from './activation.js';
+import { Linear } from './linear.js';
 import { Module } from './module.js';
+
+/** The activation a layer applies, if it is exactly one that the bias + activation kernel fuses. */
+function fusableActivation(m: Module | undefined): BiasActivation | null {
+  const c = m?.constructor;
+  return c === Sigmoid ? 'sigmoid' : c === ReLU ? 'relu' : c === Tanh ? 'tanh' : c === GELU ? 'gelu' : null;
+}
 
 /**
  * Runs modules in order; their parameters are named by position (`0.weight`, `2.bias`).
@@ -17,15 +26,23 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     let y = x;
-    this.layers.forEach((m, i) => {
+    for (let i = 0; i < this.layers.length; i++) {
+      const m = this.layers[i]!;
       try {
-        y = m.forward(y);
+        // Linear then an activation: one fused bias + activation pass, same values as unfused
+        const act = m.constructor === Linear ? fusableActivation(this.layers[i + 1]) : null;
+        if (act !== null) {
+          y = (m as Linear).forwardAct(y, act);
+          i++;
+        } else {
+          y = m.forward(y);
+        }
       } catch (e) {
         // say where in the model the bad shape arrived
         if (e instanceof ShapeError) e.message += ` (at layer ${i} of ${this.constructor.name})`;
         throw e;
       }
-    });
+    }
     return y;
   }
 

@@ -1,4 +1,6 @@
 import { ShapeError, fmtShape } from '../errors.js';
+import type { BiasActivation } from '../backend/backend.js';
+import { biasAct } from '../ops/bias-act.js';
 import { add } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import { zeros } from '../tensor/creation.js';
@@ -46,6 +48,17 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     if (x.shape.length === 0 || x.shape[x.shape.length - 1] !== this.inFeatures) throw this.shapeError(`[..., ${this.inFeatures}]`, x.shape);
     return linear(x, this.weight, this.bias);
+  }
+
+  /** act(forward(x)) with the bias add and the activation fused into one pass (Sequential uses it). */
+  forwardAct(x: Tensor, act: BiasActivation): Tensor {
+    const bias = this.bias;
+    if (bias === null) return this.forward(x);
+    if (x.shape.length === 0 || x.shape[x.shape.length - 1] !== this.inFeatures) throw this.shapeError(`[..., ${this.inFeatures}]`, x.shape);
+    const z = matmul(x, this.weight, { transB: true });
+    // mixed dtypes take the unfused path, which promotes as add does
+    if (z.dtype !== bias.dtype) return this.forward(x);
+    return biasAct(z, bias, act);
   }
 
   override toString(): string {

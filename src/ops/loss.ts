@@ -29,37 +29,43 @@ export interface CrossEntropyAttrs {
  */
 export const crossEntropyOp = defineOp<CrossEntropyAttrs>({
   name: 'crossEntropy',
-  forward: (b, [logits, targets, weight], { labelSmoothing: eps, ignoreIndex }) => {
+  forward: (b, [logits, targets, weight], attrs) => {
     const [m, c] = logits!.shape as [number, number];
-    const z = logits!.data, t = targets!.data, w = weight?.data;
     const out = b.alloc(logits!.dtype, m);
-    for (let i = 0; i < m; i++) {
-      const ti = t[i]!;
-      if (ti === ignoreIndex) continue;
-      const off = i * c;
-      let mx = -Infinity;
-      for (let k = 0; k < c; k++) if (z[off + k]! > mx) mx = z[off + k]!;
-      let se = 0;
-      for (let k = 0; k < c; k++) se += Math.exp(z[off + k]! - mx);
-      // lse is log Σ exp(z − max): every −log p_k below is lse − (z_k − max) ≥ 0
-      const lse = Math.log(se);
-      let loss = (1 - eps) * (w ? w[ti]! : 1) * (lse - (z[off + ti]! - mx));
-      if (eps > 0) {
-        let s = 0;
-        for (let k = 0; k < c; k++) s += (w ? w[k]! : 1) * (lse - (z[off + k]! - mx));
-        loss += (eps / c) * s;
-      }
-      out[i] = loss;
-    }
+    b.crossEntropy(logits!.data, targets!.data as Int32Array, weight?.data ?? null, { rows: m, cols: c, ...attrs }, out);
     return { data: out, shape: [m] };
   },
-  // ∂loss_i/∂z_i = softmax(z_i)·Σ_c q_ic − q_i, scaled by g_i
+  // ∂loss_i/∂z_i = softmax(z_i)·Σ_c q_ic − q_i, scaled by g_i: one fused kernel
   backward: (g, { inputs: [logits, targets, weight], attrs }) => {
+    const grad = apply(crossEntropyGradOp, weight ? [logits!, g, targets!, weight] : [logits!, g, targets!], attrs);
+    return weight ? [grad, null, null] : [grad, null];
+  },
+});
+
+/**
+ * The gradient of crossEntropy w.r.t. its logits, (softmax(z)·Σ_c q_c − q)·g per row, from
+ * inputs [logits, g, targets, weight?]. A primitive of its own so the backward pass is one kernel;
+ * its rule (through the softmax Jacobian) keeps second derivatives working.
+ */
+export const crossEntropyGradOp = defineOp<CrossEntropyAttrs>({
+  name: 'crossEntropyGrad',
+  forward: (b, [logits, g, targets, weight], attrs) => {
+    const [m, c] = logits!.shape as [number, number];
+    const out = b.alloc(logits!.dtype, m * c);
+    b.crossEntropyGrad(logits!.data, targets!.data as Int32Array, weight?.data ?? null, g!.data, { rows: m, cols: c, ...attrs }, out);
+    return { data: out, shape: [m, c] };
+  },
+  backward: (G, { inputs: [logits, g, targets, weight], attrs }) => {
     const { q, rowSum, unitRows } = targetDistribution(logits!, targets!, weight ?? null, attrs);
     const p = softmax(logits!, -1);
     const scaled = unitRows ? p : mul(p, rowSum);
-    const grad = mul(sub(scaled, q), unsqueeze(g, 1));
-    return weight ? [grad, null, null] : [grad, null];
+    // out = (p·s − q)·g, so ∂/∂g_i = Σ_c G_ic·(p_ic·s_i − q_ic)
+    const dg = sum(mul(G, sub(scaled, q)), -1);
+    // ∂/∂z through the softmax Jacobian: p ⊙ (u − Σ_c u_c·p_c) with u = G·s·g
+    let u = mul(G, unsqueeze(g!, 1));
+    if (!unitRows) u = mul(u, rowSum);
+    const dz = mul(p, sub(u, sum(mul(u, p), -1, true)));
+    return weight ? [dz, dg, null, null] : [dz, dg, null];
   },
 });
 

@@ -6,7 +6,8 @@ import { indexSelectOp, indexAddOp, gatherOp, scatterAddOp } from './indexing.js
 import { sumOp } from './reduce.js';
 import { softmaxOp, logSoftmaxOp } from './softmax.js';
 import { conv2dOps } from './conv.js';
-import { crossEntropyOp } from './loss.js';
+import { crossEntropyOp, crossEntropyGradOp } from './loss.js';
+import { biasActOp } from './bias-act.js';
 
 /**
  * Every differentiable primitive, by name. Each entry is an OpDef, whose type requires a
@@ -25,7 +26,8 @@ export const opTable = {
   sum: sumOp,
   softmax: softmaxOp, logSoftmax: logSoftmaxOp,
   ...conv2dOps,
-  crossEntropy: crossEntropyOp,
+  crossEntropy: crossEntropyOp, crossEntropyGrad: crossEntropyGradOp,
+  biasAct: biasActOp,
 } as const;
 
 export type OpName = keyof typeof opTable;

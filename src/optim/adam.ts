@@ -1,4 +1,5 @@
 import type { TypedArray } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
 import { Optimizer, buffer, nextStep, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
@@ -31,26 +32,8 @@ function adamUpdate(x: TypedArray, g: TypedArray, group: ParamGroup<AdamOptions>
   const m = buffer(state, 'expAvg', n);
   const v = buffer(state, 'expAvgSq', n);
   const vmax = amsgrad ? buffer(state, 'maxExpAvgSq', n) : null;
-  const stepSize = lr / (1 - b1 ** t);
-  const bc2Sqrt = Math.sqrt(1 - b2 ** t);
-  for (let i = 0; i < n; i++) {
-    let xi = x[i]!;
-    let gi = maximize ? -g[i]! : g[i]!;
-    if (wd !== 0) {
-      if (decoupled) xi *= 1 - lr * wd;
-      else gi += wd * xi;
-    }
-    const mi = b1 * m[i]! + (1 - b1) * gi;
-    const vi = b2 * v[i]! + (1 - b2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    let denomV = vi;
-    if (vmax !== null) {
-      denomV = Math.max(vmax[i]!, vi);
-      vmax[i] = denomV;
-    }
-    x[i] = xi - (stepSize * mi) / (Math.sqrt(denomV) / bc2Sqrt + eps);
-  }
+  // one fused pass over param, grad and moment buffers
+  getBackend().adamStep(x, g, m, v, vmax, { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, maximize, decoupled, step: t });
 }
 
 /**

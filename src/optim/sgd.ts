@@ -1,4 +1,5 @@
 import type { TypedArray } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
 import { Optimizer, buffer, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
@@ -33,16 +34,7 @@ export class SGD extends Optimizer<SGDOptions> {
     const { lr, momentum: mu, dampening, nesterov, weightDecay: wd, maximize } = group;
     const first = !(state['momentumBuffer'] instanceof Float64Array);
     const buf = mu !== 0 ? buffer(state, 'momentumBuffer', x.length) : null;
-    for (let i = 0; i < x.length; i++) {
-      let gi = maximize ? -g[i]! : g[i]!;
-      if (wd !== 0) gi += wd * x[i]!;
-      if (buf !== null) {
-        // the first step seeds the velocity with the gradient itself (no dampening)
-        const b = first ? gi : mu * buf[i]! + (1 - dampening) * gi;
-        buf[i] = b;
-        gi = nesterov ? gi + mu * b : b;
-      }
-      x[i] = x[i]! - lr * gi;
-    }
+    // one fused pass over param, grad and velocity
+    getBackend().sgdStep(x, g, buf, { lr, momentum: mu, dampening, nesterov, weightDecay: wd, maximize, first });
   }
 }

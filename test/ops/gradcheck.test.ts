@@ -11,7 +11,8 @@ import { apply } from '../../src/autograd/engine.js';
 import { sliceGradOp } from '../../src/ops/shape.js';
 import { indexAddOp, scatterAddOp } from '../../src/ops/indexing.js';
 import { col2imOp } from '../../src/ops/conv.js';
-import { crossEntropy } from '../../src/ops/loss.js';
+import { crossEntropy, crossEntropyGradOp } from '../../src/ops/loss.js';
+import { biasAct } from '../../src/ops/bias-act.js';
 
 /**
  * One gradcheck case per differentiable primitive. The record is typed over OpName, so adding
@@ -113,6 +114,25 @@ const cases: { [K in OpName]: Case[] } = {
       fn: (z, t) => crossEntropy(z!, t!, { weight: tensor([0.5, 2, 1], { dtype: 'float64' }), ignoreIndex: 1, labelSmoothing: 0.2 }),
       inputs: () => [r([4, 3, 2]), tensor([[0, 1], [2, 2], [1, 0], [0, 2]], { dtype: 'int32' })],
     },
+  ],
+  // differentiating the gradient kernel itself (w.r.t. logits and the upstream g) is double backward
+  crossEntropyGrad: [
+    {
+      fn: (z, gr) => apply(crossEntropyGradOp, [z!, gr!, tensor([2, 0, 1, 2], { dtype: 'int32' })], { labelSmoothing: 0.1, ignoreIndex: -100 }),
+      inputs: () => [r([4, 3]).mul(2), r([4])],
+    },
+    {
+      fn: (z, gr) => apply(crossEntropyGradOp, [z!, gr!, tensor([1, 0, 1], { dtype: 'int32' }), tensor([0.5, 2], { dtype: 'float64' })], { labelSmoothing: 0.2, ignoreIndex: 0 }),
+      inputs: () => [r([3, 2]).mul(2), r([3])],
+    },
+  ],
+  biasAct: [
+    { fn: (z, b) => biasAct(z!, b!, 'sigmoid'), inputs: () => [r([m, n]).mul(2), r([n])] },
+    { fn: (z, b) => biasAct(z!, b!, 'tanh'), inputs: () => [r([k, m, n]), r([n])] },
+    { fn: (z, b) => biasAct(z!, b!, 'gelu'), inputs: () => [r([m, n]).mul(2), r([n])] },
+    { fn: (z, b) => biasAct(z!, b!, 'none'), inputs: () => [r([m, n]), r([n])] },
+    // shifted so z + b stays away from relu's kink
+    { fn: (z, b) => biasAct(z!, b!, 'relu'), inputs: () => [awayFromZero([m, n]), tensor(new Array<number>(n).fill(0), { dtype: 'float64' })] },
   ],
 };
 

@@ -1,5 +1,6 @@
 import type {
-  ArgReduceOp, Backend, BinaryOp, Conv2dArgs, DType, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp,
+  AdamHyper, ArgReduceOp, Backend, BiasActivation, BinaryOp, Conv2dArgs, CrossEntropyArgs, DType, MatmulArgs, ReduceOp,
+  SgdHyper, Shape, TypedArray, UnaryOp,
 } from '../backend.js';
 import { erf } from './erf.js';
 
@@ -20,51 +21,7 @@ export class JsBackend implements Backend {
   }
 
   unary(op: UnaryOp, x: TypedArray, out: TypedArray, param = 0): void {
-    const n = x.length;
-    switch (op) {
-      case 'copy': out.set(x); return;
-      case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]!; return;
-      case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!); return;
-      case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!); return;
-      case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!); return;
-      case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!); return;
-      case 'sign': for (let i = 0; i < n; i++) out[i] = Math.sign(x[i]!); return;
-      case 'reciprocal': for (let i = 0; i < n; i++) out[i] = 1 / x[i]!; return;
-      case 'square': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * v; } return;
-      case 'floor': for (let i = 0; i < n; i++) out[i] = Math.floor(x[i]!); return;
-      case 'step': for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? 1 : 0; return;
-      case 'isfinite': for (let i = 0; i < n; i++) out[i] = Number.isFinite(x[i]!) ? 1 : 0; return;
-      case 'sigmoid':
-        for (let i = 0; i < n; i++) {
-          const v = x[i]!;
-          // split by sign so exp never overflows
-          if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
-          else { const e = Math.exp(v); out[i] = e / (1 + e); }
-        }
-        return;
-      case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!); return;
-      case 'relu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : 0; } return;
-      case 'softplus':
-        // log(1 + e^x) = max(x, 0) + log1p(e^-|x|), stable for large |x|
-        for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))); }
-        return;
-      case 'erf': for (let i = 0; i < n; i++) out[i] = erf(x[i]!); return;
-      case 'leakyRelu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : v * param; } return;
-      case 'leakyReluGrad': for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? 1 : param; return;
-      case 'elu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : param * Math.expm1(v); } return;
-      case 'eluGrad': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? 1 : param * Math.exp(v); } return;
-      case 'powScalar':
-        if (param === 2) for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * v; }
-        else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, param);
-        return;
-      case 'gelu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = 0.5 * v * (1 + erf(v * Math.SQRT1_2)); } return;
-      case 'geluGrad':
-        for (let i = 0; i < n; i++) {
-          const v = x[i]!;
-          out[i] = 0.5 * (1 + erf(v * Math.SQRT1_2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI;
-        }
-        return;
-    }
+    unaryLoop(op, x, out, param);
   }
 
   binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void {
@@ -139,6 +96,105 @@ export class JsBackend implements Backend {
         }
         out[o * inner + j] = bi;
       }
+    }
+  }
+
+  biasAct(act: BiasActivation, z: TypedArray, bias: TypedArray, out: TypedArray): void {
+    const cols = bias.length;
+    const rows = cols === 0 ? 0 : z.length / cols;
+    // row by row: the sum is written (rounded to out's dtype) and mapped while still in cache
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let j = 0; j < cols; j++) out[o + j] = z[o + j]! + bias[j]!;
+      if (act !== 'none') {
+        const row = out.subarray(o, o + cols);
+        unaryLoop(act, row, row, 0);
+      }
+    }
+  }
+
+  crossEntropy(z: TypedArray, targets: Int32Array, weight: TypedArray | null, a: CrossEntropyArgs, out: TypedArray): void {
+    const { rows: m, cols: c, labelSmoothing: eps, ignoreIndex } = a;
+    const w = weight;
+    for (let i = 0; i < m; i++) {
+      const ti = targets[i]!;
+      if (ti === ignoreIndex) { out[i] = 0; continue; }
+      const off = i * c;
+      let mx = -Infinity;
+      for (let k = 0; k < c; k++) if (z[off + k]! > mx) mx = z[off + k]!;
+      let se = 0;
+      for (let k = 0; k < c; k++) se += Math.exp(z[off + k]! - mx);
+      // lse is log Σ exp(z − max): every −log p_k below is lse − (z_k − max) ≥ 0
+      const lse = Math.log(se);
+      let loss = (1 - eps) * (w ? w[ti]! : 1) * (lse - (z[off + ti]! - mx));
+      if (eps > 0) {
+        let s = 0;
+        for (let k = 0; k < c; k++) s += (w ? w[k]! : 1) * (lse - (z[off + k]! - mx));
+        loss += (eps / c) * s;
+      }
+      out[i] = loss;
+    }
+  }
+
+  crossEntropyGrad(z: TypedArray, targets: Int32Array, weight: TypedArray | null, g: TypedArray, a: CrossEntropyArgs, out: TypedArray): void {
+    const { rows: m, cols: c, labelSmoothing: eps, ignoreIndex } = a;
+    const w = weight;
+    for (let i = 0; i < m; i++) {
+      const ti = targets[i]!;
+      const off = i * c;
+      if (ti === ignoreIndex) { for (let k = 0; k < c; k++) out[off + k] = 0; continue; }
+      let mx = -Infinity;
+      for (let k = 0; k < c; k++) if (z[off + k]! > mx) mx = z[off + k]!;
+      let se = 0;
+      for (let k = 0; k < c; k++) se += Math.exp(z[off + k]! - mx);
+      // Σ_c q_ic: 1 for unweighted rows, else the smoothed weight mass
+      const qt = (1 - eps) * (w ? w[ti]! : 1);
+      let rowSum = qt;
+      if (eps > 0) for (let k = 0; k < c; k++) rowSum += (eps / c) * (w ? w[k]! : 1);
+      const gi = g[i]!, scale = rowSum / se;
+      for (let k = 0; k < c; k++) {
+        let q = eps > 0 ? (eps / c) * (w ? w[k]! : 1) : 0;
+        if (k === ti) q += qt;
+        out[off + k] = (Math.exp(z[off + k]! - mx) * scale - q) * gi;
+      }
+    }
+  }
+
+  sgdStep(x: TypedArray, g: TypedArray, buf: Float64Array | null, h: SgdHyper): void {
+    const { lr, momentum: mu, dampening, nesterov, weightDecay: wd, maximize, first } = h;
+    for (let i = 0; i < x.length; i++) {
+      let gi = maximize ? -g[i]! : g[i]!;
+      if (wd !== 0) gi += wd * x[i]!;
+      if (buf !== null) {
+        const b = first ? gi : mu * buf[i]! + (1 - dampening) * gi;
+        buf[i] = b;
+        gi = nesterov ? gi + mu * b : b;
+      }
+      x[i] = x[i]! - lr * gi;
+    }
+  }
+
+  adamStep(x: TypedArray, g: TypedArray, m: Float64Array, v: Float64Array, vmax: Float64Array | null, h: AdamHyper): void {
+    const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, maximize, decoupled, step: t } = h;
+    const stepSize = lr / (1 - b1 ** t);
+    const bc2Sqrt = Math.sqrt(1 - b2 ** t);
+    for (let i = 0; i < x.length; i++) {
+      let xi = x[i]!;
+      let gi = maximize ? -g[i]! : g[i]!;
+      if (wd !== 0) {
+        if (decoupled) xi *= 1 - lr * wd;
+        else gi += wd * xi;
+      }
+      const mi = b1 * m[i]! + (1 - b1) * gi;
+      const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      let denomV = vi;
+      if (vmax !== null) {
+        denomV = Math.max(vmax[i]!, vi);
+        vmax[i] = denomV;
+      }
+      x[i] = xi - (stepSize * mi) / (Math.sqrt(denomV) / bc2Sqrt + eps);
     }
   }
 
@@ -320,6 +376,55 @@ export class JsBackend implements Backend {
 }
 
 const INV_SQRT_2PI = 0.3989422804014327;
+
+/** The elementwise maps, shared by unary and biasAct so both round identically. */
+function unaryLoop(op: UnaryOp, x: TypedArray, out: TypedArray, param: number): void {
+  const n = x.length;
+  switch (op) {
+    case 'copy': out.set(x); return;
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]!; return;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!); return;
+    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!); return;
+    case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!); return;
+    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!); return;
+    case 'sign': for (let i = 0; i < n; i++) out[i] = Math.sign(x[i]!); return;
+    case 'reciprocal': for (let i = 0; i < n; i++) out[i] = 1 / x[i]!; return;
+    case 'square': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * v; } return;
+    case 'floor': for (let i = 0; i < n; i++) out[i] = Math.floor(x[i]!); return;
+    case 'step': for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? 1 : 0; return;
+    case 'isfinite': for (let i = 0; i < n; i++) out[i] = Number.isFinite(x[i]!) ? 1 : 0; return;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        // split by sign so exp never overflows
+        if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+        else { const e = Math.exp(v); out[i] = e / (1 + e); }
+      }
+      return;
+    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!); return;
+    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : 0; } return;
+    case 'softplus':
+      // log(1 + e^x) = max(x, 0) + log1p(e^-|x|), stable for large |x|
+      for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))); }
+      return;
+    case 'erf': for (let i = 0; i < n; i++) out[i] = erf(x[i]!); return;
+    case 'leakyRelu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : v * param; } return;
+    case 'leakyReluGrad': for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? 1 : param; return;
+    case 'elu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : param * Math.expm1(v); } return;
+    case 'eluGrad': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? 1 : param * Math.exp(v); } return;
+    case 'powScalar':
+      if (param === 2) for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * v; }
+      else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, param);
+      return;
+    case 'gelu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = 0.5 * v * (1 + erf(v * Math.SQRT1_2)); } return;
+    case 'geluGrad':
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        out[i] = 0.5 * (1 + erf(v * Math.SQRT1_2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI;
+      }
+      return;
+  }
+}
 
 function dtypeOf(x: TypedArray): DType {
   return x instanceof Float32Array ? 'float32' : x instanceof Float64Array ? 'float64' : 'int32';

@@ -102,6 +102,45 @@ export class Code {
     for (const l of lanes) this.bytes.push(l);
     return this;
   }
+  /** v128.const from four f32 lanes */
+  f32x4Const(a: number, b = a, c = a, d = a): this {
+    this.simd(0x0c);
+    const f = new Float32Array([a, b, c, d]);
+    for (const byte of new Uint8Array(f.buffer)) this.bytes.push(byte);
+    return this;
+  }
+  /** v128.const from four i32 lanes */
+  i32x4Const(a: number): this {
+    this.simd(0x0c);
+    const f = new Int32Array([a, a, a, a]);
+    for (const byte of new Uint8Array(f.buffer)) this.bytes.push(byte);
+    return this;
+  }
+  v128And(): this { return this.simd(0x4e); }
+  v128AndNot(): this { return this.simd(0x4f); }
+  v128Or(): this { return this.simd(0x50); }
+  v128Xor(): this { return this.simd(0x51); }
+  /** bitselect(a, b, mask) = (a & mask) | (b & ~mask) */
+  v128Bitselect(): this { return this.simd(0x52); }
+  f32x4Eq(): this { return this.simd(0x41); }
+  f32x4Ne(): this { return this.simd(0x42); }
+  f32x4Lt(): this { return this.simd(0x43); }
+  f32x4Gt(): this { return this.simd(0x44); }
+  f32x4Ge(): this { return this.simd(0x46); }
+  f32x4Nearest(): this { return this.simd(0x6a); }
+  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4ShrS(): this { return this.simd(0xac); }
+  i32x4ShrU(): this { return this.simd(0xad); }
+  i32x4Add(): this { return this.simd(0xae); }
+  i32x4Sub(): this { return this.simd(0xb1); }
+  f32x4Abs(): this { return this.simd(0xe0); }
+  f32x4Neg(): this { return this.simd(0xe1); }
+  f32x4Sub(): this { return this.simd(0xe5); }
+  f32x4Div(): this { return this.simd(0xe7); }
+  f32x4Min(): this { return this.simd(0xe8); }
+  f32x4Max(): this { return this.simd(0xe9); }
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
+  f32x4ConvertI32x4S(): this { return this.simd(0xfa); }
   f32x4Splat(): this { return this.simd(0x13); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Mul(): this { return this.simd(0xe6); }

@@ -207,6 +207,20 @@ export function wasmInfo(): { available: boolean; simd: boolean; relaxedSimd: bo
   return { available: !!r, simd: !!r, relaxedSimd: !!r?.relaxed, shared: !!r?.shared, threads: getNumThreads() };
 }
 
+/**
+ * The runtime's memory, grown to at least `bytes`, for other synchronous kernels (elementwise)
+ * that run between GEMMs on the calling thread; null when wasm is unavailable.
+ */
+export function wasmMemory(bytes: number): { memory: WebAssembly.Memory; f32: Float32Array; shared: boolean } | null {
+  const r = init();
+  if (!r) return null;
+  ensureBytes(r, bytes);
+  return { memory: r.memory, f32: r.f32, shared: r.shared };
+}
+
+/** First byte free for other kernels' operands (after the GEMM control block). */
+export const OPERANDS_BASE = CTL_BYTES;
+
 // ---- sgemm -------------------------------------------------------------------------------
 
 /** Below this many multiply-adds threads do not pay (measured: 512K MACs even, 884K 1.6x faster). */
