@@ -1,6 +1,6 @@
 /**
  * ============================================================================
- *  ADAPTER FOR OUR OWN LIBRARY — TO BE FILLED IN BY THE LEAD.
+ *  ADAPTER FOR OUR OWN LIBRARY (backprop, js and wasm backends).
  * ============================================================================
  *
  * Run by the driver (bench/run.ts) once per (peer, group):
@@ -43,34 +43,155 @@
  *    "n/a"); the whole group unsupported: throw or emit `{ skipped }`.
  */
 import {
+  GEMM_SIZES, LENET, MLP, TRANS, emit, gemmOpts, glorot, gflops, maxRssMB, parseArgs, randomF32, randomLabels,
+  round, runChild, stepOpts, timeIt,
   type Args, type GemmEntry, type GroupResult, type LenetResult, type MlpResult,
-  emit, maxRssMB, parseArgs, runChild,
 } from './common.js';
+import { Tensor, matmul, nn, noGrad, optim, setBackend, tensor } from '../src/index.js';
+import { getNumThreads, wasmInfo } from '../src/backend/wasm/index.js';
 
 const args: Args = parseArgs();
 
 /** Flip to true once the functions below are implemented. */
-const WIRED = false;
+const WIRED = true;
 
 async function setup(peer: string): Promise<string> {
   if (peer !== 'backprop-js' && peer !== 'backprop-wasm') throw new Error(`unknown own peer "${peer}"`);
-  // TODO(lead): select the backend, e.g. setBackend(peer === 'backprop-wasm' ? 'wasm' : 'js').
-  return `backprop ${peer === 'backprop-wasm' ? 'wasm' : 'js'} backend`;
+  if (peer === 'backprop-js') {
+    setBackend('js');
+    return 'backprop js backend (pure JS), single thread';
+  }
+  setBackend('wasm');
+  const info = wasmInfo();
+  if (!info.available) throw new Error('wasm SIMD unavailable here: the wasm backend would fall back to JS kernels');
+  return `backprop wasm backend (WebAssembly SIMD kernels where they pay, JS for the rest), relaxed SIMD ` +
+    `${info.relaxedSimd ? 'on' : 'off'}, GEMM threads=${getNumThreads()} (shared memory ${info.shared ? 'yes' : 'no'})`;
 }
 
-async function benchGemm(_quick: boolean): Promise<GemmEntry[]> {
-  // TODO(lead): see the contract above; model on benchGemm in bench/peers/tfjs.ts.
-  throw new Error('not wired yet');
+async function benchGemm(quick: boolean): Promise<GemmEntry[]> {
+  const out: GemmEntry[] = [];
+  for (const n of GEMM_SIZES) {
+    const a = tensor(randomF32(n * n, 1), { shape: [n, n] });
+    const b = tensor(randomF32(n * n, 2), { shape: [n, n] });
+    for (const trans of TRANS) {
+      const opts = { transA: trans === 'TN', transB: trans === 'NT' };
+      // Synchronous kernels: the product is complete when matmul returns; reading one
+      // element keeps the call from being optimised away. No graph: no input requires grad.
+      const t = await timeIt(() => matmul(a, b, opts).data[0], gemmOpts(quick));
+      out.push({ n, trans, gflops: round(gflops(n, t.medianMs)), ms: round(t.medianMs, 3), reps: t.reps });
+    }
+  }
+  return out;
 }
 
-async function benchMlp(_quick: boolean): Promise<MlpResult> {
-  // TODO(lead): see the contract above; model on benchMlp in bench/peers/tfjs.ts.
-  throw new Error('not wired yet');
+/**
+ * Copies a shared-init dense weight, generated as [fanIn, fanOut] row-major like the peers',
+ * into our Linear's [out, in] weight, and zeroes the bias (the peers start biases at 0).
+ */
+function loadDense(layer: nn.Linear, seed: number): void {
+  const fanIn = layer.inFeatures, fanOut = layer.outFeatures;
+  const src = glorot(fanIn, fanOut, fanIn * fanOut, seed);
+  const w = layer.weight.data;
+  for (let i = 0; i < fanIn; i++) for (let o = 0; o < fanOut; o++) w[o * fanIn + i] = src[i * fanOut + o]!;
+  layer.bias?.data.fill(0);
 }
 
-async function benchLenet(_quick: boolean): Promise<LenetResult> {
-  // TODO(lead): see the contract above; model on benchLenet in bench/peers/tfjs.ts.
-  throw new Error('not wired yet');
+/** Conv weights are generated in OIHW order, which is our layout, so they copy as is. */
+function loadConv(layer: nn.Conv2d, fanIn: number, fanOut: number, seed: number): void {
+  layer.weight.data.set(glorot(fanIn, fanOut, layer.weight.size, seed));
+  layer.bias?.data.fill(0);
+}
+
+interface Workload {
+  model: nn.Module;
+  x: Tensor;
+  y: Tensor;
+  opt: optim.SGD;
+}
+
+/** Loss of one batch; `.item()` reads the scalar back, which forces every kernel before it. */
+function lossOf(w: Workload): Tensor {
+  return nn.functional.crossEntropy(w.model.forward(w.x), w.y);
+}
+
+/** The training step as a user writes it: no dispose, no tidy. */
+function trainStep(w: Workload): number {
+  w.opt.zeroGrad();
+  const loss = lossOf(w);
+  loss.backward();
+  w.opt.step();
+  return loss.item();
+}
+
+/** Loss of the first two SGD steps from the shared init (compare across libraries). */
+function sanity(w: Workload): number[] {
+  return [round(trainStep(w), 4), round(trainStep(w), 4)];
+}
+
+async function benchMlp(quick: boolean): Promise<MlpResult> {
+  const [d0, d1, d2, d3] = MLP.sizes;
+  const B = MLP.batch;
+  const l1 = new nn.Linear(d0, d1), l2 = new nn.Linear(d1, d2), l3 = new nn.Linear(d2, d3);
+  loadDense(l1, 11);
+  loadDense(l2, 12);
+  loadDense(l3, 13);
+  const model = new nn.Sequential(l1, new nn.Sigmoid(), l2, new nn.Sigmoid(), l3);
+  const w: Workload = {
+    model,
+    x: tensor(randomF32(B * d0, 21), { shape: [B, d0] }),
+    y: tensor(randomLabels(B, d3, 22)),
+    opt: new optim.SGD(model.parameters(), { lr: MLP.lr }),
+  };
+  const opts = stepOpts(quick);
+
+  // Forward as for evaluation (no graph recorded), like the peers' forward-only functions.
+  const fwd = await timeIt(() => noGrad(() => lossOf(w).item()), opts);
+  const fwdBwd = await timeIt(() => {
+    model.zeroGrad();
+    const loss = lossOf(w);
+    loss.backward();
+    return [loss.item(), l1.weight.grad?.data[0]];
+  }, opts);
+  model.zeroGrad();
+  const sanityLosses = sanity(w);
+  const step = await timeIt(() => trainStep(w), opts);
+  return {
+    batch: B,
+    fwdMs: round(fwd.medianMs, 3),
+    fwdBwdMs: round(fwdBwd.medianMs, 3),
+    stepMs: round(step.medianMs, 3),
+    samplesPerSec: round(B / (step.medianMs / 1000), 1),
+    reps: { fwd: fwd.reps, fwdBwd: fwdBwd.reps, step: step.reps },
+    sanityLosses,
+  };
+}
+
+async function benchLenet(quick: boolean): Promise<LenetResult> {
+  const B = LENET.batch;
+  const c1 = new nn.Conv2d(1, 6, 5, { padding: 2 }), c2 = new nn.Conv2d(6, 16, 5);
+  const f1 = new nn.Linear(400, 120), f2 = new nn.Linear(120, 84), f3 = new nn.Linear(84, LENET.classes);
+  loadConv(c1, 25, 150, 31);
+  loadConv(c2, 150, 400, 32);
+  loadDense(f1, 33);
+  loadDense(f2, 34);
+  loadDense(f3, 35);
+  const model = new nn.Sequential(
+    c1, new nn.ReLU(), new nn.MaxPool2d(2),
+    c2, new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(), f1, new nn.ReLU(), f2, new nn.ReLU(), f3,
+  );
+  const w: Workload = {
+    model,
+    x: tensor(randomF32(B * 28 * 28, 41), { shape: [B, 1, 28, 28] }),
+    y: tensor(randomLabels(B, LENET.classes, 42)),
+    opt: new optim.SGD(model.parameters(), { lr: LENET.lr }),
+  };
+  const sanityLosses = sanity(w);
+  const t = await timeIt(() => trainStep(w), stepOpts(quick));
+  return {
+    batch: B, stepMs: round(t.medianMs, 3), samplesPerSec: round(B / (t.medianMs / 1000), 1), reps: t.reps,
+    sanityLosses,
+  };
 }
 
 if (!WIRED) {

@@ -310,6 +310,88 @@ function sanityLines(): string[] {
   return out;
 }
 
+// ---------------------------------------------------------------------------
+// Targets of the "Performance" issue, checked against the wasm backend
+
+interface TargetRow {
+  name: string;
+  /** null: could not be measured (a library or group missing) */
+  value: number | null;
+  goal: string;
+  met: boolean | null;
+  shown: string;
+}
+
+const OURS_FAST = 'backprop-wasm';
+
+/** Step ms / forward ms of one library, per sweep, median across sweeps. */
+function stepOverFwd(lib: string): number | null {
+  const rs = results.get(key(lib, 'mlp'))?.ok ?? [];
+  return med(rs.map((r) => (r.mlp?.stepMs && r.mlp.fwdMs ? r.mlp.stepMs / r.mlp.fwdMs : null)));
+}
+
+function targetRows(): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const ratioRow = (name: string, v: number | null, min: number): void => {
+    rows.push({ name, value: v, goal: `≥ ${min}×`, met: v === null ? null : v >= min, shown: v === null ? 'n/a' : `${v.toFixed(2)}×` });
+  };
+  const has = (id: string): boolean => libs.some((l) => l.id === id);
+  if (!has(OURS_FAST)) return rows;
+  if (whats.includes('mlp')) {
+    const sps = (r: GroupResult): number | null | undefined => r.mlp?.samplesPerSec;
+    if (has('jax-wasm')) ratioRow('MLP samples/s, backprop (wasm) / jax-js wasm+jit', sweepRatio('mlp', OURS_FAST, 'jax-wasm', sps), 2);
+    if (has('tfjs-wasm')) ratioRow('MLP samples/s, backprop (wasm) / TF.js wasm', sweepRatio('mlp', OURS_FAST, 'tfjs-wasm', sps), 40);
+    const so = stepOverFwd(OURS_FAST);
+    rows.push({
+      name: 'MLP step ms / forward ms, backprop (wasm)', value: so, goal: '≤ 3×',
+      met: so === null ? null : so <= 3, shown: so === null ? 'n/a' : `${so.toFixed(2)}×`,
+    });
+  }
+  if (whats.includes('gemm') && has('jax-wasm')) {
+    for (const n of [512, 1024]) {
+      for (const t of TRANS) {
+        ratioRow(`GEMM ${n} ${t} GFLOPS, backprop (wasm) / jax-js wasm+jit`, sweepRatio('gemm', OURS_FAST, 'jax-wasm', (r) => gemmOf(r, n, t)), 2);
+      }
+    }
+  }
+  if (whats.includes('lenet')) {
+    const sps = (r: GroupResult): number | null | undefined => r.lenet?.samplesPerSec;
+    for (const p of ['jax-wasm', 'tfjs-wasm', 'tfjs-cpu']) {
+      if (!has(p)) continue;
+      const label = LIBS.find((l) => l.id === p)!.label;
+      const na = groupNa(p, 'lenet');
+      if (na !== null) {
+        rows.push({ name: `LeNet samples/s, backprop (wasm) / ${label}`, value: null, goal: '> 1× (ahead)', met: null, shown: `n/a (${label} cannot run it)` });
+        continue;
+      }
+      const v = sweepRatio('lenet', OURS_FAST, p, sps);
+      rows.push({
+        name: `LeNet samples/s, backprop (wasm) / ${label}`, value: v, goal: '> 1× (ahead)',
+        met: v === null ? null : v > 1, shown: v === null ? 'n/a' : `${v.toFixed(2)}×`,
+      });
+    }
+  }
+  return rows;
+}
+
+function targetSection(): string[] {
+  const rows = targetRows();
+  if (rows.length === 0) return [];
+  const status = (m: boolean | null): string => (m === null ? 'n/a' : m ? 'met' : '**missed**');
+  const met = rows.filter((r) => r.met === true).length;
+  const judged = rows.filter((r) => r.met !== null).length;
+  const out = ['## Targets (issue "Performance"; backprop wasm backend)', ''];
+  out.push('Ratios are taken within each sweep (libraries measured minutes apart under similar load), then the median across sweeps. ' +
+    `${met} of ${judged} measurable targets met.`, '');
+  out.push(table(['target', 'measured (median)', 'goal', 'status'], rows.map((r) => [r.name, r.shown, r.goal, status(r.met)])), '');
+  const rss = whats.map((w) => {
+    const cells = libs.map((l) => { const v = peakRss(l.id, w); return v === null ? null : `${l.label} ${v.toFixed(0)}`; }).filter(Boolean);
+    return `- Peak RSS (MiB), ${w}: ${cells.join(', ')}`;
+  });
+  out.push(...rss, '');
+  return out;
+}
+
 function buildMarkdown(completedRuns: number, totalSec: number): string {
   notes.length = 0;
   const ids = libs.map((l) => l.id);
@@ -324,6 +406,7 @@ function buildMarkdown(completedRuns: number, totalSec: number): string {
   );
   md.push('## Machine', '', ...machineInfo(), '');
   md.push('## Libraries', '', ...configLines(), '');
+  md.push(...targetSection());
 
   if (whats.includes('gemm')) {
     md.push('## GEMM (GFLOPS, float32, square n×n, higher is better)', '');
@@ -406,8 +489,14 @@ function buildMarkdown(completedRuns: number, totalSec: number): string {
   md.push(
     '- Data and initial weights come from the same seeded generator (bench/common.ts) for every library, so the workloads are identical.',
     ...sanityLines(),
-    '- Each timed closure forces completion (tfjs: `dataSync()`; jax-js: `blockUntilReady()`). One warm-up (absorbs jit/compilation), ' +
+    '- Each timed closure forces completion (tfjs: `dataSync()`; jax-js: `blockUntilReady()`; backprop: kernels are synchronous and ' +
+      'the loss is read back with `item()`). backprop\'s forward-only time runs under `noGrad` (no graph recorded), as the peers\' ' +
+      'forward functions record no tape; its training step is the user loop `opt.zeroGrad(); loss.backward(); opt.step()` with no ' +
+      'dispose/tidy. One warm-up (absorbs jit/compilation), ' +
       'then a second warm-up and 5–60 timed reps within a time budget; workloads slower than 400 ms per rep get 3 timed reps.',
+    '- backprop (wasm) runs large matmuls on the thread count in its config line above (default: all available cores, ' +
+      'BACKPROP_THREADS or `setNumThreads` to change), while the two wasm peers run single-threaded under Node (next note); ' +
+      'per thread, its GEMM ratios are up to that many times smaller. Its other kernels run on the main thread.',
     '- Under Node, tfjs-backend-wasm disables its multithreaded build (WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE) and ' +
       'jax-js\'s wasm worker pool needs a global Web `Worker` that Node 20 lacks, so both run single-threaded here.',
     '- tfjs-backend-wasm only sends untransposed matmuls to XNNPACK; `transposeA`/`transposeB` take a slow generic kernel, ' +
@@ -477,6 +566,7 @@ async function main(): Promise<void> {
   const raw = { date: new Date().toISOString(), runs: completed, quick, results: Object.fromEntries(results) };
   fs.mkdirSync(here, { recursive: true });
   writeAtomic(path.join(here, 'results.json'), JSON.stringify(raw, null, 2) + '\n');
+  for (const r of targetRows()) console.log(`[bench] target ${r.name}: ${r.shown} (goal ${r.goal})${r.met === false ? ' MISSED' : ''}`);
   console.log(`[bench] wrote ${path.relative(process.cwd(), outPath) || outPath} (${totalSec.toFixed(0)} s total); raw results in ${path.join(here, 'results.json')}`);
 }
 

@@ -169,10 +169,19 @@ function spawnWorker(r: Runtime, slot: number): WorkerHandle {
   if (nodeWT) {
     const w = new nodeWT.Worker(url, { workerData: initMsg });
     w.unref(); // never keep the process alive
-    w.on('error', (e: unknown) => console.warn(`backprop: wasm gemm worker ${slot} failed: ${String(e)}`));
+    // tiles are claimed from a shared counter, so a dead worker costs speed, never results;
+    // record it so getNumThreads()/wasmInfo() tell the truth
+    w.on('error', (e: unknown) => {
+      failedWorkers++;
+      console.warn(`backprop: wasm gemm worker ${slot} failed, continuing with fewer threads: ${String(e)}`);
+    });
     return w;
   }
   const w = new Worker(url, { type: 'module' });
+  w.addEventListener('error', (e) => {
+    failedWorkers++;
+    console.warn(`backprop: wasm gemm worker ${slot} failed, continuing with fewer threads: ${e.message}`);
+  });
   w.postMessage(initMsg);
   return w;
 }
@@ -191,8 +200,11 @@ export function wasmAvailable(): boolean {
 /** Threads used by large float32 matmuls (the calling thread counts as one). */
 export function getNumThreads(): number {
   const r = init();
-  return r && !r.shared ? 1 : requestedThreads;
+  return r && !r.shared ? 1 : Math.max(1, requestedThreads - failedWorkers);
 }
+
+/** workers that failed to start or crashed (their tiles fall to the others) */
+let failedWorkers = 0;
 
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
