@@ -24,10 +24,10 @@ export interface Row {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function timeit(fn: () => void, minReps = 3, budgetMs = 300): number {
-  fn(); // warm-up
+  for (let i = 0; i < 5; i++) fn(); // warm-up: let the JIT settle before timing
   const times: number[] = [];
   const start = performance.now();
-  while (times.length < minReps || (performance.now() - start < budgetMs && times.length < 50)) {
+  while (times.length < minReps || (performance.now() - start < budgetMs && times.length < 500)) {
     const t0 = performance.now();
     fn();
     times.push(performance.now() - t0);
