@@ -49,6 +49,8 @@ export interface Conv2dArgs {
 
 /** Activations a fused bias + activation kernel can apply ('none' is the bias add alone). */
 export type BiasActivation = 'none' | 'relu' | 'sigmoid' | 'tanh' | 'gelu';
+/** Activations whose derivative is a function of their output. */
+export type ActGradActivation = 'relu' | 'sigmoid' | 'tanh';
 
 /** Softmax cross-entropy rows: logits [rows, cols], int32 targets [rows], optional class weight [cols]. */
 export interface CrossEntropyArgs {
@@ -100,6 +102,12 @@ export interface Backend {
    * equals binary('add') followed by unary(act) on the same backend bit for bit.
    */
   biasAct(act: BiasActivation, z: TypedArray, bias: TypedArray, out: TypedArray): void;
+
+  /**
+   * The backward of an activation from its saved output y, in one pass: out = g · act'(y), with
+   * sigmoid' = y(1 − y), tanh' = 1 − y², relu' = [y > 0].
+   */
+  actGrad(act: ActGradActivation, g: TypedArray, y: TypedArray, out: TypedArray): void;
 
   /** Per-row softmax cross-entropy loss into out [rows] (shifted by the row max, never overflows). */
   crossEntropy(z: TypedArray, targets: Int32Array, weight: TypedArray | null, args: CrossEntropyArgs, out: TypedArray): void;

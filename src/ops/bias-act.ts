@@ -3,7 +3,8 @@ import type { BiasActivation } from '../backend/backend.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defineOp } from './op.js';
-import { add, cast, compare, erf, exp, mul, sub, sumTo } from './elementwise.js';
+import { add, erf, exp, mul, sumTo } from './elementwise.js';
+import { actGrad } from './activation.js';
 
 export type { BiasActivation };
 
@@ -22,11 +23,8 @@ export const biasActOp = defineOp<{ act: BiasActivation }>({
     let gz: Tensor;
     switch (act) {
       case 'none': gz = g; break;
-      // σ' = σ(1 − σ) and tanh' = 1 − tanh², from the saved output
-      case 'sigmoid': gz = mul(g, mul(out, sub(1, out))); break;
-      case 'tanh': gz = mul(g, sub(1, mul(out, out))); break;
-      // relu(v) > 0 exactly where v > 0
-      case 'relu': gz = mul(g, cast(compare('gt', out.detach(), 0), out.dtype)); break;
+      // σ' = σ(1 − σ), tanh' = 1 − tanh², relu' = [out > 0]: all from the saved output, one pass
+      case 'sigmoid': case 'tanh': case 'relu': gz = actGrad(g, out, act); break;
       case 'gelu': {
         const v = add(z!, bias!);
         const cdf = mul(add(erf(mul(v, Math.SQRT1_2)), 1), 0.5);

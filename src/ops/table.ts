@@ -1,5 +1,5 @@
 import { castOp, addOp, subOp, mulOp, divOp, powOp, powScalarOp, maximumOp, minimumOp, whereOp, clampOp, negOp, expOp, logOp, sqrtOp, absOp, erfOp } from './elementwise.js';
-import { sigmoidOp, tanhOp, reluOp, leakyReluOp, eluOp, geluOp, softplusOp } from './activation.js';
+import { actGradOp, sigmoidOp, tanhOp, reluOp, leakyReluOp, eluOp, geluOp, softplusOp } from './activation.js';
 import { matmulOp } from './matmul.js';
 import { reshapeOp, permuteOp, expandOp, sliceOp, sliceGradOp, concatOp } from './shape.js';
 import { indexSelectOp, indexAddOp, gatherOp, scatterAddOp } from './indexing.js';
@@ -19,7 +19,7 @@ export const opTable = {
   cast: castOp, add: addOp, sub: subOp, mul: mulOp, div: divOp, pow: powOp, powScalar: powScalarOp,
   maximum: maximumOp, minimum: minimumOp, where: whereOp, clamp: clampOp,
   neg: negOp, exp: expOp, log: logOp, sqrt: sqrtOp, abs: absOp, erf: erfOp,
-  sigmoid: sigmoidOp, tanh: tanhOp, relu: reluOp, leakyRelu: leakyReluOp, elu: eluOp, gelu: geluOp, softplus: softplusOp,
+  actGrad: actGradOp, sigmoid: sigmoidOp, tanh: tanhOp, relu: reluOp, leakyRelu: leakyReluOp, elu: eluOp, gelu: geluOp, softplus: softplusOp,
   matmul: matmulOp,
   reshape: reshapeOp, permute: permuteOp, expand: expandOp, slice: sliceOp, sliceGrad: sliceGradOp, concat: concatOp,
   indexSelect: indexSelectOp, indexAdd: indexAddOp, gather: gatherOp, scatterAdd: scatterAddOp,

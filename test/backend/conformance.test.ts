@@ -45,6 +45,11 @@ function conformance(b: Backend): void {
       close(`unary ${op} n=${n}`, got, want);
     }
   }
+  for (const act of ['sigmoid', 'tanh', 'relu'] as const) {
+    const gr = randArr(1031), y = randArr(1031, -1, 1);
+    const [got, want] = run(b, (be) => { const o = be.alloc('float32', 1031); be.actGrad(act, gr, y, o); return o; });
+    close(`actGrad ${act}`, got, want);
+  }
   const shapes: [number[], number[], number[]][] = [
     [[37], [37], [37]], [[5, 33], [33], [5, 33]], [[5, 1], [1, 17], [5, 17]], [[2, 3, 4], [3, 1], [2, 3, 4]], [[64, 130], [], [64, 130]],
   ];

@@ -9,6 +9,7 @@ import {
 } from '../../src/index.js';
 import { apply } from '../../src/autograd/engine.js';
 import { sliceGradOp } from '../../src/ops/shape.js';
+import { actGradOp } from '../../src/ops/activation.js';
 import { indexAddOp, scatterAddOp } from '../../src/ops/indexing.js';
 import { col2imOp } from '../../src/ops/conv.js';
 import { crossEntropy, crossEntropyGradOp } from '../../src/ops/loss.js';
@@ -67,6 +68,11 @@ const cases: { [K in OpName]: Case[] } = {
   sqrt: [{ fn: (a) => sqrt(a!), inputs: () => [pos([m, n])] }],
   abs: [{ fn: (a) => abs(a!), inputs: () => [awayFromZero([m, n])] }],
   erf: [{ fn: (a) => erf(a!), inputs: () => [r([m, n]).mul(1.5)] }],
+  actGrad: (['sigmoid', 'tanh', 'relu'] as const).map((act) => ({
+    fn: (gr: Tensor, y: Tensor) => apply(actGradOp, [gr, y], { act }),
+    // y is an activation output: (0, 1) for sigmoid, (-1, 1) for tanh, away from 0 for relu
+    inputs: () => [r([m, n]), act === 'sigmoid' ? rand([m, n], f64).mul(0.8).add(0.1) : act === 'tanh' ? rand([m, n], f64).mul(1.6).sub(0.8) : awayFromZero([m, n])],
+  })) as Case[],
   sigmoid: [{ fn: (a) => sigmoid(a!), inputs: () => [r([m, n]).mul(3)] }],
   tanh: [{ fn: (a) => tanh(a!), inputs: () => [r([m, n])] }],
   relu: [{ fn: (a) => relu(a!), inputs: () => [awayFromZero([m, n])] }],

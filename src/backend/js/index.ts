@@ -1,6 +1,6 @@
 import type {
   AdamHyper, ArgReduceOp, Backend, BiasActivation, BinaryOp, Conv2dArgs, CrossEntropyArgs, DType, MatmulArgs, ReduceOp,
-  SgdHyper, Shape, TypedArray, UnaryOp,
+  SgdHyper, Shape, TypedArray, UnaryOp, ActGradActivation,
 } from '../backend.js';
 import { erf } from './erf.js';
 
@@ -96,6 +96,15 @@ export class JsBackend implements Backend {
         }
         out[o * inner + j] = bi;
       }
+    }
+  }
+
+  actGrad(act: ActGradActivation, g: TypedArray, y: TypedArray, out: TypedArray): void {
+    const n = out.length;
+    switch (act) {
+      case 'sigmoid': for (let i = 0; i < n; i++) { const v = y[i]!; out[i] = g[i]! * (v * (1 - v)); } return;
+      case 'tanh': for (let i = 0; i < n; i++) { const v = y[i]!; out[i] = g[i]! * (1 - v * v); } return;
+      case 'relu': for (let i = 0; i < n; i++) out[i] = y[i]! > 0 ? g[i]! : 0; return;
     }
   }
 
