@@ -31,6 +31,8 @@ export interface LoadedData {
   /** name recorded in the model file */
   dataset: string;
   normalization: { mean: number[]; std: number[] } | null;
+  /** CSV header names of the feature columns, in model order; null for image and synthetic data */
+  featureNames: string[] | null;
 }
 
 export interface LoadOptions {
@@ -38,6 +40,8 @@ export interface LoadOptions {
   dataDir: string | undefined;
   csv: string | undefined;
   label: string | undefined;
+  /** CSV columns left out of the features (e.g. an id) */
+  dropColumns?: string[];
   limit: number | undefined;
   seed: number;
 }
@@ -57,7 +61,7 @@ export function loadDataset(o: LoadOptions): LoadedData {
     const train = loadImages(dir, 'train', o.limit, '--data-dir');
     const test = loadImages(dir, 'test', o.limit, '--data-dir');
     const classes = o.dataset === 'mnist' ? Array.from({ length: 10 }, (_, i) => String(i)) : FASHION_CLASSES;
-    return { train, test, inputShape: [1, 28, 28], classes, dataset: o.dataset, normalization: null };
+    return { train, test, inputShape: [1, 28, 28], classes, dataset: o.dataset, normalization: null, featureNames: null };
   }
   return loadCsvDataset(o);
 }
@@ -71,7 +75,7 @@ function loadSynthetic(o: LoadOptions): LoadedData {
   const all = make({ n: nTrain + nTest, seed: o.seed });
   const split = (lo: number, hi: number): Split => ({ x: all.x.sliceDim(0, lo, hi), y: all.y.sliceDim(0, lo, hi) });
   const classes = Array.from({ length: all.numClasses }, (_, i) => String(i));
-  return { train: split(0, nTrain), test: split(nTrain, nTrain + nTest), inputShape: [all.x.shape[1]!], classes, dataset: o.dataset, normalization: null };
+  return { train: split(0, nTrain), test: split(nTrain, nTrain + nTest), inputShape: [all.x.shape[1]!], classes, dataset: o.dataset, normalization: null, featureNames: null };
 }
 
 type SyntheticMaker = (o: { n: number; seed: number }) => { x: Tensor; y: Tensor; numClasses: number };
@@ -99,7 +103,7 @@ function loadCsvDataset(o: LoadOptions): LoadedData {
   if (o.csv === undefined) throw new UsageError('train: --dataset csv needs --csv FILE (and --label COLUMN)');
   if (o.label === undefined) throw new UsageError('train: --dataset csv needs --label COLUMN, the name of the class column');
   requireFile(o.csv, '--csv');
-  const r = io.readCsv(o.csv, { labelColumn: o.label });
+  const r = io.readCsv(o.csv, { labelColumn: o.label, dropColumns: o.dropColumns ?? [] });
   checkFinite(r.x, o.csv);
   const n = r.x.shape[0]!;
   if (n < 2) throw new FormatError(`${o.csv}: needs at least 2 rows to split into train and test, got ${n}`);
@@ -119,6 +123,7 @@ function loadCsvDataset(o: LoadOptions): LoadedData {
     classes: csvClassNames(r, o.csv),
     dataset: `csv:${o.csv}`,
     normalization,
+    featureNames: r.featureNames,
   };
 }
 

@@ -36,6 +36,7 @@ export function loadModelFile(path: string, flag: string): { model: nn.Sequentia
 export function csvForModel(path: string, spec: ModelSpec, label: string, flag: string): Split {
   requireFile(path, flag);
   const r = io.readCsv(path, { labelColumn: label });
+  r.x = byName(r.x, r.featureNames, spec.featureNames, path);
   checkFinite(r.x, path);
   const fileClasses = csvClassNames(r, path);
   const features = spec.inputShape.reduce((a, b) => a * b, 1);
@@ -63,7 +64,7 @@ export function inputsForModel(path: string, spec: ModelSpec, label: string | un
   requireFile(path, flag);
   const features = spec.inputShape.reduce((a, b) => a * b, 1);
   if (/\.csv$/i.test(path)) {
-    const r = readFeatureCsv(path, label, features);
+    const r = readFeatureCsv(path, label, features, spec.featureNames);
     checkFinite(r.x, path);
     if (r.x.ndim !== 2 || r.x.shape[1] !== features) {
       throw new FormatError(`${path}: rows have ${r.x.shape[1]} feature columns, but the model takes ${features}${label === undefined ? ' (pass --label COL to skip a label column)' : ''}`);
@@ -90,8 +91,13 @@ export function inputsForModel(path: string, spec: ModelSpec, label: string | un
 // has exactly as many columns as the model has features, a constant dummy label is appended so
 // every real column stays a feature. With one extra column and no --label, the last column is
 // taken as the label and ignored, as readCsv does by default.
-function readFeatureCsv(path: string, label: string | undefined, features: number): io.CsvData {
-  if (label !== undefined) return io.readCsv(path, { labelColumn: label });
+function readFeatureCsv(path: string, label: string | undefined, features: number, names: string[] | null): { x: Tensor } {
+  // a model trained on CSV knows its feature columns by name: take those, ignore the rest
+  if (names !== null && label === undefined) return io.readCsvFeatures(path, { columns: names });
+  if (label !== undefined) {
+    const r = io.readCsv(path, { labelColumn: label });
+    return { x: byName(r.x, r.featureNames, names, path) };
+  }
   const text = readFileSync(path, 'utf8');
   const header = text.split('\n', 1)[0]!.replace(/\r$/, '');
   if (header.split(',').length !== features) return io.readCsv(path);
@@ -100,4 +106,18 @@ function readFeatureCsv(path: string, label: string | undefined, features: numbe
     return line.trim() === '' ? line : `${line},0`;
   });
   return io.parseCsv(withDummy.join('\n'), path);
+}
+
+/**
+ * The columns of x named `wanted`, in that order (a model trained on CSV records its feature
+ * names); x unchanged when the model has none. A missing column is a FormatError naming it.
+ */
+function byName(x: Tensor, have: readonly string[], wanted: readonly string[] | null, path: string): Tensor {
+  if (wanted === null || (have.length === wanted.length && have.every((h, i) => h === wanted[i]))) return x;
+  const idx = wanted.map((w) => {
+    const i = have.indexOf(w);
+    if (i < 0) throw new FormatError(`${path}: has no column '${w}', which the model was trained on (its columns: ${have.join(', ')})`);
+    return i;
+  });
+  return x.indexSelect(1, Tensor.fromRaw(Int32Array.from(idx), [idx.length]));
 }

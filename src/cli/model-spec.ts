@@ -27,6 +27,8 @@ export interface ModelSpec {
   dataset: string;
   /** per-feature standardisation applied before the model (CSV data), or null */
   normalization: { mean: number[]; std: number[] } | null;
+  /** for CSV data: the header names of the feature columns, so eval/predict pick them by name */
+  featureNames: string[] | null;
 }
 
 /**
@@ -133,6 +135,7 @@ export function specToMetadata(spec: ModelSpec): Record<string, string> {
     [`${PREFIX}dataset`]: spec.dataset,
   };
   if (spec.normalization) md[`${PREFIX}normalization`] = JSON.stringify(spec.normalization);
+  if (spec.featureNames) md[`${PREFIX}featureNames`] = JSON.stringify(spec.featureNames);
   return md;
 }
 
@@ -179,7 +182,9 @@ export function specFromMetadata(md: Record<string, string> | undefined | null, 
   const inputShape = json('inputShape', isIntArray, 'a JSON array of positive integers');
   const classes = json('classes', isStringArray, 'a JSON array of class names');
   const normalization = md?.[`${PREFIX}normalization`] !== undefined ? json('normalization', isNorm, 'a JSON object {mean: number[], std: number[]}') : null;
-  const spec: ModelSpec = { model, activation: activation as Activation, dropout, inputShape, classes, dataset: get('dataset'), normalization };
+  const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+  const featureNames = md?.[`${PREFIX}featureNames`] !== undefined ? json('featureNames', isNames, 'a JSON array of column names') : null;
+  const spec: ModelSpec = { model, activation: activation as Activation, dropout, inputShape, classes, dataset: get('dataset'), normalization, featureNames };
   try {
     validateArchitecture(parseArchitecture(model), model, inputShape, classes.length, spec.dataset);
   } catch (e) {

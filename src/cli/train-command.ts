@@ -20,6 +20,7 @@ const FLAGS = {
   'data-dir': { kind: 'string', metavar: 'DIR', help: 'directory of the gzipped IDX files for mnist/fashion-mnist (default: ./data/<dataset>, relative to the working directory)' },
   csv: { kind: 'string', metavar: 'FILE', help: 'CSV file with a header row, for --dataset csv (80/20 train/test split by --seed)' },
   label: { kind: 'string', metavar: 'COL', help: 'name of the class column of --csv' },
+  'drop-columns': { kind: 'string', metavar: 'COL,...', help: 'columns of --csv to leave out of the features, comma-separated (e.g. id)' },
   model: { kind: 'string', metavar: 'SPEC', help: 'mlp:IN-HIDDEN...-OUT (e.g. mlp:784-256-10) or lenet5 (default: mlp:2-64-64-C for synthetic data, mlp:784-256-10 for images, mlp:F-32-C for CSV)' },
   activation: { kind: 'string', default: 'relu', choices: ACTIVATIONS, help: 'hidden-layer activation' },
   dropout: { kind: 'number', default: 0, metavar: 'P', help: 'dropout probability after each hidden fully connected layer, in [0, 1)' },
@@ -64,6 +65,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const synthetic = (SYNTHETIC as readonly string[]).includes(dataset);
   if (!(f.dropout >= 0 && f.dropout < 1)) throw new UsageError(`train: bad value '${f.dropout}' for --dropout; expected a number in [0, 1)`);
   if (f.csv !== undefined && dataset !== 'csv') throw new UsageError(`train: --csv is only used with --dataset csv (got --dataset ${dataset})`);
+  if (f['drop-columns'] !== undefined && dataset !== 'csv') throw new UsageError(`train: --drop-columns is only used with --dataset csv (got --dataset ${dataset})`);
   if (f['data-dir'] !== undefined && dataset !== 'mnist' && dataset !== 'fashion-mnist') {
     throw new UsageError(`train: --data-dir is only used with --dataset mnist or fashion-mnist (got --dataset ${dataset})`);
   }
@@ -85,7 +87,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
 
   manualSeed(seed);
-  const loaded = loadDataset({ dataset, dataDir: f['data-dir'], csv: f.csv, label: f.label, limit: f.limit, seed });
+  const loaded = loadDataset({ dataset, dataDir: f['data-dir'], csv: f.csv, label: f.label, dropColumns: f['drop-columns']?.split(',').map((c) => c.trim()).filter((c) => c !== ''), limit: f.limit, seed });
   const numClasses = loaded.classes.length;
   const features = loaded.inputShape.reduce((a, b) => a * b, 1);
   const modelString = resumed ? resumed.spec.model
@@ -101,6 +103,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     classes: loaded.classes,
     dataset: loaded.dataset,
     normalization: loaded.normalization,
+    featureNames: loaded.featureNames,
   };
   const optimizerName = resumed ? resumed.optimizer : (f.optimizer as OptimizerName);
   const lr = f.lr ?? (optimizerName === 'sgd' || optimizerName === 'momentum' ? 0.05 : synthetic || dataset === 'csv' ? 0.01 : 0.001);

@@ -22,14 +22,21 @@ export interface CsvData {
   classes: string[] | null;
 }
 
+export interface CsvFeatureOptions extends Omit<CsvOptions, 'labelColumn'> {
+  /** take exactly these columns, by name or index, in this order (dropColumns is then ignored) */
+  columns?: ReadonlyArray<string | number>;
+}
+
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/**
- * Parses CSV text of numeric features and one label column; `name` is used in error messages.
- * String labels become class indices 0..k-1 (sorted class names in `classes`).
- * @example const {x, y, classes} = parseCsv(text, 'iris.csv', {labelColumn: 'species'});
- */
-export function parseCsv(text: string, name = 'CSV data', opts: CsvOptions = {}): CsvData {
+interface Grid {
+  header: string[];
+  lines: { no: number; cells: string[] }[];
+  resolve: (c: string | number, what: string) => number;
+}
+
+/** Splits CSV text into header and rows, checking every row has the header's width. */
+function parseGrid(text: string, name: string, opts: CsvOptions): Grid {
   const { hasHeader = true, delimiter = ',' } = opts;
   const lines: { no: number; cells: string[] }[] = [];
   text.split('\n').forEach((raw, i) => {
@@ -53,22 +60,40 @@ export function parseCsv(text: string, name = 'CSV data', opts: CsvOptions = {})
     if (i < 0) throw new ValueError(`readCsv: ${what} '${c}' is not a column of ${name}; columns: ${header.join(', ')}`);
     return i;
   };
+  return { header, lines, resolve };
+}
+
+/** The given columns as a float32 [rows, cols] tensor; a non-numeric cell names its line and column. */
+function numericColumns(g: Grid, cols: number[], name: string): Tensor {
+  const n = g.lines.length;
+  const x = new Float32Array(n * cols.length);
+  g.lines.forEach((l, r) => {
+    cols.forEach((c, k) => {
+      const cell = l.cells[c]!;
+      if (!NUMBER.test(cell)) {
+        const what = cell === '' ? 'an empty cell' : `'${cell}', which is not a number`;
+        throw new FormatError(`${name}: line ${l.no}, column ${c + 1} ('${g.header[c]}'): expected a number, got ${what}`);
+      }
+      x[r * cols.length + k] = Number(cell);
+    });
+  });
+  return Tensor.fromRaw(x, [n, cols.length]);
+}
+
+/**
+ * Parses CSV text of numeric features and one label column; `name` is used in error messages.
+ * String labels become class indices 0..k-1 (sorted class names in `classes`).
+ * @example const {x, y, classes} = parseCsv(text, 'iris.csv', {labelColumn: 'species'});
+ */
+export function parseCsv(text: string, name = 'CSV data', opts: CsvOptions = {}): CsvData {
+  const g = parseGrid(text, name, opts);
+  const { header, lines, resolve } = g;
   const labelCol = resolve(opts.labelColumn ?? -1, 'labelColumn');
   const dropped = new Set((opts.dropColumns ?? []).map((c) => resolve(c, 'dropColumns entry')));
   if (dropped.has(labelCol)) throw new ValueError(`readCsv: the label column '${header[labelCol]}' is also in dropColumns`);
   const featCols = header.map((_, i) => i).filter((i) => i !== labelCol && !dropped.has(i));
   const n = lines.length;
-  const x = new Float32Array(n * featCols.length);
-  lines.forEach((l, r) => {
-    featCols.forEach((c, k) => {
-      const cell = l.cells[c]!;
-      if (!NUMBER.test(cell)) {
-        const what = cell === '' ? 'an empty cell' : `'${cell}', which is not a number`;
-        throw new FormatError(`${name}: line ${l.no}, column ${c + 1} ('${header[c]}'): expected a number, got ${what}`);
-      }
-      x[r * featCols.length + k] = Number(cell);
-    });
-  });
+  const x = numericColumns(g, featCols, name);
   const labels = lines.map((l) => l.cells[labelCol]!);
   labels.forEach((v, r) => {
     if (v === '') throw new FormatError(`${name}: line ${lines[r]!.no}, column ${labelCol + 1} ('${header[labelCol]}'): the label is empty`);
@@ -84,7 +109,7 @@ export function parseCsv(text: string, name = 'CSV data', opts: CsvOptions = {})
     y = Tensor.fromRaw(Int32Array.from(labels, (v) => index.get(v)!), [n]);
   }
   return {
-    x: Tensor.fromRaw(x, [n, featCols.length]),
+    x,
     y,
     featureNames: featCols.map((c) => header[c]!),
     labelName: header[labelCol]!,
@@ -93,9 +118,27 @@ export function parseCsv(text: string, name = 'CSV data', opts: CsvOptions = {})
 }
 
 /**
+ * Parses CSV text whose columns are all features (no label), e.g. inputs to predict.
+ * @example const {x} = parseCsvFeatures('1,2\n3,4\n', 'in.csv', {hasHeader: false});
+ */
+export function parseCsvFeatures(text: string, name = 'CSV data', opts: CsvFeatureOptions = {}): { x: Tensor; featureNames: string[] } {
+  const g = parseGrid(text, name, opts);
+  const dropped = new Set((opts.dropColumns ?? []).map((c) => g.resolve(c, 'dropColumns entry')));
+  const cols = opts.columns
+    ? opts.columns.map((c) => g.resolve(c, 'column'))
+    : g.header.map((_, i) => i).filter((i) => !dropped.has(i));
+  return { x: numericColumns(g, cols, name), featureNames: cols.map((c) => g.header[c]!) };
+}
+
+/**
  * Reads a CSV file of numeric features and one label column.
  * @example const {x, y, classes} = readCsv('data/iris.csv', {labelColumn: 'species'});
  */
 export function readCsv(path: string, opts: CsvOptions = {}): CsvData {
   return parseCsv(readFileSync(path, 'utf8'), path, opts);
+}
+
+/** Reads a CSV file whose columns are all numeric features (no label column). */
+export function readCsvFeatures(path: string, opts: CsvFeatureOptions = {}): { x: Tensor; featureNames: string[] } {
+  return parseCsvFeatures(readFileSync(path, 'utf8'), path, opts);
 }

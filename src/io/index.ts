@@ -7,7 +7,7 @@
  */
 export { parseIdx, parseIdxHeader, readIdx, readMaybeGzip, type IdxHeader, type IdxOptions } from './idx.js';
 export { loadMnist, type MnistOptions } from './mnist.js';
-export { parseCsv, readCsv, type CsvOptions, type CsvData } from './csv.js';
+export { parseCsv, readCsv, parseCsvFeatures, readCsvFeatures, type CsvOptions, type CsvFeatureOptions, type CsvData } from './csv.js';
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
 export { saveSafetensors, loadSafetensors } from './safetensorsFile.js';
 export { writeFileAtomic } from './atomic.js';

@@ -15,7 +15,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'backprop-ckpt-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 test('a training checkpoint round-trips weights, optimizer buffers, schedule and RNG streams exactly', () => {
-  const spec: ModelSpec = { model: 'mlp:2-8-3', activation: 'gelu', dropout: 0.1, inputShape: [2], classes: ['0', '1', '2'], dataset: 'blobs', normalization: null };
+  const spec: ModelSpec = { model: 'mlp:2-8-3', activation: 'gelu', dropout: 0.1, inputShape: [2], classes: ['0', '1', '2'], dataset: 'blobs', normalization: null, featureNames: null };
   const { module, dropoutGenerator } = buildModel(spec, new Generator(1), 2);
   const opt = new optim.Adam(module.parameters(), { lr: 0.01 });
   const sched = new optim.CosineAnnealingLR(opt, { tMax: 7 });
@@ -46,7 +46,7 @@ test('a training checkpoint round-trips weights, optimizer buffers, schedule and
 });
 
 test('a checkpoint not written by train --checkpoint is a FormatError naming the file', () => {
-  const { module } = buildModel({ model: 'mlp:2-3', activation: 'relu', dropout: 0, inputShape: [2], classes: ['a', 'b', 'c'], dataset: 'x', normalization: null }, new Generator(0), 0);
+  const { module } = buildModel({ model: 'mlp:2-3', activation: 'relu', dropout: 0, inputShape: [2], classes: ['a', 'b', 'c'], dataset: 'x', normalization: null, featureNames: null }, new Generator(0), 0);
   const path = join(tmp, 'generic.ckpt');
   io.saveCheckpoint(path, { model: module.stateDict(), epoch: 2 });
   assert.throws(() => readTrainCheckpoint(path), (e: Error) => e instanceof FormatError && /generic\.ckpt: not a 'backprop train' checkpoint/.test(e.message));

@@ -155,6 +155,29 @@ test('CSV training, label mapping, and bad CSV data (labels outside the classes,
   assertUsageError(run(['predict', '--model-file', numModel, '--input', inf]), /inf\.csv: non-finite value \(Infinity\) in data row 1, feature 1/);
 });
 
+const WDBC = resolve(process.cwd(), '../shared/data/wdbc.csv');
+
+test('CSV with an id column: --drop-columns, and predict/eval pick the trained feature columns by name', { skip: !existsSync(WDBC) && 'no ../shared/data/wdbc.csv' }, () => {
+  const model = join(tmp, 'wdbc.safetensors');
+  const t = run(['train', '--dataset', 'csv', '--csv', WDBC, '--label', 'diagnosis', '--drop-columns', 'id', '--epochs', '10', '--json', '--out', model]);
+  assert.equal(t.code, 0, t.stderr);
+  const last = jsonLines(t.stdout).pop()!;
+  assert.ok(last['testAccuracy']! > 0.9, `wdbc test accuracy ${last['testAccuracy']}`);
+  const md = io.loadSafetensors(model).metadata;
+  assert.ok(!JSON.parse(md['backprop.featureNames']!).includes('id'));
+  // the training file itself, id and label columns included, is a valid predict input
+  const p = run(['predict', '--model-file', model, '--input', WDBC]);
+  assert.equal(p.code, 0, p.stderr);
+  const preds = p.stdout.trim().split('\n');
+  assert.equal(preds.length, 569);
+  assert.ok(preds.every((c) => c === 'B' || c === 'M'));
+  const e = run(['eval', '--model-file', model, '--csv', WDBC, '--label', 'diagnosis', '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.ok((JSON.parse(e.stdout) as { accuracy: number }).accuracy > 0.9);
+  assertUsageError(run(['predict', '--model-file', model, '--input', IRIS]), /column 'radius_mean' is not a column of .*iris\.csv/);
+  assertUsageError(run(['train', '--dataset', 'spirals', '--drop-columns', 'id']), /--drop-columns is only used with --dataset csv/);
+});
+
 test('MNIST: one epoch on a 2000-sample slice, then predict on the IDX test images', { skip: !existsSync(MNIST) && 'no ../shared/data/mnist' }, () => {
   const model = join(tmp, 'mnist.safetensors');
   const t = run(['train', '--dataset', 'mnist', '--data-dir', MNIST, '--limit', '2000', '--epochs', '1', '--batch-size', '32', '--out', model, '--json']);

@@ -9,7 +9,7 @@ import {
 
 const mnistSpec: ModelSpec = {
   model: 'lenet5', activation: 'tanh', dropout: 0.25, inputShape: [1, 28, 28],
-  classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], dataset: 'mnist', normalization: null,
+  classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], dataset: 'mnist', normalization: null, featureNames: null,
 };
 
 test('parses mlp and lenet5 specs and rejects others naming --model', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { parseCsv, readCsv } from '../../src/io/index.js';
+import { parseCsv, parseCsvFeatures, readCsv } from '../../src/io/index.js';
 import { FormatError, ValueError } from '../../src/errors.js';
 import { tempDir } from './tmp.js';
 
@@ -57,4 +57,16 @@ test('bad cells are FormatErrors naming file, line and column', () => {
   }
   writeFileSync(f, 'a,b,y\n1,2,3\n');
   assert.throws(() => readCsv(f, { labelColumn: 'z' }), ValueError);
+});
+
+test('parseCsvFeatures: every column, dropped columns, or named columns in a given order', () => {
+  const text = 'id,a,b,label\n1,0.5,2,x\n2,1.5,4,y\n';
+  assert.throws(() => parseCsvFeatures(text, 't.csv'), (e: unknown) => e instanceof FormatError && /column 4 \('label'\): expected a number, got 'x'/.test((e as Error).message));
+  const kept = parseCsvFeatures(text, 't.csv', { dropColumns: ['id', 'label'] });
+  assert.deepEqual(kept.featureNames, ['a', 'b']);
+  assert.deepEqual(kept.x.toArray(), [[0.5, 2], [1.5, 4]]);
+  const picked = parseCsvFeatures(text, 't.csv', { columns: ['b', 'a'] });
+  assert.deepEqual(picked.featureNames, ['b', 'a']);
+  assert.deepEqual(picked.x.toArray(), [[2, 0.5], [4, 1.5]]);
+  assert.throws(() => parseCsvFeatures(text, 't.csv', { columns: ['c'] }), (e: unknown) => e instanceof ValueError && /'c' is not a column of t\.csv; columns: id, a, b, label/.test((e as Error).message));
 });
