@@ -14,7 +14,7 @@ export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export {
-  LRScheduler, StepLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau,
+  LRScheduler, StepLR, CosineAnnealingLR, LinearWarmup, SequentialLR, ReduceLROnPlateau,
   type ReduceLROnPlateauOptions, type SchedulerStateDict,
 } from './scheduler.js';
 export { clipGradNorm } from './clip.js';

@@ -21,8 +21,8 @@ export abstract class LRScheduler {
     this.baseLrs = optimizer.paramGroups.map((g) => g.lr);
   }
 
-  /** The lr of group `i` at step `t`. */
-  protected abstract lrAt(t: number, baseLr: number): number;
+  /** The lr at step `t` for a group whose base lr is `baseLr` (a closed form, no state). */
+  abstract lrAt(t: number, baseLr: number): number;
 
   /** Advances one step (call once per epoch, or per batch for warmup) and sets the new lrs. */
   step(): void {
@@ -81,7 +81,7 @@ export class StepLR extends LRScheduler {
     this.step();
   }
 
-  protected lrAt(t: number, base: number): number {
+  lrAt(t: number, base: number): number {
     return base * this.gamma ** Math.floor(t / this.stepSize);
   }
 }
@@ -103,7 +103,7 @@ export class CosineAnnealingLR extends LRScheduler {
     this.step();
   }
 
-  protected lrAt(t: number, base: number): number {
+  lrAt(t: number, base: number): number {
     return this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2;
   }
 }
@@ -126,9 +126,44 @@ export class LinearWarmup extends LRScheduler {
     this.step();
   }
 
-  protected lrAt(t: number, base: number): number {
+  lrAt(t: number, base: number): number {
     const frac = Math.min(t, this.warmupSteps) / this.warmupSteps;
     return base * (this.startFactor + (1 - this.startFactor) * frac);
+  }
+}
+
+/**
+ * Runs schedulers one after another: `schedulers[i]` takes over at step `milestones[i-1]`, counting
+ * its own steps from 0 there (PyTorch's SequentialLR). All share the first one's base lrs.
+ * @example new SequentialLR(opt, {schedulers: [new LinearWarmup(opt, {warmupSteps: 5}), new CosineAnnealingLR(opt, {tMax: 95})], milestones: [5]})
+ */
+export class SequentialLR extends LRScheduler {
+  readonly schedulers: readonly LRScheduler[];
+  readonly milestones: readonly number[];
+
+  constructor(optimizer: Optimizer<BaseHyper>, { schedulers, milestones }: { schedulers: readonly LRScheduler[]; milestones: readonly number[] }) {
+    super(optimizer);
+    if (schedulers.length === 0) throw new ValueError('SequentialLR: expected at least one scheduler');
+    if (milestones.length !== schedulers.length - 1) {
+      throw new ValueError(`SequentialLR: ${schedulers.length} schedulers need ${schedulers.length - 1} milestones, got ${milestones.length}`);
+    }
+    milestones.forEach((m, i) => {
+      if (!Number.isInteger(m) || m <= (i === 0 ? 0 : milestones[i - 1]!)) throw new ValueError(`SequentialLR: milestones must be increasing positive integers, got [${milestones.join(', ')}]`);
+    });
+    schedulers.forEach((sc, i) => {
+      if (sc.optimizer !== optimizer) throw new ValueError(`SequentialLR: scheduler ${i} belongs to a different optimizer`);
+    });
+    // the first scheduler saw the untouched lrs; the later ones were built after it changed them
+    this.baseLrs = [...schedulers[0]!.baseLrs];
+    this.schedulers = schedulers;
+    this.milestones = [...milestones];
+    this.step();
+  }
+
+  lrAt(t: number, base: number): number {
+    let i = 0;
+    while (i < this.milestones.length && t >= this.milestones[i]!) i++;
+    return this.schedulers[i]!.lrAt(i === 0 ? t : t - this.milestones[i - 1]!, base);
   }
 }
 

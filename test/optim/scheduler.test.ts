@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau, SGD, StepLR, type LRScheduler } from '../../src/optim/index.js';
+import { CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau, SGD, SequentialLR, StepLR, type LRScheduler } from '../../src/optim/index.js';
 import { ValueError } from '../../src/errors.js';
 import { assertClose, param } from './helpers.js';
 
@@ -33,6 +33,20 @@ test('LinearWarmup rises linearly from startFactor to 1 and stays', () => {
   const s = new LinearWarmup(opt, { warmupSteps: 4, startFactor: 0.2 });
   assertClose(lrs(s, 5), [0.1, 0.2, 0.3, 0.4, 0.5, 0.5]);
   assertClose(s.getLastLr(), [0.5, 1]);
+});
+
+test('SequentialLR: linear warmup for 2 steps, then cosine counted from 0', () => {
+  const opt = new SGD([param([1])], { lr: 1 });
+  const warm = new LinearWarmup(opt, { warmupSteps: 2, startFactor: 0.5 });
+  const cos = new CosineAnnealingLR(opt, { tMax: 2 });
+  const s = new SequentialLR(opt, { schedulers: [warm, cos], milestones: [2] });
+  // warmup 0.5, 0.75; then cosine from the untouched base 1: 1, 0.5, 0; both use base lr 1
+  assertClose(lrs(s, 4), [0.5, 0.75, 1, 0.5, 0]);
+  assert.equal(opt.paramGroups[0]!.lr, 0);
+  assert.throws(() => new SequentialLR(opt, { schedulers: [warm, cos], milestones: [] }), ValueError);
+  assert.throws(() => new SequentialLR(opt, { schedulers: [warm, cos, cos], milestones: [3, 2] }), /increasing/);
+  const other = new SGD([param([1])], { lr: 1 });
+  assert.throws(() => new SequentialLR(other, { schedulers: [new StepLR(other, { stepSize: 1 }), cos], milestones: [1] }), /different optimizer/);
 });
 
 test('scheduler state round trip resumes the same lr sequence', () => {
