@@ -142,6 +142,12 @@ export interface Backend {
 
   /** im2col for conv2d (NCHW): cols is [n, groups, cIn/groups*kh*kw, outH*outW]. */
   im2col(x: TypedArray, cols: TypedArray, args: Conv2dArgs): void;
+  /**
+   * Max pooling's arg-max: for each output position of each of the n·cIn planes of x (NCHW),
+   * the flat index into x of its window's largest value (padding never wins; NaN does; ties
+   * go to the first). Pooling is then a gather at these indices, and its gradient a scatter.
+   */
+  poolArgmax(x: TypedArray, args: Conv2dArgs, out: Int32Array): void;
   /** col2im: the adjoint of im2col, accumulating into out (zeroed by the caller). */
   col2im(cols: TypedArray, out: TypedArray, args: Conv2dArgs): void;
 }

@@ -1,11 +1,13 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
-import { unfoldChannels } from '../ops/conv.js';
-import { div, where } from '../ops/elementwise.js';
-import { max, mean, sum } from '../ops/reduce.js';
+import { convArgs, unfoldChannels } from '../ops/conv.js';
+import { gather } from '../ops/indexing.js';
+import { getBackend } from '../backend/registry.js';
+import { div } from '../ops/elementwise.js';
+import { mean, sum } from '../ops/reduce.js';
 import { reshape, squeeze, unsqueeze } from '../ops/shape.js';
 import { ones } from '../tensor/creation.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { pairOf, type Pair } from './conv.js';
 
@@ -43,11 +45,13 @@ function insideMask(x: Tensor, k: [number, number], o: PoolOptions): Tensor {
  */
 export function maxPool2d(x: Tensor, kernel: Pair, opts: PoolOptions = {}): Tensor {
   return pooled('maxPool2d', x, kernel, opts, (x4, k) => {
-    const o = { ...opts, stride: opts.stride ?? k };
-    const { cols, args } = unfoldChannels(x4, k, o);
-    const padded = pairOf(o.padding ?? 0).some((p) => p > 0);
-    const windows = padded ? where(insideMask(x4, k, o), cols, -Infinity) : cols;
-    return reshape(max(windows, 2), [x4.shape[0]!, x4.shape[1]!, args.outH, args.outW]);
+    const [n, c] = x4.shape as [number, number];
+    const args = convArgs('maxPool2d', x4.shape, c, k, { ...opts, stride: opts.stride ?? k });
+    // one pass finds each window's arg-max; the values are then a gather at those indices, so
+    // the gradient is a scatter to exactly the winning inputs (no unfolded copy of x)
+    const idx = new Int32Array(n * c * args.outH * args.outW);
+    getBackend().poolArgmax(x4.detach().data, args, idx);
+    return reshape(gather(reshape(x4, [-1]), 0, Tensor.fromRaw(idx, [idx.length])), [n, c, args.outH, args.outW]);
   });
 }
 

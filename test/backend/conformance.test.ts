@@ -111,6 +111,10 @@ function conformance(b: Backend): void {
   const colsLen = 2 * 2 * 2 * 3 * 2 * 5 * 7;
   const [gc, wc] = run(b, (be) => { const o = be.alloc('float32', colsLen); be.im2col(img, o, args); return o; });
   close('im2col', gc, wc, 0, 0);
+  const poolArgs: Conv2dArgs = { n: 2, cIn: 3, h: 9, w: 8, cOut: 3, kh: 3, kw: 2, strideH: 2, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1, groups: 1, outH: 5, outW: 5 };
+  const planes = randArr(2 * 3 * 9 * 8);
+  const [gpa, wpa] = run(b, (be) => { const o = new Int32Array(2 * 3 * 5 * 5); be.poolArgmax(planes, poolArgs, o); return o; });
+  close('poolArgmax', gpa, wpa, 0, 0);
   const cols = randArr(colsLen);
   const [gci, wci] = run(b, (be) => { const o = be.alloc('float32', img.length); be.col2im(cols, o, args); return o; });
   close('col2im', gci, wci);

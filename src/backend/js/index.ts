@@ -363,6 +363,31 @@ export class JsBackend implements Backend {
     }
   }
 
+  poolArgmax(x: TypedArray, a: Conv2dArgs, out: Int32Array): void {
+    const planes = a.n * a.cIn, hw = a.h * a.w;
+    let o = 0;
+    for (let p = 0; p < planes; p++) {
+      const base = p * hw;
+      for (let oy = 0; oy < a.outH; oy++) {
+        for (let ox = 0; ox < a.outW; ox++, o++) {
+          let best = -Infinity, bi = -1;
+          for (let ki = 0; ki < a.kh; ki++) {
+            const iy = oy * a.strideH - a.padH + ki * a.dilationH;
+            if (iy < 0 || iy >= a.h) continue;
+            for (let kj = 0; kj < a.kw; kj++) {
+              const ix = ox * a.strideW - a.padW + kj * a.dilationW;
+              if (ix < 0 || ix >= a.w) continue;
+              const idx = base + iy * a.w + ix;
+              const v = x[idx]!;
+              if (bi < 0 || v > best || (v !== v && best === best)) { best = v; bi = idx; }
+            }
+          }
+          out[o] = bi;
+        }
+      }
+    }
+  }
+
   col2im(cols: TypedArray, out: TypedArray, a: Conv2dArgs): void {
     const cg = a.cIn / a.groups;
     let src = 0;
