@@ -211,6 +211,19 @@ export interface Timing {
  * `budgetMs` are satisfied; slow ones (first timed rep > `slowMs`) get only
  * `slowReps` timed reps so that slow peers do not blow the time budget.
  */
+/** An MlpResult from the three timings every library measures the same way. */
+export function mlpResult(batch: number, fwd: Timing, fwdBwd: Timing, step: Timing, sanityLosses: MlpResult['sanityLosses']): MlpResult {
+  return {
+    batch,
+    fwdMs: round(fwd.medianMs, 3),
+    fwdBwdMs: round(fwdBwd.medianMs, 3),
+    stepMs: round(step.medianMs, 3),
+    samplesPerSec: round(batch / (step.medianMs / 1000), 1),
+    reps: { fwd: fwd.reps, fwdBwd: fwdBwd.reps, step: step.reps },
+    sanityLosses,
+  };
+}
+
 export async function timeIt(fn: () => unknown | Promise<unknown>, o: TimeOpts = {}): Promise<Timing> {
   const minReps = o.minReps ?? 7;
   const maxReps = o.maxReps ?? 30;

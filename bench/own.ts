@@ -45,7 +45,7 @@
 import {
   GEMM_SIZES, LENET, MLP, TRANS, emit, gemmOpts, glorot, gflops, maxRssMB, parseArgs, randomF32, randomLabels,
   round, runChild, stepOpts, timeIt,
-  type Args, type GemmEntry, type GroupResult, type LenetResult, type MlpResult,
+  type Args, type GemmEntry, type GroupResult, type LenetResult, type MlpResult, mlpResult,
 } from './common.js';
 import { Tensor, matmul, nn, noGrad, optim, setBackend, tensor } from '../src/index.js';
 import { getNumThreads, wasmInfo } from '../src/backend/wasm/index.js';
@@ -155,15 +155,7 @@ async function benchMlp(quick: boolean): Promise<MlpResult> {
   model.zeroGrad();
   const sanityLosses = sanity(w);
   const step = await timeIt(() => trainStep(w), opts);
-  return {
-    batch: B,
-    fwdMs: round(fwd.medianMs, 3),
-    fwdBwdMs: round(fwdBwd.medianMs, 3),
-    stepMs: round(step.medianMs, 3),
-    samplesPerSec: round(B / (step.medianMs / 1000), 1),
-    reps: { fwd: fwd.reps, fwdBwd: fwdBwd.reps, step: step.reps },
-    sanityLosses,
-  };
+  return mlpResult(B, fwd, fwdBwd, step, sanityLosses);
 }
 
 async function benchLenet(quick: boolean): Promise<LenetResult> {

@@ -22,7 +22,7 @@ import {
 import {
   GEMM_SIZES, LENET, MLP, TRANS, gemmOpts, glorot, gflops, maxRssMB, oneHotF32, parseArgs,
   randomF32, randomLabels, round, runChild, stepOpts, timeIt,
-  type Args, type GemmEntry, type GroupResult, type LenetResult, type MlpResult,
+  type Args, type GemmEntry, type GroupResult, type LenetResult, type MlpResult, mlpResult,
 } from '../common.js';
 
 type Arr = np.Array;
@@ -127,15 +127,7 @@ async function benchMlp(quick: boolean): Promise<MlpResult> {
   }, opts);
 
   tree.dispose(params);
-  return {
-    batch: B,
-    fwdMs: round(fwd.medianMs, 3),
-    fwdBwdMs: round(fwdBwd.medianMs, 3),
-    stepMs: round(step.medianMs, 3),
-    samplesPerSec: round(B / (step.medianMs / 1000), 1),
-    reps: { fwd: fwd.reps, fwdBwd: fwdBwd.reps, step: step.reps },
-    sanityLosses: sanity,
-  };
+  return mlpResult(B, fwd, fwdBwd, step, sanity);
 }
 
 type LenetParams = {
