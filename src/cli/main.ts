@@ -19,7 +19,8 @@ usage:
   backprop predict [flags]   print the predicted class of each input row or image
 
 Run 'backprop <command> --help' for the flags of a command.
-Environment: BACKPROP_BACKEND=js|wasm picks the compute backend; BACKPROP_DEBUG=1 shows stack traces.`;
+Environment: BACKPROP_BACKEND=js|wasm picks the compute backend; BACKPROP_THREADS=N the wasm thread count;
+BACKPROP_DEBUG=1 shows stack traces.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
