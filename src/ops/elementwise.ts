@@ -14,11 +14,17 @@ import { reshape } from './shape.js';
 /** Converts a JS number to a 0-d tensor of a dtype that does not promote the other operand. */
 export function lift(x: TensorLike, like: Tensor): Tensor {
   if (x instanceof Tensor) return x;
+  if (typeof x !== 'number') throw new DTypeError(`expected a Tensor or a number, got ${typeof x} (${String(x).slice(0, 20)})`);
   const dtype: DType = like.dtype === 'int32' && !Number.isInteger(x) ? 'float32' : like.dtype;
   return Tensor.scalar(x, dtype);
 }
 
 function pair(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  for (const v of [a, b]) {
+    if (!(v instanceof Tensor) && typeof v !== 'number') {
+      throw new DTypeError(`${op}: expected Tensors or numbers, got ${typeof v} (${String(v).slice(0, 20)})`);
+    }
+  }
   if (a instanceof Tensor) return [a, lift(b, a)];
   if (b instanceof Tensor) return [lift(a, b), b];
   if (typeof a === 'number' && typeof b === 'number') return [Tensor.scalar(a), Tensor.scalar(b)];

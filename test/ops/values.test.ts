@@ -31,6 +31,8 @@ test('broadcasting arithmetic, method and function forms', () => {
   assert.equal(tensor([1], { dtype: 'int32' }).mul(2).dtype, 'int32');
   assert.equal(tensor([1], { dtype: 'int32' }).mul(2.5).dtype, 'float32');
   assert.deepEqual(tensor([3], { dtype: 'int32' }).div(2).toArray(), [1.5]);
+  // from plain JS, a string operand is an error, not a silent NaN
+  assert.throws(() => a.add('x' as unknown as number), (e: unknown) => e instanceof DTypeError && /add: expected Tensors or numbers, got string/.test((e as Error).message));
   assert.throws(() => a.add(tensor([1, 2])), (e: unknown) => e instanceof ShapeError && /add: shapes \[2,3\] and \[2\] cannot be broadcast/.test((e as Error).message));
 });
 
