@@ -340,21 +340,27 @@ export class JsBackend implements Backend {
 
   im2col(x: TypedArray, cols: TypedArray, a: Conv2dArgs): void {
     const cg = a.cIn / a.groups;
+    const { h, w, outH, outW, strideH, strideW, padH, padW, dilationH, dilationW } = a;
     let dst = 0;
     for (let b = 0; b < a.n; b++) {
       for (let g = 0; g < a.groups; g++) {
         for (let c = 0; c < cg; c++) {
-          const xBase = ((b * a.cIn) + g * cg + c) * a.h * a.w;
+          const xBase = ((b * a.cIn) + g * cg + c) * h * w;
           for (let ki = 0; ki < a.kh; ki++) {
             for (let kj = 0; kj < a.kw; kj++) {
-              for (let oy = 0; oy < a.outH; oy++) {
-                const iy = oy * a.strideH - a.padH + ki * a.dilationH;
-                if (iy < 0 || iy >= a.h) { for (let ox = 0; ox < a.outW; ox++) cols[dst++] = 0; continue; }
-                const row = xBase + iy * a.w;
-                for (let ox = 0; ox < a.outW; ox++) {
-                  const ix = ox * a.strideW - a.padW + kj * a.dilationW;
-                  cols[dst++] = ix >= 0 && ix < a.w ? x[row + ix]! : 0;
-                }
+              // the output columns whose input column ix = ox·strideW + off falls inside the image
+              const off = kj * dilationW - padW;
+              const lo = Math.min(outW, Math.max(0, Math.ceil(-off / strideW)));
+              const hi = Math.max(lo, Math.min(outW, Math.ceil((w - off) / strideW)));
+              for (let oy = 0; oy < outH; oy++, dst += outW) {
+                const iy = oy * strideH - padH + ki * dilationH;
+                if (iy < 0 || iy >= h) { for (let ox = 0; ox < outW; ox++) cols[dst + ox] = 0; continue; }
+                const row = xBase + iy * w + off;
+                // rows are short (a few dozen values), so plain loops beat subarray/fill objects
+                for (let ox = 0; ox < lo; ox++) cols[dst + ox] = 0;
+                if (strideW === 1) for (let ox = lo; ox < hi; ox++) cols[dst + ox] = x[row + ox]!;
+                else for (let ox = lo; ox < hi; ox++) cols[dst + ox] = x[row + ox * strideW]!;
+                for (let ox = hi; ox < outW; ox++) cols[dst + ox] = 0;
               }
             }
           }
@@ -390,21 +396,23 @@ export class JsBackend implements Backend {
 
   col2im(cols: TypedArray, out: TypedArray, a: Conv2dArgs): void {
     const cg = a.cIn / a.groups;
+    const { h, w, outH, outW, strideH, strideW, padH, padW, dilationH, dilationW } = a;
     let src = 0;
     for (let b = 0; b < a.n; b++) {
       for (let g = 0; g < a.groups; g++) {
         for (let c = 0; c < cg; c++) {
-          const xBase = ((b * a.cIn) + g * cg + c) * a.h * a.w;
+          const xBase = ((b * a.cIn) + g * cg + c) * h * w;
           for (let ki = 0; ki < a.kh; ki++) {
             for (let kj = 0; kj < a.kw; kj++) {
-              for (let oy = 0; oy < a.outH; oy++) {
-                const iy = oy * a.strideH - a.padH + ki * a.dilationH;
-                if (iy < 0 || iy >= a.h) { src += a.outW; continue; }
-                const row = xBase + iy * a.w;
-                for (let ox = 0; ox < a.outW; ox++, src++) {
-                  const ix = ox * a.strideW - a.padW + kj * a.dilationW;
-                  if (ix >= 0 && ix < a.w) out[row + ix]! += cols[src]!;
-                }
+              // the same in-image column range as im2col
+              const off = kj * dilationW - padW;
+              const lo = Math.min(outW, Math.max(0, Math.ceil(-off / strideW)));
+              const hi = Math.max(lo, Math.min(outW, Math.ceil((w - off) / strideW)));
+              for (let oy = 0; oy < outH; oy++, src += outW) {
+                const iy = oy * strideH - padH + ki * dilationH;
+                if (iy < 0 || iy >= h) continue;
+                const row = xBase + iy * w + off;
+                for (let ox = lo; ox < hi; ox++) out[row + ox * strideW]! += cols[src + ox]!;
               }
             }
           }
@@ -412,6 +420,7 @@ export class JsBackend implements Backend {
       }
     }
   }
+
 }
 
 const INV_SQRT_2PI = 0.3989422804014327;
