@@ -27,7 +27,7 @@ function rebuild<T extends TensorTree>(tree: T, next: () => Tensor): T {
  * be a tensor or an array/object of tensors; the gradient has the same structure.
  * @example const [loss, g] = valueAndGrad((p) => lossOf(p))({w, b}); g.w, g.b
  */
-export function valueAndGrad<T extends TensorTree, R extends unknown[]>(
+export function valueAndGrad<T extends TensorTree = Tensor, R extends unknown[] = []>(
   fn: (x: T, ...rest: R) => Tensor,
 ): (x: T, ...rest: R) => [Tensor, T] {
   return (x: T, ...rest: R) => {
@@ -61,7 +61,7 @@ export function valueAndGrad<T extends TensorTree, R extends unknown[]>(
  * Returns a function computing the gradient of a scalar fn w.r.t. its first argument.
  * @example const d2 = grad(grad((x) => x.pow(3).sum()))(x) // 6x
  */
-export function grad<T extends TensorTree, R extends unknown[]>(fn: (x: T, ...rest: R) => Tensor): (x: T, ...rest: R) => T {
+export function grad<T extends TensorTree = Tensor, R extends unknown[] = []>(fn: (x: T, ...rest: R) => Tensor): (x: T, ...rest: R) => T {
   const vg = valueAndGrad(fn);
   return (x: T, ...rest: R) => vg(x, ...rest)[1];
 }

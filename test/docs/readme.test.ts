@@ -18,6 +18,22 @@ test('README has the quick-start example', () => {
   assert.match(blocks[0]!, /loss\.backward\(\)/);
 });
 
+test('README ts blocks type-check under strict TypeScript', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'readme-tsc-'));
+  try {
+    const files = blocks.map((code, i) => {
+      const file = join(dir, `block${i + 1}.ts`);
+      writeFileSync(file, code.replaceAll("from 'backprop'", `from '${resolve(root, 'dist/index.js')}'`));
+      return file;
+    });
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', ...files], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, `tsc:\n${r.stdout}${r.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 blocks.forEach((code, i) => {
   test(`README ts block ${i + 1} runs`, () => {
     const js = transformSync(code.replaceAll("from 'backprop'", `from '${entry}'`), { loader: 'ts', format: 'esm' }).code;
