@@ -22,6 +22,19 @@ function run(args: string[], env: Record<string, string> = {}): Run {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Sends `signal` to the child as soon as `file` exists (an atomically written checkpoint). */
+function signalWhenExists(child: { kill(signal: NodeJS.Signals): boolean }, file: string, signal: NodeJS.Signals): Promise<void> {
+  return new Promise<void>((res) => {
+    const poll = setInterval(() => {
+      if (existsSync(file)) {
+        clearInterval(poll);
+        child.kill(signal);
+        res();
+      }
+    }, 2);
+  });
+}
+
 function jsonLines(s: string): Array<Record<string, number>> {
   return s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
 }
@@ -202,15 +215,7 @@ test('a run killed after a checkpoint and resumed ends with bit-identical weight
   const ckpt = join(tmp, 'run.ckpt');
   const child = spawn(process.execPath, [CLI, ...args, '--checkpoint', ckpt], { stdio: 'ignore' });
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  await new Promise<void>((res) => {
-    const poll = setInterval(() => {
-      if (existsSync(ckpt)) {
-        clearInterval(poll);
-        child.kill('SIGKILL');
-        res();
-      }
-    }, 2);
-  });
+  await signalWhenExists(child, ckpt, 'SIGKILL');
   assert.equal(await exited, null, 'the run was killed, not finished');
   const stoppedAt = io.loadCheckpoint(ckpt).epoch;
   assert.ok(stoppedAt >= 1 && stoppedAt < 40, `checkpoint epoch ${stoppedAt}`);
@@ -236,15 +241,7 @@ test('Ctrl-C stops training at a batch boundary with exit 130 and points at the 
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  await new Promise<void>((res) => {
-    const poll = setInterval(() => {
-      if (existsSync(ckpt)) {
-        clearInterval(poll);
-        child.kill('SIGINT');
-        res();
-      }
-    }, 5);
-  });
+  await signalWhenExists(child, ckpt, 'SIGINT');
   assert.equal(await exited, 130);
   assert.match(stderr, /backprop: interrupted after \d+ complete epochs?; continue with --resume .*interrupted\.ckpt\n$/);
   assert.doesNotMatch(stderr, /\n\s+at /);
