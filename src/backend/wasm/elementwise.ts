@@ -139,7 +139,7 @@ function emitSoftplus(c: Code, R: Regs, x: number, out: number): void {
  * 1 − ½erfc(|t|).
  */
 function emitGelu(c: Code, R: Regs, x: number, out: number): void {
-  const z = R.v(), t = R.v(), ex = R.v(), ec = R.v();
+  const z = R.v(), t = R.v(), ec = R.v();
   // |t| capped at 12: erfc(12) underflows to 0 anyway, and Inf would turn the split below into NaN
   c.get(x).f32x4Abs().f32x4Const(Math.SQRT1_2).f32x4Mul().f32x4Const(12).f32x4Min().set(z);
   c.f32x4Const(1).get(z).f32x4Const(0.5).f32x4Mul().f32x4Const(1).f32x4Add().f32x4Div().set(t);
