@@ -152,7 +152,7 @@ add('binary maximum/minimum propagate NaN like the CPU', false, async (gpu) => {
   }
 });
 
-add('where with broadcasting (float32 and int32 conditions)', true, async (gpu) => {
+add('where with broadcasting (float32 and int32 conditions)', false, async (gpu) => {
   for (const [as, bs, os] of BROADCASTS) {
     const c = randI32(size(as), 0, 2), a = randF32(size(as)), b = randF32(size(bs));
     const want = new Float32Array(size(os));
@@ -172,7 +172,7 @@ add('cast float32 ↔ int32 (truncation toward zero, NaN → 0)', true, async (g
   exact('cast f32→f32 copies', await onGpu(gpu, 'float32', 1000, (o) => gpu.cast(gpu.upload(z), o)), z);
 });
 
-add('biasAct for every activation', true, async (gpu) => {
+add('biasAct for every activation', false, async (gpu) => {
   for (const act of ['none', 'relu', 'sigmoid', 'tanh', 'gelu'] as BiasActivation[]) {
     for (const [rows, cols] of [[0, 5], [1, 1], [7, 33], [130, 257]] as const) {
       const z = randF32(rows * cols, -3, 3), bias = randF32(cols);
@@ -206,7 +206,7 @@ const REDUCE_CASES: [number[], number[][]][] = [
   [[], [[]]],
 ];
 
-add('reduce sum/max/min over any axes (one thread, one workgroup, and two passes per output)', true, async (gpu) => {
+add('reduce sum/max/min over any axes (one thread, one workgroup, and two passes per output)', false, async (gpu) => {
   for (const [shape, axesList] of REDUCE_CASES) {
     const x = randF32(size(shape));
     for (const axes of axesList) {
@@ -243,7 +243,7 @@ add('reduce on int32 is exact, and max/min let NaN win', false, async (gpu) => {
   }
 });
 
-add('argmax/argmin along each axis (first index on ties, NaN wins)', true, async (gpu) => {
+add('argmax/argmin along each axis (first index on ties, NaN wins)', false, async (gpu) => {
   const shapes: number[][] = [[4, 5, 67], [2, 5000], [3000, 7]];
   for (const shape of shapes) {
     const x = randF32(size(shape));
@@ -262,7 +262,7 @@ add('argmax/argmin along each axis (first index on ties, NaN wins)', true, async
 
 // ---- matmul ------------------------------------------------------------------------------
 
-add('matmul NN/TN/NT/TT on odd sizes, both tile sizes', true, async (gpu) => {
+add('matmul NN/TN/NT/TT on odd sizes, both tile sizes', false, async (gpu) => {
   for (const [m, n, k] of [[1, 1, 1], [3, 5, 7], [17, 33, 65], [64, 64, 64], [130, 70, 129], [300, 260, 100], [5, 3, 0]] as const) {
     for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const a = randF32(m * k), b = randF32(k * n);
@@ -274,7 +274,7 @@ add('matmul NN/TN/NT/TT on odd sizes, both tile sizes', true, async (gpu) => {
   }
 });
 
-add('matmul batched, with broadcast batch offsets, and int32', true, async (gpu) => {
+add('matmul batched, with broadcast batch offsets, and int32', false, async (gpu) => {
   const [batch, m, n, k] = [6, 9, 11, 13];
   const a = randF32(batch * m * k), b = randF32(k * n * 2);
   const bOffsets = Int32Array.from({ length: batch }, (_, i) => (i % 2) * k * n);
@@ -353,7 +353,7 @@ add('stridedAdd: slice backward and concat into zeros and into existing values',
 
 // ---- indexing ----------------------------------------------------------------------------
 
-add('indexSelect and indexAdd (repeated indices; scan and sort paths)', true, async (gpu) => {
+add('indexSelect and indexAdd (repeated indices; scan and sort paths)', false, async (gpu) => {
   const configs: [number[], number, number][] = [[[10, 4], 0, 7], [[3, 9, 5], 1, 20], [[3000, 8], 0, 5000], [[2, 700], 1, 3000], [[4, 3], 0, 0]];
   for (const [shape, axis, m] of configs) {
     const x = randF32(size(shape));
@@ -370,7 +370,7 @@ add('indexSelect and indexAdd (repeated indices; scan and sort paths)', true, as
   }
 });
 
-add('gather and scatterAdd (collisions; scan and sort paths)', true, async (gpu) => {
+add('gather and scatterAdd (collisions; scan and sort paths)', false, async (gpu) => {
   const configs: [number[], number, number[]][] = [
     [[5, 7], 1, [5, 3]], [[5, 7], 0, [4, 7]], [[4, 3, 6], 2, [4, 2, 9]], [[4, 3, 6], 0, [2, 3, 6]],
     [[20000], 0, [9000]], [[50, 40], 1, [50, 300]], [[6], 0, [0]],
@@ -409,7 +409,7 @@ const CONVS: Conv2dArgs[] = [
   convArgs(3, 6, 28, 28, 5, 5, 1, 0, 1, 1), convArgs(1, 1, 5, 5, 2, 2, 2, 0, 1, 1),
 ];
 
-add('im2col and col2im on strided, padded, dilated and grouped convolutions', true, async (gpu) => {
+add('im2col and col2im on strided, padded, dilated and grouped convolutions', false, async (gpu) => {
   for (const a of CONVS) {
     const x = randF32(a.n * a.cIn * a.h * a.w);
     const colsLen = a.n * a.cIn * a.kh * a.kw * a.outH * a.outW;
@@ -459,7 +459,7 @@ add('logSoftmax on narrow and wide rows', true, async (gpu) => {
   }
 });
 
-add('crossEntropy and its gradient (weights, label smoothing, ignoreIndex; narrow and wide rows)', true, async (gpu) => {
+add('crossEntropy and its gradient (weights, label smoothing, ignoreIndex; narrow and wide rows)', false, async (gpu) => {
   for (const [rows, cols] of [[1, 1], [128, 10], [37, 1000]] as const) {
     for (const weighted of [false, true]) {
       for (const [labelSmoothing, ignoreIndex] of [[0, -100], [0.1, 2]] as const) {
@@ -511,6 +511,46 @@ add('adamStep (Adam, AdamW, AMSGrad, maximize) over three steps', true, async (g
     close(`adamStep decoupled=${decoupled} amsgrad=${amsgrad}`, await gpu.read(xg), xr, 1e-5, 1e-6);
     close(`adamStep m decoupled=${decoupled} amsgrad=${amsgrad}`, await gpu.read(mg), mr, 1e-5, 1e-7);
   }
+});
+
+add('smoke: one small case per kernel family', true, async (gpu) => {
+  const a = randF32(6 * 5), b = randF32(5 * 4), bias = randF32(4);
+  const mm: MatmulArgs = { batch: 1, m: 6, n: 4, k: 5, transA: false, transB: false, aOffsets: null, bOffsets: null };
+  const want = new Float32Array(24);
+  ref.matmul(a, b, want, mm);
+  close('matmul 6x4x5', await onGpu(gpu, 'float32', 24, (o) => gpu.matmul(gpu.upload(a), gpu.upload(b), o, mm)), want, 1e-5, 1e-5);
+  const wantT = new Float32Array(24);
+  const mmT = { ...mm, transA: true, transB: true };
+  ref.matmul(a, b, wantT, mmT);
+  close('matmul 6x4x5 TT', await onGpu(gpu, 'float32', 24, (o) => gpu.matmul(gpu.upload(a), gpu.upload(b), o, mmT)), wantT, 1e-5, 1e-5);
+  const ba = new Float32Array(24);
+  ref.biasAct('sigmoid', want, bias, ba);
+  close('biasAct sigmoid', await onGpu(gpu, 'float32', 24, (o) => gpu.biasAct('sigmoid', gpu.upload(want), gpu.upload(bias), o)), ba, 2e-5, 2e-6);
+  for (const axes of [[0], [1], [0, 1]]) {
+    const n = axes.length === 2 ? 1 : axes[0] === 0 ? 4 : 6;
+    const r = new Float32Array(n);
+    ref.reduce('sum', want, [6, 4], axes, r);
+    close(`reduce sum axes ${axes}`, await onGpu(gpu, 'float32', n, (o) => gpu.reduce('sum', gpu.upload(want), [6, 4], axes, o)), r, 1e-5, 1e-6);
+  }
+  const am = new Int32Array(6);
+  ref.argReduce('argmax', want, [6, 4], 1, am);
+  exact('argmax', await onGpu(gpu, 'int32', 6, (o) => gpu.argReduce('argmax', gpu.upload(want), [6, 4], 1, o)), am);
+  const t = Int32Array.from([0, 3, 1, 2, 3, 0]);
+  const args: CrossEntropyArgs = { rows: 6, cols: 4, labelSmoothing: 0, ignoreIndex: -100 };
+  const ce = new Float32Array(6);
+  ref.crossEntropy(want, t, null, args, ce);
+  close('crossEntropy', await onGpu(gpu, 'float32', 6, (o) => gpu.crossEntropy(gpu.upload(want), gpu.upload(t), null, args, o)), ce, 2e-5, 2e-5);
+  const x = randF32(40), idx = Int32Array.from([3, 0, 3, 9, 3]);
+  const sel = new Float32Array(20);
+  ref.indexSelect(x, [10, 4], 0, idx, sel);
+  close('indexSelect', await onGpu(gpu, 'float32', 20, (o) => gpu.indexSelect(gpu.upload(x), [10, 4], 0, gpu.upload(idx), o)), sel);
+  const ia = new Float32Array(40);
+  ref.indexAdd(sel, 0, idx, ia, [10, 4]);
+  close('indexAdd', await onGpu(gpu, 'float32', 40, (o) => gpu.indexAdd(gpu.upload(sel), 0, gpu.upload(idx), o, [10, 4])), ia);
+  const conv = convArgs(1, 2, 5, 5, 3, 3, 1, 1, 1, 1);
+  const img = randF32(50), cols = new Float32Array(2 * 9 * 25);
+  ref.im2col(img, cols, conv);
+  close('im2col', await onGpu(gpu, 'float32', cols.length, (o) => gpu.im2col(gpu.upload(img), o, conv)), cols);
 });
 
 // ---- memory, batching, errors ------------------------------------------------------------
