@@ -27,6 +27,12 @@ export class ValueError extends BackpropError {}
 /** A corrupt, truncated or unexpected file (IDX, CSV, safetensors, checkpoint). */
 export class FormatError extends BackpropError {}
 
+/**
+ * A device problem: no WebGPU adapter, an op whose inputs sit on different devices, or a
+ * synchronous read of a tensor whose elements live on the GPU.
+ */
+export class DeviceError extends BackpropError {}
+
 /** Backward-compatible name for gradcheck failures. */
 export class GradcheckError extends BackpropError {}
 

@@ -1,8 +1,7 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
-import { convArgs, unfoldChannels } from '../ops/conv.js';
+import { convArgs, poolArgmax, unfoldChannels } from '../ops/conv.js';
 import { gather } from '../ops/indexing.js';
-import { getBackend } from '../backend/registry.js';
 import { div } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { reshape, squeeze, unsqueeze } from '../ops/shape.js';
@@ -49,9 +48,8 @@ export function maxPool2d(x: Tensor, kernel: Pair, opts: PoolOptions = {}): Tens
     const args = convArgs('maxPool2d', x4.shape, c, k, { ...opts, stride: opts.stride ?? k });
     // one pass finds each window's arg-max; the values are then a gather at those indices, so
     // the gradient is a scatter to exactly the winning inputs (no unfolded copy of x)
-    const idx = new Int32Array(n * c * args.outH * args.outW);
-    getBackend().poolArgmax(x4.detach().data, args, idx);
-    return reshape(gather(reshape(x4, [-1]), 0, Tensor.fromRaw(idx, [idx.length])), [n, c, args.outH, args.outW]);
+    const idx = reshape(poolArgmax(x4, args), [-1]);
+    return reshape(gather(reshape(x4, [-1]), 0, idx), [n, c, args.outH, args.outW]);
   });
 }
 

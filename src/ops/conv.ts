@@ -17,8 +17,8 @@ export const im2colOp: OpDef<{ args: Conv2dArgs }> = defineOp<{ args: Conv2dArgs
   forward: (b, [x], { args }) => {
     const shape = colsShape(args);
     const out = b.alloc(x!.dtype, shape.reduce((p, d) => p * d, 1));
-    b.im2col(x!.data, out, args);
-    return { data: out, shape };
+    b.im2col(x!.storage, out, args);
+    return { storage: out, shape };
   },
   backward: (g, { attrs: { args } }) => [apply(col2imOp, [g], { args })],
 });
@@ -29,8 +29,8 @@ export const col2imOp: OpDef<{ args: Conv2dArgs }> = defineOp<{ args: Conv2dArgs
   forward: (b, [cols], { args }) => {
     const shape = [args.n, args.cIn, args.h, args.w];
     const out = b.alloc(cols!.dtype, shape.reduce((p, d) => p * d, 1));
-    b.col2im(cols!.data, out, args);
-    return { data: out, shape };
+    b.col2im(cols!.storage, out, args);
+    return { storage: out, shape };
   },
   backward: (g, { attrs: { args } }) => [apply(im2colOp, [g], { args })],
 });
@@ -102,3 +102,23 @@ export function unfoldChannels(x: Tensor, kernel: [number, number], opts: Conv2d
   return { cols: reshape(cols, [n, c, kernel[0] * kernel[1], args.outH * args.outW]), args };
 }
 
+
+/** Max pooling's window arg-max as flat int32 indices into x: no gradient, so not in the op table. */
+export const poolArgmaxOp = defineOp<{ args: Conv2dArgs }>({
+  name: 'poolArgmax',
+  forward: (b, [x], { args }) => {
+    const shape = [args.n, args.cIn, args.outH, args.outW];
+    const out = b.alloc('int32', shape.reduce((p, d) => p * d, 1));
+    b.poolArgmax(x!.storage, args, out);
+    return { storage: out, shape };
+  },
+  backward: () => [null],
+});
+
+/**
+ * For each pooling window of NCHW x, the flat index into x of its largest value (padding never
+ * wins, NaN does, ties go to the first): max pooling is a gather at these, its gradient a scatter.
+ */
+export function poolArgmax(x: Tensor, args: Conv2dArgs): Tensor {
+  return apply(poolArgmaxOp, [x.detach()], { args });
+}
