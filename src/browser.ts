@@ -17,7 +17,7 @@ export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './
 export {
   BackpropError, ShapeError, DTypeError, AutogradError, NumericsError, ValueError, FormatError, GradcheckError,
 } from './errors.js';
-export { noGrad, enableGrad, isGradEnabled, setCheckNumerics } from './autograd/mode.js';
+export { noGrad, enableGrad, setGradEnabled, isGradEnabled, setCheckNumerics } from './autograd/mode.js';
 export { backward, autogradGrad, type BackwardOptions } from './autograd/engine.js';
 export { grad, valueAndGrad, type TensorTree } from './autograd/functional.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';

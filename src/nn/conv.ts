@@ -8,6 +8,9 @@ import { resetLinearLike } from './linear.js';
 import { Module } from './module.js';
 
 export type Pair = number | readonly [number, number];
+
+/** `[3, 3]`: how toString shows a size per dim. */
+export const fmtList = (v: readonly number[]): string => `[${v.join(', ')}]`;
 export const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
 export interface Conv2dLayerOptions {
@@ -59,7 +62,16 @@ export class Conv2d extends Module {
     return unbatched ? squeeze(y, 0) : y;
   }
 
-  override toString(): string {
+  override extraRepr(): string {
+    const parts = [`${this.inChannels}, ${this.outChannels}, kernelSize=${fmtList(this.kernelSize)}, stride=${fmtList(this.stride)}`];
+    if (this.padding.some((p) => p !== 0)) parts.push(`padding=${fmtList(this.padding)}`);
+    if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=${fmtList(this.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
+    if (this.bias === null) parts.push('bias=false');
+    return parts.join(', ');
+  }
+
+  override label(): string {
     const extra = [
       this.stride.some((s) => s !== 1) ? `stride=${this.stride.join('x')}` : '',
       this.padding.some((s) => s !== 0) ? `padding=${this.padding.join('x')}` : '',

@@ -111,6 +111,10 @@ abstract class BatchNormBase extends Module {
 
   protected abstract checkInput(x: Tensor): void;
 
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.weight !== null}, trackRunningStats=${this.trackRunningStats}`;
+  }
+
   forward(x: Tensor): Tensor {
     this.checkInput(x);
     const updating = this.training && this.trackRunningStats;
@@ -139,7 +143,7 @@ export class BatchNorm1d extends BatchNormBase {
     }
   }
 
-  override toString(): string {
+  override label(): string {
     return `BatchNorm1d(${this.numFeatures})`;
   }
 }
@@ -154,7 +158,7 @@ export class BatchNorm2d extends BatchNormBase {
     if (x.shape.length !== 4 || x.shape[1] !== this.numFeatures) throw this.shapeError(`[N, ${this.numFeatures}, H, W]`, x.shape);
   }
 
-  override toString(): string {
+  override label(): string {
     return `BatchNorm2d(${this.numFeatures})`;
   }
 }
@@ -214,7 +218,11 @@ export class LayerNorm extends Module {
     return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
 
-  override toString(): string {
+  override label(): string {
     return `LayerNorm(${this.normalizedShape.join(', ')})`;
+  }
+
+  override extraRepr(): string {
+    return `[${this.normalizedShape.join(', ')}], eps=${this.eps}, elementwiseAffine=${this.weight !== null}`;
   }
 }

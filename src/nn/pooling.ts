@@ -9,7 +9,7 @@ import { reshape, squeeze, unsqueeze } from '../ops/shape.js';
 import { ones } from '../tensor/creation.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
-import { pairOf, type Pair } from './conv.js';
+import { fmtList, pairOf, type Pair } from './conv.js';
 
 export interface PoolOptions {
   /** default: the kernel size */
@@ -69,6 +69,14 @@ export function avgPool2d(x: Tensor, kernel: Pair, opts: AvgPoolOptions = {}): T
   });
 }
 
+/** PyTorch's pooling extra_repr: kernelSize, stride and padding (and dilation for max pooling). */
+function poolRepr(kernel: Pair, o: PoolOptions, withDilation: boolean): string {
+  const show = (v: Pair): string => (typeof v === 'number' ? String(v) : fmtList(v));
+  const parts = [`kernelSize=${show(kernel)}`, `stride=${show(o.stride ?? kernel)}`, `padding=${show(o.padding ?? 0)}`];
+  if (withDilation) parts.push(`dilation=${show(o.dilation ?? 1)}`);
+  return parts.join(', ');
+}
+
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly opts: PoolOptions = {}) {
     super();
@@ -79,8 +87,12 @@ export class MaxPool2d extends Module {
     return maxPool2d(x, this.kernelSize, this.opts);
   }
 
-  override toString(): string {
+  override label(): string {
     return `MaxPool2d(${pairOf(this.kernelSize).join('x')})`;
+  }
+
+  override extraRepr(): string {
+    return poolRepr(this.kernelSize, this.opts, true);
   }
 }
 
@@ -94,7 +106,11 @@ export class AvgPool2d extends Module {
     return avgPool2d(x, this.kernelSize, this.opts);
   }
 
-  override toString(): string {
+  override label(): string {
     return `AvgPool2d(${pairOf(this.kernelSize).join('x')})`;
+  }
+
+  override extraRepr(): string {
+    return poolRepr(this.kernelSize, this.opts, false);
   }
 }

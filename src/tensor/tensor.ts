@@ -4,6 +4,7 @@ import { arrayFor, dtypeOfArray, isFloat } from './dtype.js';
 import { sizeOf, stridesOf } from './shape.js';
 import type { Node, BackwardOptions } from '../autograd/engine.js';
 import * as autograd from '../autograd/engine.js';
+import { addHook, type RemovableHandle } from '../autograd/hooks.js';
 import * as ew from '../ops/elementwise.js';
 import * as act from '../ops/activation.js';
 import * as shp from '../ops/shape.js';
@@ -31,6 +32,8 @@ export class Tensor {
   node: Node | null = null;
   /** @internal set by retainGrad() */
   retainsGrad = false;
+  /** @internal gradient hooks, run by backward in registration order (see registerHook) */
+  gradHooks: ((grad: Tensor) => Tensor | void)[] | null = null;
   private _data: TypedArray;
   private _requiresGrad = false;
 
@@ -111,6 +114,20 @@ export class Tensor {
   retainGrad(): this {
     this.retainsGrad = true;
     return this;
+  }
+
+  /**
+   * Calls fn with the gradient w.r.t. this tensor each time backward computes it (before it
+   * reaches `.grad` or flows further down the graph). fn may return a replacement gradient of
+   * the same shape, as PyTorch's `register_hook`.
+   * @example const h = x.registerHook((g) => g.mul(2)); y.backward(); h.remove();
+   */
+  registerHook(fn: (grad: Tensor) => Tensor | void): RemovableHandle {
+    if (!this._requiresGrad) {
+      throw new AutogradError("registerHook: cannot register a hook on a tensor that doesn't require grad");
+    }
+    this.gradHooks ??= [];
+    return addHook(this.gradHooks, fn);
   }
 
   /** The size of one dim, or the shape. */
