@@ -29,7 +29,10 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
-/** One global mode; a scope is an entry in the list of scopes not yet ended. */
+/**
+ * One global mode; a scope is an entry in the list of scopes not yet ended.
+ * @example useGradScopes(new PromiseScopes()) // what browsers use
+ */
 export class PromiseScopes implements GradScopes {
   private base = true;
   // scopes in order of entry; the latest still running decides the mode
@@ -78,7 +81,10 @@ export interface AsyncStorage<S> {
   run<R>(store: S, fn: () => R): R;
 }
 
-/** The mode per async context: each task sees the scopes it was started in, and no others. */
+/**
+ * The mode per async context: each task sees the scopes it was started in, and no others.
+ * @example useGradScopes(new ContextScopes(new AsyncLocalStorage()))
+ */
 export class ContextScopes implements GradScopes {
   private base = true;
 

@@ -11,7 +11,7 @@ import { Module } from './module.js';
 
 export type Pair = number | readonly [number, number];
 
-/** `[3, 3]`: how toString shows a size per dim. */
+/** How toString shows a size per dim. @example fmtList([3, 3]) // '[3, 3]' */
 export const fmtList = (v: readonly number[]): string => `[${v.join(', ')}]`;
 export const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 

@@ -3,7 +3,7 @@ import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { addHook, type RemovableHandle } from '../autograd/hooks.js';
 
-/** Indents every line but the first by two spaces (a child's lines under its `(name): `). */
+/** Indents every line but the first by two spaces (a child's lines under its `(name): `). @example indentTail('A(\n  b\n)') // 'A(\n    b\n  )' */
 export function indentTail(s: string): string {
   return s.split('\n').join('\n  ');
 }
