@@ -21,8 +21,9 @@ export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './
 export {
   BackpropError, ShapeError, DTypeError, AutogradError, NumericsError, ValueError, FormatError, GradcheckError, DeviceError,
 } from './errors.js';
-export { noGrad, enableGrad, isGradEnabled, setCheckNumerics } from './autograd/mode.js';
+export { noGrad, enableGrad, setGradEnabled, isGradEnabled, setCheckNumerics } from './autograd/mode.js';
 export { backward, autogradGrad, type BackwardOptions } from './autograd/engine.js';
+export type { RemovableHandle } from './autograd/hooks.js';
 export { grad, valueAndGrad, type TensorTree } from './autograd/functional.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export {
@@ -35,6 +36,7 @@ export {
   reshape, permute, transpose, flatten, squeeze, unsqueeze, expand, concat, stack, split, slice, sliceDim, type SliceSpec,
 } from './ops/shape.js';
 export { indexSelect, gather } from './ops/indexing.js';
+export { tril, triu, maskedFill } from './ops/masking.js';
 export { sum, mean, variance, variance as var_, max, min, argmax, argmin, logSumExp } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { conv2d, type Conv2dOptions } from './ops/conv.js';

@@ -162,18 +162,10 @@ export function runBackward(
   const step = (): void => {
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
-      let g = grads.get(t);
-      if (g === undefined) continue;
+      const g0 = grads.get(t);
+      if (g0 === undefined) continue;
       grads.delete(t);
-      if (t.gradHooks !== null) {
-        for (const hook of [...t.gradHooks]) {
-          const r = hook(g);
-          if (r instanceof Tensor) {
-            if (!sameShape(r.shape, t.shape)) throw new ShapeError(`hook: returned a gradient of shape ${fmtShape(r.shape)} for a tensor of shape ${fmtShape(t.shape)}`);
-            g = r;
-          }
-        }
-      }
+      const g = t.gradHooks?.length ? runGradHooks(t, g0) : g0;
       if (wrt) {
         if (wrt.has(t)) captured.set(t, g);
       } else if (t.node === null || t.retainsGrad) {
@@ -200,6 +192,19 @@ export function runBackward(
   if (createGraph) enableGrad(step);
   else noGrad(step);
   return opts.wrt ? opts.wrt.map((t) => captured.get(t) ?? null) : [];
+}
+
+/** Tensor hooks (registerHook) see the full gradient of t and may replace it. */
+function runGradHooks(t: Tensor, g: Tensor): Tensor {
+  for (const hook of [...t.gradHooks!]) {
+    const r = hook(g);
+    if (r === undefined) continue;
+    if (!(r instanceof Tensor) || !sameShape(r.shape, t.shape)) {
+      throw new ShapeError(`registerHook: a hook returned ${r instanceof Tensor ? `a gradient of shape ${fmtShape(r.shape)}` : typeof r} for a tensor of shape ${fmtShape(t.shape)}; return undefined or a Tensor of the same shape`);
+    }
+    g = r;
+  }
+  return g;
 }
 
 function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {

@@ -61,7 +61,11 @@ export class Linear extends Module {
     return biasAct(z, bias, act);
   }
 
-  override toString(): string {
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+
+  override label(): string {
     return `Linear(${this.inFeatures}→${this.outFeatures})`;
   }
 }

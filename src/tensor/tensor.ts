@@ -4,6 +4,7 @@ import { AutogradError, DeviceError, DTypeError, ValueError, fmtShape } from '..
 import { arrayFor, isFloat, isTypedArray, storageDType } from './dtype.js';
 import { sizeOf, stridesOf } from './shape.js';
 import type { Node } from '../autograd/node.js';
+import { addHook, type RemovableHandle } from '../autograd/hooks.js';
 
 export type TensorLike = Tensor | number;
 /** Nested arrays of numbers, as returned by toArray(). */
@@ -27,8 +28,8 @@ export class Tensor {
   node: Node | null = null;
   /** @internal set by retainGrad() */
   retainsGrad = false;
-  /** @internal gradient hooks, called by backward (see registerHook) */
-  gradHooks: ((g: Tensor) => Tensor | void)[] | null = null;
+  /** @internal gradient hooks, run by backward in registration order (see registerHook) */
+  gradHooks: ((grad: Tensor) => Tensor | void)[] | null = null;
   private _storage: Storage;
   private _device: Device;
   private _requiresGrad = false;
@@ -167,19 +168,17 @@ export class Tensor {
   }
 
   /**
-   * Calls `fn` with this tensor's gradient during backward; a returned tensor replaces the
-   * gradient. Returns a handle whose remove() unregisters it.
-   * @example w.registerHook((g) => g.clamp(-1, 1))
+   * Calls fn with the gradient w.r.t. this tensor each time backward computes it (before it
+   * reaches `.grad` or flows further down the graph). fn may return a replacement gradient of
+   * the same shape, as PyTorch's `register_hook`.
+   * @example const h = x.registerHook((g) => g.mul(2)); y.backward(); h.remove();
    */
-  registerHook(fn: (grad: Tensor) => Tensor | void): { remove(): void } {
-    if (!this._requiresGrad) throw new AutogradError('registerHook: cannot register a hook on a tensor that does not require grad');
-    (this.gradHooks ??= []).push(fn);
-    return {
-      remove: () => {
-        const i = this.gradHooks?.indexOf(fn) ?? -1;
-        if (i >= 0) this.gradHooks!.splice(i, 1);
-      },
-    };
+  registerHook(fn: (grad: Tensor) => Tensor | void): RemovableHandle {
+    if (!this._requiresGrad) {
+      throw new AutogradError("registerHook: cannot register a hook on a tensor that doesn't require grad");
+    }
+    this.gradHooks ??= [];
+    return addHook(this.gradHooks, fn);
   }
 
   /** The size of one dim. */

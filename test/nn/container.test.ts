@@ -10,7 +10,8 @@ test('Sequential runs layers in order and can be indexed, iterated and extended'
   seq.append(b);
   assert.equal(seq.length, 3);
   assert.equal(seq.at(-1), b);
-  assert.deepEqual([...seq].map((m) => m.toString()), ['Linear(3→4)', 'Tanh', 'Linear(4→2)']);
+  assert.deepEqual([...seq].map((m) => m.label()), ['Linear(3→4)', 'Tanh', 'Linear(4→2)']);
+  assert.deepEqual([...seq].map((m) => m.toString()), ['Linear(inFeatures=3, outFeatures=4, bias=true)', 'Tanh()', 'Linear(inFeatures=4, outFeatures=2, bias=true)']);
   const x = randn([5, 3]);
   assertClose(seq.forward(x), b.forward(a.forward(x).tanh()).data, 0);
   assert.equal(seq.call(x).shape[1], 2);
