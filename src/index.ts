@@ -10,3 +10,4 @@
 export * from './browser.js';
 // Node only: file formats read and written with node:fs
 export * as io from './io/index.js';
+export { ExportError } from './errors.js';

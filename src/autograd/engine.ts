@@ -37,8 +37,14 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
       }
     }
   }
+  if (tracer.onApply !== null) tracer.onApply(op as OpDef<unknown>, inputs, attrs, out);
   return out;
 }
+
+/** Observers of every op application (the ONNX exporter traces a forward pass through this). */
+export const tracer: { onApply: ((op: OpDef<unknown>, inputs: readonly Tensor[], attrs: unknown, out: Tensor) => void) | null } = {
+  onApply: null,
+};
 
 function checkFinite(name: string, t: Tensor): void {
   if (t.dtype === 'int32') return;
