@@ -12,6 +12,7 @@ import { noGrad } from '../../src/autograd/mode.js';
 import { randint, randn } from '../../src/tensor/creation.js';
 import { Generator } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { concat } from '../../src/ops/shape.js';
 import { ACTIVATIONS, buildModel, type ModelSpec } from '../../src/cli/model-spec.js';
 import { loadModelFile } from '../../src/cli/model-file.js';
 import { normalize } from '../../src/cli/datasets.js';
@@ -182,6 +183,41 @@ test('ONNX Runtime matches backprop: Embedding + LayerNorm + GELU (opsets 17 and
       assert.ok(r.opTypes.includes(op), `${op} missing from ${r.opTypes.join()}`);
     }
   }
+});
+
+/** Reshapes, expands and concatenates along dims that follow the batch size. */
+class BatchShapes extends nn.Module {
+  proj = new nn.Linear(4, 4, { generator: new Generator(6) });
+  token = randn([1, 1, 4], { generator: new Generator(8), requiresGrad: true });
+
+  forward(x: Tensor): Tensor {
+    const [n] = x.shape as [number, number, number];
+    const rows = this.proj.forward(x.reshape([n * 3, 4])).reshape([n, 3, 4]); // [3·batch, 4]: Gemm
+    const cls = this.token.expand([n, 1, 4]); // a weight broadcast to the batch: Expand by Shape(input)
+    const seq = concat([cls, rows], 1); // [batch, 4, 4]
+    return seq.permute([0, 2, 1]).flatten(1).clamp(-0.5, null).abs().sqrt().exp().log().neg().add(seq.sum([1, 2], true).reshape([n, 1]));
+  }
+}
+
+test('ONNX Runtime matches backprop: reshapes, expands and concats that follow the batch size', async (t) => {
+  const gen = new Generator(12);
+  const r = await checkAgainstOrt(new BatchShapes(), (batch) => randn([batch, 3, 4], { generator: gen }));
+  t.diagnostic(`${r.opTypes.join(' ')}; max abs diff ${fmtDiffs(r.diffs)}`);
+  for (const op of ['Expand', 'Shape', 'Concat', 'Transpose', 'Clip', 'Reshape']) assert.ok(r.opTypes.includes(op), `${op} missing from ${r.opTypes.join()}`);
+});
+
+test('AvgPool2d with dilation needs opset 19: an ExportError below, the same values from 19 on', async () => {
+  const g = new Generator(1);
+  const model = new nn.Sequential(new nn.Conv2d(1, 2, 3, { generator: g }), new nn.AvgPool2d(2, { dilation: 2, padding: 1 }), new nn.Flatten());
+  const input = (batch: number): Tensor => randn([batch, 1, 9, 9], { generator: g });
+  assert.throws(() => io.serializeOnnx(model, input(2), { opset: 18 }), (e: unknown) => {
+    assert.ok(e instanceof ExportError);
+    assert.equal(e.op, 'avgPool2d');
+    assert.equal(e.modulePath, '1');
+    assert.match(e.message, /ONNX AveragePool takes dilations from opset 19 on \(exporting with opset 18\); pass \{opset: 19\}/);
+    return true;
+  });
+  for (const opset of [19, 21]) await checkAgainstOrt(model, input, opset);
 });
 
 test('the exported graph has a symbolic batch dim, the weights as named initializers, and the opset asked for', () => {

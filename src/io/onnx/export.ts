@@ -9,8 +9,9 @@ import { onnxExporters, type ExportNode, type OpExporter } from './exporters.js'
 import { OnnxGraph, symShape, type SymDim, type Value } from './graph.js';
 import { ONNX_DTYPE, encodeModel, type DimMsg, type ValueInfoMsg } from './proto.js';
 
-/** The opsets exportOnnx writes; ONNX Runtime 1.17+ runs all of them. */
+/** The lowest ONNX opset exportOnnx writes (the first with LayerNormalization), and its default. @example io.exportOnnx(model, x, 'm.onnx', {opset: io.MIN_OPSET}) */
 export const MIN_OPSET = 17;
+/** The highest ONNX opset exportOnnx writes; ONNX Runtime 1.18 and later run every one from 17 on. @example io.MAX_OPSET // 21 */
 export const MAX_OPSET = 21;
 // the lowest IR version each opset may be stored with (onnx/helper.py's VERSION_TABLE)
 const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
@@ -142,7 +143,7 @@ export function serializeOnnx(model: Module, exampleInputs: Tensor | readonly Te
     const ins = rec.inputs.map((t, j) => leaf(t, other.inputs[j]!, where));
     const outName = rec.out === output ? outputName : g.unique(`${rec.path ? `${rec.path}/` : ''}${rec.op}_out`);
     const out: Value = { name: outName, dtype: rec.out.dtype, shape: symShape(rec.out.shape, other.out.shape, batches, () => `the output of ${where()}`) };
-    const node: ExportNode<unknown> = { op: rec.op, attrs: rec.attrs, probeAttrs: other.attrs, batches, inputs: ins, output: out, where: where() };
+    const node: ExportNode<unknown> = { op: rec.op, attrs: rec.attrs, probeAttrs: other.attrs, batches, inputs: ins, output: out, path: rec.path, where: where() };
     g.scope = rec.path;
     exporter(node, g);
     g.scope = '';

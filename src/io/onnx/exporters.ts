@@ -3,7 +3,7 @@ import type { BiasActivation, DType } from '../../backend/backend.js';
 import { ExportError, fmtShape } from '../../errors.js';
 import type { OpDef } from '../../ops/op.js';
 import type { OpName, opTable } from '../../ops/table.js';
-import { INT64_MAX, concreteDim, float, fmtSymShape, int, ints, sameDim, symShape, type OnnxGraph, type SymDim, type Value } from './graph.js';
+import { INT64_MAX, concreteDim, float, fmtSymShape, int, ints, sameDim, symShape, type OnnxGraph, type Value } from './graph.js';
 import { ONNX_DTYPE } from './proto.js';
 
 /**
@@ -31,6 +31,8 @@ export interface ExportNode<A> {
   readonly inputs: readonly Value[];
   /** the exporter's last node must write this value's name */
   readonly output: Value;
+  /** dotted path of the module the op ran in ('' = the top-level module) */
+  readonly path: string;
   /** e.g. "op 'reshape' in module '2' (Flatten)", for error messages */
   readonly where: string;
 }
@@ -201,15 +203,17 @@ export const onnxExporters: ExporterTable = {
       const begin = a.begin[d]!, step = a.step[d]!;
       if (begin === 0 && step === 1 && sameDim(out[d]!, dim)) return; // the whole dim
       if (p.begin[d] !== begin || p.step[d] !== step) {
-        throw new ExportError(`exportOnnx: ${n.where} slices dim ${d} from ${begin} (step ${step}) at batch size ${n.batches[0]} but from ${p.begin[d]} (step ${p.step[d]}) at batch size ${n.batches[1]}`);
+        throw new ExportError(`exportOnnx: ${n.where} slices dim ${d} from ${begin} (step ${step}) at batch size ${n.batches[0]} but from ${p.begin[d]} (step ${p.step[d]}) at batch size ${n.batches[1]}`, n.op, n.path);
       }
-      const stop = (batch: number, count: number): number => (count === 0 ? begin : begin + (count - 1) * step + 1);
+      // the exclusive end just past the last index taken; a slice running to the end of a dim
+      // whose size follows the batch ends at INT64_MAX, which Slice clamps to the dim
+      const stop = (count: number): number => (count === 0 ? begin : begin + (count - 1) * step + 1);
       const [n0, n1] = n.batches;
       const reachesEnd = (batch: number, count: number): boolean => begin + count * step >= concreteDim(dim, batch);
       let end: number | bigint;
       if (reachesEnd(n0, a.outShape[d]!) && reachesEnd(n1, p.outShape[d]!)) end = INT64_MAX;
-      else if (stop(n0, a.outShape[d]!) === stop(n1, p.outShape[d]!)) end = stop(n0, a.outShape[d]!);
-      else throw new ExportError(`exportOnnx: ${n.where} slices dim ${d} of ${fmtSymShape(x.shape)} to a length that depends on the batch size but not up to its end`);
+      else if (stop(a.outShape[d]!) === stop(p.outShape[d]!)) end = stop(a.outShape[d]!);
+      else throw new ExportError(`exportOnnx: ${n.where} slices dim ${d} of ${fmtSymShape(x.shape)} to a length that depends on the batch size but not up to its end`, n.op, n.path);
       starts.push(begin);
       ends.push(end);
       axes.push(d);
@@ -262,7 +266,7 @@ export const onnxExporters: ExporterTable = {
     const { kernel, stride, padding, dilation, countIncludePad } = n.attrs;
     const dilated = dilation[0] !== 1 || dilation[1] !== 1;
     if (dilated && g.opset < 19) {
-      throw new ExportError(`exportOnnx: ${n.where} has dilation ${dilation.join('x')}; ONNX AveragePool takes dilations from opset 19 on (exporting with opset ${g.opset}); pass {opset: 19}`, 'avgPool2d');
+      throw new ExportError(`exportOnnx: ${n.where} has dilation ${dilation.join('x')}; ONNX AveragePool takes dilations from opset 19 on (exporting with opset ${g.opset}); pass {opset: 19}`, n.op, n.path);
     }
     g.node('AveragePool', [n.inputs[0]!.name], {
       kernel_shape: ints(kernel), strides: ints(stride), pads: ints(pads(padding)), count_include_pad: int(countIncludePad ? 1 : 0),
@@ -282,7 +286,7 @@ export const onnxExporters: ExporterTable = {
     const params = [n.attrs.weight ? rest.shift() : undefined, n.attrs.bias ? rest.shift() : undefined];
     for (const p of params) {
       if (p && fmtSymShape(p.shape) !== fmtShape(normalizedShape)) {
-        throw new ExportError(`exportOnnx: ${n.where} has a scale or shift of shape ${fmtSymShape(p.shape)}; ONNX LayerNormalization needs ${fmtShape(normalizedShape)}`, 'layerNorm');
+        throw new ExportError(`exportOnnx: ${n.where} has a scale or shift of shape ${fmtSymShape(p.shape)}; ONNX LayerNormalization needs ${fmtShape(normalizedShape)}`, n.op, n.path);
       }
     }
     const scale = params[0]?.name ?? filled(g, normalizedShape, 1, x.dtype, 'ln_scale');
@@ -299,9 +303,10 @@ function promoteAll(vs: readonly Value[]): DType {
   return vs.some((v) => v.dtype === 'float64') ? 'float64' : vs.some((v) => v.dtype === 'float32') ? 'float32' : 'int32';
 }
 
-/** The ops that have an exporter, sorted (for messages and docs). */
+/**
+ * The ops io.exportOnnx can export: op-table primitives and traced composites, sorted.
+ * @example io.exportableOps().includes('conv2d') // true
+ */
 export function exportableOps(): string[] {
   return Object.keys(onnxExporters).sort();
 }
-
-export type { SymDim };

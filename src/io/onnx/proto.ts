@@ -5,7 +5,7 @@ import protobuf from 'protobufjs/light.js';
  * uses, as a protobufjs JSON descriptor: a TypeScript constant, so it ships inside dist/ with
  * no .proto file to copy. Field ids are the schema's; names are camelCased as protobufjs does.
  * Messages and fields the exporter never writes (sparse tensors, training info, sequences,
- * maps, subgraphs) are left out; a reader skips nothing it needs.
+ * maps, subgraphs) are left out, and decoding skips them.
  */
 const repeated = (type: string, id: number): { rule: 'repeated'; type: string; id: number } => ({ rule: 'repeated', type, id });
 const field = (type: string, id: number): { type: string; id: number } => ({ type, id });
