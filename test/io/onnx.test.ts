@@ -286,6 +286,7 @@ test('exportOnnx writes the file atomically and restores train mode', async () =
   model.train();
   const r = io.exportOnnx(model, randn([4, 3]), file);
   assert.ok(model.training && model.modules().every((m) => m.training), 'train mode restored');
+  assert.ok(model.modules().every((m) => !Object.hasOwn(m, 'forward') && !Object.hasOwn(m, 'forwardAct')), 'forward methods restored');
   assert.equal(readFileSync(file).length, r.bytes);
   const x = randn([7, 3]);
   const got = await runOrt(file, x);
