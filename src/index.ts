@@ -12,3 +12,4 @@ import './autograd/async-context-node.js';
 export * from './browser.js';
 // Node only: file formats read and written with node:fs
 export * as io from './io/index.js';
+export { ExportError } from './errors.js';

@@ -1,4 +1,5 @@
 import { noGrad } from '../autograd/mode.js';
+import { traceScope } from '../autograd/trace.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
@@ -37,25 +38,30 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const momentum = opts.momentum ?? 0.1;
   const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
-  let y: Tensor;
-  if (opts.training ?? false) {
-    const n = x.size / c;
-    if (n <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
-    const mu = mean(x, axes, true);
-    const xc = sub(x, mu);
-    const v = mean(mul(xc, xc), axes, true);
-    y = div(xc, sqrt(add(v, eps)));
-    noGrad(() => {
-      if (runningMean) blend(runningMean, mu.data, momentum, 1);
-      if (runningVar) blend(runningVar, v.data, momentum, n / (n - 1));
-    });
-  } else {
+  const affine = (y: Tensor): Tensor => {
+    if (opts.weight) y = mul(y, reshape(opts.weight, bshape));
+    if (opts.bias) y = add(y, reshape(opts.bias, bshape));
+    return y;
+  };
+  if (!(opts.training ?? false)) {
     if (!runningMean || !runningVar) throw new ValueError('batchNorm: running statistics are needed when training is false');
-    y = div(sub(x, reshape(runningMean, bshape)), sqrt(add(reshape(runningVar, bshape), eps)));
+    // an exporter sees one normalization by the running statistics
+    const params = [opts.weight, opts.bias].filter((t): t is Tensor => !!t);
+    const attrs = { eps, weight: !!opts.weight, bias: !!opts.bias };
+    return traceScope('batchNorm', [x, runningMean, runningVar, ...params], attrs, () =>
+      affine(div(sub(x, reshape(runningMean, bshape)), sqrt(add(reshape(runningVar, bshape), eps)))));
   }
-  if (opts.weight) y = mul(y, reshape(opts.weight, bshape));
-  if (opts.bias) y = add(y, reshape(opts.bias, bshape));
-  return y;
+  const n = x.size / c;
+  if (n <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+  const mu = mean(x, axes, true);
+  const xc = sub(x, mu);
+  const v = mean(mul(xc, xc), axes, true);
+  const y = div(xc, sqrt(add(v, eps)));
+  noGrad(() => {
+    if (runningMean) blend(runningMean, mu.data, momentum, 1);
+    if (runningVar) blend(runningVar, v.data, momentum, n / (n - 1));
+  });
+  return affine(y);
 }
 
 /** running ← (1 − m)·running + m·scale·stat, in place. */
@@ -182,13 +188,17 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     throw new ShapeError(`layerNorm: expected input [..., ${ns.join(', ')}], got ${fmtShape(x.shape)}`);
   }
   const axes = ns.map((_, i) => x.shape.length - k + i);
-  const mu = mean(x, axes, true);
-  const xc = sub(x, mu);
-  const v = mean(mul(xc, xc), axes, true);
-  let y = div(xc, sqrt(add(v, opts.eps ?? 1e-5)));
-  if (opts.weight) y = mul(y, opts.weight);
-  if (opts.bias) y = add(y, opts.bias);
-  return y;
+  const eps = opts.eps ?? 1e-5;
+  const params = [opts.weight, opts.bias].filter((t): t is Tensor => !!t);
+  return traceScope('layerNorm', [x, ...params], { normalizedShape: ns, eps, weight: !!opts.weight, bias: !!opts.bias }, () => {
+    const mu = mean(x, axes, true);
+    const xc = sub(x, mu);
+    const v = mean(mul(xc, xc), axes, true);
+    let y = div(xc, sqrt(add(v, eps)));
+    if (opts.weight) y = mul(y, opts.weight);
+    if (opts.bias) y = add(y, opts.bias);
+    return y;
+  });
 }
 
 /**

@@ -67,3 +67,13 @@ test('activation layers apply their functions', () => {
     assert.equal(gradcheck((t) => m.forward(t!), [randn([3, 4]).add(0.05)]).passed, true, m.toString());
   }
 });
+
+test('Linear then an activation in a Sequential applies the activation when input and weights differ in dtype', () => {
+  const linear = new nn.Linear(3, 4);
+  const x = randn([5, 3], { dtype: 'float64' });
+  for (const [act, fn] of [[new nn.ReLU(), 'relu'], [new nn.Tanh(), 'tanh']] as const) {
+    const y = new nn.Sequential(linear, act).forward(x);
+    assert.equal(y.dtype, 'float64');
+    assertClose(y, linear.forward(x)[fn]().data, 1e-12, fn);
+  }
+});
