@@ -7,7 +7,11 @@
  * const y = new nn.Linear(2, 1).forward(tensor([[1, -1]]));
  */
 export { Tensor, type TensorLike, type NestedArray } from './tensor/tensor.js';
-export type { DType, TypedArray, Backend } from './backend/backend.js';
+// installs the fluent methods (x.add(y), loss.backward(), ...) on Tensor
+export { tensorMethodsInstalled } from './ops/methods.js';
+export type {
+  DType, TypedArray, Backend, Device, Storage, DeviceBuffer, BackendMemory, CoreKernels, FusedKernels, FusedKernelName,
+} from './backend/backend.js';
 export {
   tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint,
   zerosLike, onesLike, fullLike, randLike, randnLike, randintLike,
@@ -15,14 +19,15 @@ export {
 } from './tensor/creation.js';
 export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './tensor/random.js';
 export {
-  BackpropError, ShapeError, DTypeError, AutogradError, NumericsError, ValueError, FormatError, GradcheckError,
+  BackpropError, ShapeError, DTypeError, AutogradError, NumericsError, ValueError, FormatError, GradcheckError, DeviceError,
 } from './errors.js';
-export { noGrad, enableGrad, isGradEnabled, setCheckNumerics } from './autograd/mode.js';
+export { noGrad, enableGrad, setGradEnabled, isGradEnabled, setCheckNumerics } from './autograd/mode.js';
 export { backward, autogradGrad, type BackwardOptions } from './autograd/engine.js';
+export type { RemovableHandle } from './autograd/hooks.js';
 export { grad, valueAndGrad, type TensorTree } from './autograd/functional.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export {
-  add, sub, mul, div, neg, pow, exp, log, sqrt, abs, erf, clamp, maximum, minimum, where, cast,
+  add, sub, mul, div, neg, pow, exp, log, sqrt, abs, erf, clamp, maximum, minimum, where, cast, isfinite,
   eq, ne, lt, le, gt, ge,
 } from './ops/elementwise.js';
 export { sigmoid, tanh, relu, leakyRelu, elu, gelu, softplus } from './ops/activation.js';
@@ -31,11 +36,16 @@ export {
   reshape, permute, transpose, flatten, squeeze, unsqueeze, expand, concat, stack, split, slice, sliceDim, type SliceSpec,
 } from './ops/shape.js';
 export { indexSelect, gather } from './ops/indexing.js';
+export { tril, triu, maskedFill } from './ops/masking.js';
 export { sum, mean, variance, variance as var_, max, min, argmax, argmin, logSumExp } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { conv2d, type Conv2dOptions } from './ops/conv.js';
 export { opTable, type OpName } from './ops/table.js';
-export { getBackend, setBackend, listBackends, registerBackend, type BackendName } from './backend/registry.js';
+export {
+  getBackend, setBackend, listBackends, registerBackend, type BackendName,
+  initDevice, getDefaultDevice, setDefaultDevice, backendFor, registerDevice, type DeviceInfo, type DeviceInitializer,
+} from './backend/registry.js';
+export { clone } from './ops/copy.js';
 export { JsBackend } from './backend/js/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

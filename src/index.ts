@@ -7,6 +7,9 @@
  * loss.backward();
  * console.log(w.grad?.toArray());
  */
+// Node: grad-mode scopes follow async contexts (AsyncLocalStorage); see autograd/mode.ts
+import './autograd/async-context-node.js';
 export * from './browser.js';
 // Node only: file formats read and written with node:fs
 export * as io from './io/index.js';
+export { ExportError } from './errors.js';

@@ -1,47 +1,93 @@
-import { getBackend } from '../backend/registry.js';
-import { AutogradError, NumericsError, ShapeError, fmtShape } from '../errors.js';
-import type { OpDef } from '../ops/op.js';
+import type { Device } from '../backend/backend.js';
+import { backendFor } from '../backend/registry.js';
+import { AutogradError, DeviceError, NumericsError, ShapeError, fmtShape } from '../errors.js';
+import type { OpDef, Raw } from '../ops/op.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sameShape } from '../tensor/shape.js';
 import { mode, noGrad, enableGrad } from './mode.js';
+import { Node } from './node.js';
+
+export { Node };
 
 /**
- * A recorded op application: the edge list of the graph. It lives on its output tensor
- * (`tensor.node`) and holds what the backward rule needs; backward drops those references
- * once used, so buffers saved for backward are freed unless retainGraph is set.
+ * Runs an op's forward on the backend of its inputs' device and records it for backward when
+ * needed. Inputs must share a device; JS-number scalars (0-d CPU tensors that need no gradient)
+ * go along with any device, as in PyTorch.
  */
-export class Node {
-  constructor(
-    readonly op: OpDef<unknown>,
-    public inputs: readonly Tensor[],
-    public attrs: unknown,
-  ) {}
-  released = false;
-
-  get name(): string {
-    return this.op.name;
-  }
-}
-
-/** Runs an op's forward on the current backend and records it for backward when needed. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
-  const raw = op.forward(getBackend(), inputs, attrs);
-  const out = Tensor.fromRaw(raw.data, raw.shape);
+  const device = commonDevice(op.name, inputs);
+  const ins = device === 'cpu' ? inputs : inputs.map((t) => (t.device === device ? t : moveScalar(t, device)));
+  const raw = op.forward(backendFor(device), ins, attrs);
+  const out = Tensor.fromRaw(raw.storage, raw.shape);
   if (mode.checkNumerics) checkFinite(op.name, out);
   if (mode.gradEnabled) {
-    for (const t of inputs) {
+    for (const t of ins) {
       if (t.requiresGrad) {
-        out.node = new Node(op as OpDef<unknown>, inputs, attrs);
+        out.node = new Node(op as OpDef<unknown>, ins, attrs);
         out.markNonLeafRequiresGrad();
         break;
       }
     }
   }
+  if (tracer.onApply !== null) tracer.onApply(op as OpDef<unknown>, ins, attrs, out);
   return out;
+}
+
+/** Observers of every op application (the ONNX exporter traces a forward pass through this). */
+export const tracer: { onApply: ((op: OpDef<unknown>, inputs: readonly Tensor[], attrs: unknown, out: Tensor) => void) | null } = {
+  onApply: null,
+};
+
+/**
+ * Runs an op's reference composition (used where a backend lacks a fused kernel) and returns its
+ * result as the op's output: no graph, and invisible to tracers, which see the op itself.
+ */
+export function reference(fn: () => Tensor): Raw {
+  const observer = tracer.onApply;
+  tracer.onApply = null;
+  try {
+    const t = noGrad(fn);
+    return { storage: t.storage, shape: t.shape };
+  } finally {
+    tracer.onApply = observer;
+  }
+}
+
+function commonDevice(name: string, inputs: readonly Tensor[]): Device {
+  let device: Device = 'cpu';
+  let from: Tensor | null = null;
+  for (const t of inputs) {
+    if (t.device === 'cpu' || t.device === device) continue;
+    if (device !== 'cpu') throw deviceMismatch(name, from!, t);
+    device = t.device;
+    from = t;
+  }
+  if (device !== 'cpu') {
+    for (const t of inputs) {
+      if (t.device === 'cpu' && (t.shape.length !== 0 || t.requiresGrad)) throw deviceMismatch(name, from!, t);
+    }
+  }
+  return device;
+}
+
+function deviceMismatch(name: string, a: Tensor, b: Tensor): DeviceError {
+  return new DeviceError(
+    `${name}: expected all tensors on the same device, got '${a.device}' (shape ${fmtShape(a.shape)}) and '${b.device}' (shape ${fmtShape(b.shape)}); move one with .to('${a.device}') first`,
+  );
+}
+
+/** A JS-number scalar onto the device of the other operands (a cached constant where the backend has them). */
+function moveScalar(t: Tensor, device: Device): Tensor {
+  const b = backendFor(device);
+  const v = t.data;
+  return Tensor.fromRaw(b.constant ? b.constant(v[0]!, t.dtype) : b.upload(v.slice()), t.shape);
 }
 
 function checkFinite(name: string, t: Tensor): void {
   if (t.dtype === 'int32') return;
+  if (t.device !== 'cpu') {
+    throw new NumericsError(`${name}: setCheckNumerics works on CPU tensors only; a '${t.device}' tensor would have to be read back after every op (check values with await t.dataAsync())`);
+  }
   const d = t.data;
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
@@ -116,9 +162,10 @@ export function runBackward(
   const step = (): void => {
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
-      const g = grads.get(t);
-      if (g === undefined) continue;
+      const g0 = grads.get(t);
+      if (g0 === undefined) continue;
       grads.delete(t);
+      const g = t.gradHooks?.length ? runGradHooks(t, g0) : g0;
       if (wrt) {
         if (wrt.has(t)) captured.set(t, g);
       } else if (t.node === null || t.retainsGrad) {
@@ -147,6 +194,19 @@ export function runBackward(
   return opts.wrt ? opts.wrt.map((t) => captured.get(t) ?? null) : [];
 }
 
+/** Tensor hooks (registerHook) see the full gradient of t and may replace it. */
+function runGradHooks(t: Tensor, g: Tensor): Tensor {
+  for (const hook of [...t.gradHooks!]) {
+    const r = hook(g);
+    if (r === undefined) continue;
+    if (!(r instanceof Tensor) || !sameShape(r.shape, t.shape)) {
+      throw new ShapeError(`registerHook: a hook returned ${r instanceof Tensor ? `a gradient of shape ${fmtShape(r.shape)}` : typeof r} for a tensor of shape ${fmtShape(t.shape)}; return undefined or a Tensor of the same shape`);
+    }
+    g = r;
+  }
+  return g;
+}
+
 function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
   const prev = grads.get(t);
   grads.set(t, prev === undefined ? g : prev.add(g));
@@ -172,7 +232,7 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
           'reduce it first (e.g. .sum() or .mean()) or pass a gradient of the same shape: t.backward(gradient)',
       );
     }
-    seed = Tensor.onesOf(root.shape, root.dtype);
+    seed = Tensor.onesOf(root.shape, root.dtype, root.device);
   } else if (!sameShape(seed.shape, root.shape)) {
     throw new ShapeError(`backward: gradient has shape ${fmtShape(seed.shape)} but the tensor has shape ${fmtShape(root.shape)}`);
   }
@@ -196,7 +256,7 @@ export function autogradGrad(
     if (output.size !== 1) {
       throw new AutogradError(`grad: the function must return a scalar to differentiate it without a gradOutput, got shape ${fmtShape(output.shape)}`);
     }
-    seed = Tensor.onesOf(output.shape, output.dtype);
+    seed = Tensor.onesOf(output.shape, output.dtype, output.device);
   }
   const res = runBackward([output], [seed], { ...opts, wrt: inputs });
   return res.map((g, i) => {
@@ -204,6 +264,6 @@ export function autogradGrad(
     if (!opts.allowUnused) {
       // an input the output does not depend on has a zero gradient
     }
-    return Tensor.zerosOf(inputs[i]!.shape, inputs[i]!.dtype);
+    return Tensor.zerosOf(inputs[i]!.shape, inputs[i]!.dtype, inputs[i]!.device);
   });
 }

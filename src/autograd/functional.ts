@@ -1,7 +1,7 @@
 import { DTypeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { autogradGrad } from './engine.js';
-import { mode } from './mode.js';
+import { enableGrad, mode } from './mode.js';
 
 /** A tensor, or arrays/objects of them: what grad() differentiates with respect to. */
 export type TensorTree = Tensor | readonly TensorTree[] | { readonly [key: string]: TensorTree };
@@ -40,14 +40,7 @@ export function valueAndGrad<T extends TensorTree = Tensor, R extends unknown[] 
     });
     let k = 0;
     const arg = rebuild(x, () => inputs[k++]!);
-    const prev = mode.gradEnabled;
-    mode.gradEnabled = true;
-    let value: Tensor;
-    try {
-      value = fn(arg, ...rest);
-    } finally {
-      mode.gradEnabled = prev;
-    }
+    const value = enableGrad(() => fn(arg, ...rest));
     if (!(value instanceof Tensor)) throw new ValueError('grad: the function must return a Tensor');
     const grads = value.requiresGrad
       ? autogradGrad(value, inputs, { createGraph: nested })

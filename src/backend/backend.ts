@@ -1,20 +1,47 @@
 /**
- * The narrow kernel interface. Autograd and the op table only ever talk to a backend through
- * these functions, so a faster backend (WebAssembly) can replace kernels one by one without
- * touching the gradient code. Every kernel works on contiguous, row-major typed arrays and
- * writes into an output array the caller allocated with `alloc`.
+ * The seam between the op table and the kernels. Ops (src/ops) hold the math and the gradient
+ * rules; a backend only stores elements and runs kernels on them, so a new backend (WebAssembly,
+ * WebGPU) is a new implementation of this interface and nothing above it changes.
+ *
+ * A backend is generic over its storage: the CPU backends keep a tensor's elements in a typed
+ * array, the WebGPU backend in a GPU buffer. Ops never look inside a storage; they pass the
+ * storages of their input tensors to kernels, together with shapes (host metadata), and every
+ * kernel writes into an output the op allocated with `alloc`.
+ *
+ * The interface has two parts: the core kernels, which every backend implements, and optional
+ * fused kernels, which a backend may add for speed. Every fused kernel has a reference
+ * composition of core kernels or ops beside its op, which runs where a backend lacks it.
  */
 
 export type DType = 'float32' | 'float64' | 'int32';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 export type Shape = readonly number[];
 
-/** Elementwise maps. `param` is used by leakyRelu (slope), elu (alpha), powScalar (exponent). */
+/** Where a tensor's elements live: host memory (the js and wasm backends) or a WebGPU device. */
+export type Device = 'cpu' | 'webgpu';
+
+/** A storage that lives off the host (a GPU buffer); the backend that made it knows its type. */
+export interface DeviceBuffer {
+  readonly device: Device;
+  readonly dtype: DType;
+  /** number of elements */
+  readonly length: number;
+}
+
+/** A tensor's elements: a typed array on the CPU, a device buffer elsewhere. */
+export type Storage = TypedArray | DeviceBuffer;
+
+/**
+ * Elementwise maps. `p0`/`p1` are parameters: leakyRelu (p0 = slope), elu (p0 = alpha),
+ * powScalar (p0 = exponent), clamp (p0 = lo, p1 = hi). isfinite writes 1/0 in out's dtype.
+ * NaN propagates through every map, as in PyTorch.
+ */
 export type UnaryOp =
-  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'reciprocal' | 'square'
-  | 'sigmoid' | 'tanh' | 'relu' | 'softplus' | 'erf' | 'step'
-  | 'leakyRelu' | 'leakyReluGrad' | 'elu' | 'eluGrad' | 'powScalar' | 'gelu' | 'geluGrad'
-  | 'floor' | 'isfinite' | 'copy';
+  | 'copy' | 'neg' | 'abs' | 'sign' | 'floor'
+  | 'exp' | 'log' | 'sqrt' | 'erf'
+  | 'sigmoid' | 'tanh' | 'relu' | 'softplus' | 'gelu'
+  | 'leakyRelu' | 'elu' | 'powScalar' | 'clamp'
+  | 'isfinite';
 
 /** Broadcasting binary maps (NumPy rules). Comparisons write 1 or 0 in the output dtype. */
 export type BinaryOp =
@@ -62,14 +89,14 @@ export interface CrossEntropyArgs {
   ignoreIndex: number;
 }
 
-/** SGD hyper-parameters for one fused update pass (PyTorch's semantics). */
+/** SGD coefficients for one fused update pass (PyTorch's semantics). */
 export interface SgdHyper {
   lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number; maximize: boolean;
   /** the first step seeds the velocity with the gradient itself */
   first: boolean;
 }
 
-/** Adam / AdamW hyper-parameters for one fused update pass; `step` is the 1-based step count. */
+/** Adam / AdamW coefficients for one fused update pass; `step` is the 1-based step count. */
 export interface AdamHyper {
   lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; maximize: boolean;
   /** AdamW: decay the weights directly instead of adding weightDecay·θ to the gradient */
@@ -77,77 +104,105 @@ export interface AdamHyper {
   step: number;
 }
 
-export interface Backend {
-  readonly name: string;
-  /** A zero-filled contiguous array for `size` elements of `dtype`. */
-  alloc(dtype: DType, size: number): TypedArray;
+/** Allocation and transfer: how tensors get onto and off a backend. */
+export interface BackendMemory<S> {
+  /** A zero-filled storage for `size` elements of `dtype`. */
+  alloc(dtype: DType, size: number): S;
+  /** Host data onto this backend. CPU backends adopt the array itself (the caller gives it up). */
+  upload(data: TypedArray): S;
+  /** A host copy of the elements (CPU backends return the live array). */
+  read(x: S): Promise<TypedArray>;
+  /** The elements without waiting; only backends whose memory the host can read (the CPU ones). */
+  readSync?(x: S): TypedArray;
+  /** An immutable scalar, which the backend may cache and share (the JS numbers in `x.mul(2)`). */
+  constant?(value: number, dtype: DType): S;
+  /** Gives a storage back early (to a pool); it must not be used afterwards. */
+  release?(x: S): void;
+}
 
-  /** out[i] = op(x[i]); x and out have the same length (dtypes may differ, e.g. isfinite). */
-  unary(op: UnaryOp, x: TypedArray, out: TypedArray, param?: number): void;
+/** The kernels every backend implements. */
+export interface CoreKernels<S> {
+  /** out = x converted to out's dtype; float → int32 truncates toward zero. */
+  cast(x: S, out: S): void;
+  /** out[i] = op(x[i]); x and out have the same length (dtypes may differ only for isfinite). */
+  unary(op: UnaryOp, x: S, out: S, p0?: number, p1?: number): void;
   /** out = a op b with broadcasting; outShape is the broadcast shape. */
-  binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void;
+  binary(op: BinaryOp, a: S, aShape: Shape, b: S, bShape: Shape, out: S, outShape: Shape): void;
   /** out = cond != 0 ? a : b, all broadcast to outShape. */
-  where(cond: TypedArray, condShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void;
-  /** out = clamp(x, lo, hi) elementwise. */
-  clamp(x: TypedArray, lo: number, hi: number, out: TypedArray): void;
-
-  /** Reduce `axes` (sorted, unique) of x; out has x's shape with those axes removed (same element order). */
-  reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number[], out: TypedArray): void;
-  /** Index of the max/min along one axis; out has shape with that axis removed. Ties: first index. */
-  argReduce(op: ArgReduceOp, x: TypedArray, shape: Shape, axis: number, out: Int32Array): void;
+  where(cond: S, condShape: Shape, a: S, aShape: Shape, b: S, bShape: Shape, out: S, outShape: Shape): void;
 
   /**
-   * Fused bias + activation: out[r, j] = act(z[r, j] + bias[j]) for z [rows, cols] (cols =
-   * bias.length). The sum is rounded to the output dtype before the activation, so the result
-   * equals binary('add') followed by unary(act) on the same backend bit for bit.
+   * Reduce `axes` (sorted, unique) of x; out has x's shape with those axes removed (same element
+   * order). The result must not depend on thread timing: same input, same bits.
    */
-  biasAct(act: BiasActivation, z: TypedArray, bias: TypedArray, out: TypedArray): void;
-
-  /**
-   * The backward of an activation from its saved output y, in one pass: out = g · act'(y), with
-   * sigmoid' = y(1 − y), tanh' = 1 − y², relu' = [y > 0].
-   */
-  actGrad(act: ActGradActivation, g: TypedArray, y: TypedArray, out: TypedArray): void;
-
-  /** Per-row softmax cross-entropy loss into out [rows] (shifted by the row max, never overflows). */
-  crossEntropy(z: TypedArray, targets: Int32Array, weight: TypedArray | null, args: CrossEntropyArgs, out: TypedArray): void;
-  /** Its gradient: out[i, :] = (softmax(z_i)·Σ_c q_ic − q_i)·g[i], q the target distribution. */
-  crossEntropyGrad(z: TypedArray, targets: Int32Array, weight: TypedArray | null, g: TypedArray, args: CrossEntropyArgs, out: TypedArray): void;
-
-  /** In-place SGD update of param x from grad g; buf is the velocity (null without momentum). */
-  sgdStep(x: TypedArray, g: TypedArray, buf: Float64Array | null, h: SgdHyper): void;
-  /** In-place Adam/AdamW update of x; m, v (and vmax for AMSGrad) are the moment buffers. */
-  adamStep(x: TypedArray, g: TypedArray, m: Float64Array, v: Float64Array, vmax: Float64Array | null, h: AdamHyper): void;
+  reduce(op: ReduceOp, x: S, shape: Shape, axes: readonly number[], out: S): void;
+  /** Index of the max/min along one axis into int32 out; that axis removed. Ties: first; NaN wins. */
+  argReduce(op: ArgReduceOp, x: S, shape: Shape, axis: number, out: S): void;
 
   /** Batched GEMM: out[b] = op(A[b]) @ op(B[b]), out is [batch, m, n] contiguous. */
-  matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void;
+  matmul(a: S, b: S, out: S, args: MatmulArgs): void;
 
-  /** out = x permuted: out.shape[i] = shape[perm[i]]. */
-  permute(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void;
-  /** Broadcast x (of `shape`, same rank as outShape, 1s where broadcast) to outShape. */
-  expand(x: TypedArray, shape: Shape, out: TypedArray, outShape: Shape): void;
-  /** Strided slice: out[j...] = x[begin + j*step ...] per dim; outShape gives the counts. */
-  slice(x: TypedArray, shape: Shape, begin: readonly number[], step: readonly number[], out: TypedArray, outShape: Shape): void;
-  /** Inverse of slice: out[begin + j*step] += x[j] (out has `shape`, x has `sliceShape`). */
-  sliceAdd(x: TypedArray, sliceShape: Shape, begin: readonly number[], step: readonly number[], out: TypedArray, shape: Shape): void;
+  /**
+   * A strided read into a contiguous out of `outShape`: out[i₀, i₁, …] = x[offset + Σ i_d·strides[d]].
+   * permute, expand (stride 0), slice (offset and scaled strides) and flip are all this kernel.
+   */
+  strided(x: S, offset: number, strides: readonly number[], out: S, outShape: Shape): void;
+  /**
+   * The adjoint of `strided` for distinct destinations: out[offset + Σ i_d·strides[d]] += x[i₀, i₁, …]
+   * for x of `xShape` (slice backward, concat).
+   */
+  stridedAdd(x: S, xShape: Shape, out: S, offset: number, strides: readonly number[]): void;
 
-  /** indexSelect: out = x taken at `index` along `axis` (out.shape[axis] = index.length). */
-  indexSelect(x: TypedArray, shape: Shape, axis: number, index: Int32Array, out: TypedArray): void;
-  /** Backward of indexSelect: out[..., index[i], ...] += g[..., i, ...]. out has `shape`. */
-  indexAdd(g: TypedArray, axis: number, index: Int32Array, out: TypedArray, shape: Shape): void;
-  /** torch.gather: out[i][j][k] = x[i][index[i][j][k]][k] for axis 1, index has out's shape. */
-  gather(x: TypedArray, shape: Shape, axis: number, index: Int32Array, indexShape: Shape, out: TypedArray): void;
-  /** Backward of gather: out[i][index[i][j][k]][k] += g[i][j][k]. out has `shape`. */
-  scatterAdd(g: TypedArray, indexShape: Shape, axis: number, index: Int32Array, out: TypedArray, shape: Shape): void;
+  /** indexSelect: out = x taken at int32 `index` along `axis` (out.shape[axis] = index length). */
+  indexSelect(x: S, shape: Shape, axis: number, index: S, out: S): void;
+  /** Backward of indexSelect: out[…, index[i], …] += g[…, i, …]; out has `shape`. Deterministic. */
+  indexAdd(g: S, axis: number, index: S, out: S, shape: Shape): void;
+  /** torch.gather: out[i][j][k] = x[i][index[i][j][k]][k] for axis 1; index has out's shape. */
+  gather(x: S, shape: Shape, axis: number, index: S, indexShape: Shape, out: S): void;
+  /** Backward of gather: out[i][index[i][j][k]][k] += g[i][j][k]; out has `shape`. Deterministic. */
+  scatterAdd(g: S, indexShape: Shape, axis: number, index: S, out: S, shape: Shape): void;
 
   /** im2col for conv2d (NCHW): cols is [n, groups, cIn/groups*kh*kw, outH*outW]. */
-  im2col(x: TypedArray, cols: TypedArray, args: Conv2dArgs): void;
+  im2col(x: S, cols: S, args: Conv2dArgs): void;
+  /** col2im: the adjoint of im2col, accumulating into out (zeroed by the caller). */
+  col2im(cols: S, out: S, args: Conv2dArgs): void;
   /**
    * Max pooling's arg-max: for each output position of each of the n·cIn planes of x (NCHW),
-   * the flat index into x of its window's largest value (padding never wins; NaN does; ties
-   * go to the first). Pooling is then a gather at these indices, and its gradient a scatter.
+   * the flat int32 index into x of its window's largest value (padding never wins; NaN does;
+   * ties go to the first). Pooling is then a gather at these indices, and its gradient a scatter.
    */
-  poolArgmax(x: TypedArray, args: Conv2dArgs, out: Int32Array): void;
-  /** col2im: the adjoint of im2col, accumulating into out (zeroed by the caller). */
-  col2im(cols: TypedArray, out: TypedArray, args: Conv2dArgs): void;
+  poolArgmax(x: S, args: Conv2dArgs, out: S): void;
 }
+
+/**
+ * Kernels a backend may add for speed. Each has a reference composition beside its op
+ * (src/ops), used where a backend leaves it out; the conformance suite checks one against the other.
+ */
+export interface FusedKernels<S> {
+  /**
+   * out[r, j] = act(z[r, j] + bias[j]) for z [rows, cols], cols = bias length. The sum is rounded
+   * to the output dtype before the activation, so it equals add then act on the same backend.
+   */
+  biasAct?(act: BiasActivation, z: S, bias: S, out: S): void;
+  /** out = g · act'(y) from the activation's output y: sigmoid' = y(1 − y), tanh' = 1 − y², relu' = [y > 0]. */
+  actGrad?(act: ActGradActivation, g: S, y: S, out: S): void;
+  /** Row-wise log-softmax of a contiguous [rows, cols], shifted by the row max. */
+  logSoftmax?(x: S, rows: number, cols: number, out: S): void;
+  /** Per-row softmax cross-entropy into out [rows] (targets int32, weight [cols] or null). */
+  crossEntropy?(z: S, targets: S, weight: S | null, args: CrossEntropyArgs, out: S): void;
+  /** Its gradient: out[i, :] = (softmax(z_i)·Σ_c q_ic − q_i)·g[i], q the target distribution. */
+  crossEntropyGrad?(z: S, targets: S, weight: S | null, g: S, args: CrossEntropyArgs, out: S): void;
+  /** In place: one SGD update of param x from grad g; buf is the velocity (null without momentum). */
+  sgdStep?(x: S, g: S, buf: S | null, h: SgdHyper): void;
+  /** In place: one Adam/AdamW update of x and its moments m, v (and vmax for AMSGrad). */
+  adamStep?(x: S, g: S, m: S, v: S, vmax: S | null, h: AdamHyper): void;
+}
+
+/** A backend: memory, the core kernels and whichever fused kernels it has. */
+export interface Backend<S = Storage> extends BackendMemory<S>, CoreKernels<S>, FusedKernels<S> {
+  readonly name: string;
+  readonly device: Device;
+}
+
+/** The names of the optional fused kernels. */
+export type FusedKernelName = keyof FusedKernels<unknown>;

@@ -62,7 +62,8 @@ export function saveCheckpoint(path: string, ckpt: Checkpoint): void {
           enc[key] = v;
         } else {
           const tname = `optimizer.${idx}.${key}`;
-          tensors[tname] = Tensor.fromRaw(v, [v.length]);
+          const flat = v instanceof Tensor ? v.data : v;
+          tensors[tname] = Tensor.fromRaw(flat, [flat.length]);
           enc[key] = { $tensor: tname };
         }
       }
@@ -123,7 +124,7 @@ export function loadCheckpoint(path: string): Checkpoint {
         if (typeof tname !== 'string') return fail(`optimizer state '${key}' of parameter ${idx} is neither a number nor a tensor reference`);
         const t = tensors[tname];
         if (t === undefined) return fail(`optimizer state '${key}' of parameter ${idx} refers to tensor '${tname}', which the file does not contain`);
-        dec[key] = t.data;
+        dec[key] = t;
         used.add(tname);
       }
       state[idx] = dec;

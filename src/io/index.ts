@@ -1,6 +1,6 @@
 /**
- * File formats (Node only except where noted): IDX/MNIST, CSV, safetensors, atomic writes and
- * training checkpoints.
+ * File formats (Node only except where noted): IDX/MNIST, CSV, safetensors, atomic writes,
+ * training checkpoints and ONNX export.
  * @example
  * const {x, y} = io.loadMnist('data/mnist', {split: 'train', limit: 10000});
  * io.saveCheckpoint('ckpt.safetensors', {model: model.stateDict(), optimizer: opt.stateDict(), epoch: 3});
@@ -12,3 +12,5 @@ export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from 
 export { saveSafetensors, loadSafetensors } from './safetensorsFile.js';
 export { writeFileAtomic } from './atomic.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint, type JsonValue } from './checkpoint.js';
+export { exportOnnx, serializeOnnx, MIN_OPSET, MAX_OPSET, type OnnxExportOptions, type OnnxExportResult } from './onnx/export.js';
+export { exportableOps } from './onnx/exporters.js';

@@ -30,25 +30,29 @@ export class Softplus extends Module {
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) { super(); }
   forward(x: Tensor): Tensor { return leakyRelu(x, this.negativeSlope); }
-  override toString(): string { return `LeakyReLU(${this.negativeSlope})`; }
+  override label(): string { return `LeakyReLU(${this.negativeSlope})`; }
+  override extraRepr(): string { return `negativeSlope=${this.negativeSlope}`; }
 }
 
 export class ELU extends Module {
   constructor(readonly alpha = 1) { super(); }
   forward(x: Tensor): Tensor { return elu(x, this.alpha); }
+  override extraRepr(): string { return `alpha=${this.alpha}`; }
 }
 
 /** Softmax along `dim` (default last). */
 export class Softmax extends Module {
   constructor(readonly dim = -1) { super(); }
   forward(x: Tensor): Tensor { return softmax(x, this.dim); }
-  override toString(): string { return `Softmax(dim=${this.dim})`; }
+  override label(): string { return `Softmax(dim=${this.dim})`; }
+  override extraRepr(): string { return `dim=${this.dim}`; }
 }
 
 export class LogSoftmax extends Module {
   constructor(readonly dim = -1) { super(); }
   forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
-  override toString(): string { return `LogSoftmax(dim=${this.dim})`; }
+  override label(): string { return `LogSoftmax(dim=${this.dim})`; }
+  override extraRepr(): string { return `dim=${this.dim}`; }
 }
 
 /** Passes its input through unchanged (a placeholder layer). */

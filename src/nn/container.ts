@@ -1,10 +1,10 @@
-import { ShapeError } from '../errors.js';
+import { ShapeError, ValueError } from '../errors.js';
 import { flatten } from '../ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BiasActivation } from '../backend/backend.js';
 import { GELU, ReLU, Sigmoid, Tanh } from './activation.js';
 import { Linear } from './linear.js';
-import { Module } from './module.js';
+import { Module, indentTail, type AnyModule } from './module.js';
 
 /** The activation a layer applies, if it is exactly one that the bias + activation kernel fuses. */
 function fusableActivation(m: Module | undefined): BiasActivation | null {
@@ -30,12 +30,15 @@ export class Sequential extends Module {
       const m = this.layers[i]!;
       try {
         // Linear then an activation: one fused bias + activation pass, same values as unfused
-        const act = m.constructor === Linear ? fusableActivation(this.layers[i + 1]) : null;
+        // (hooks observe each layer's own output, so a hooked pair runs unfused)
+        const next = this.layers[i + 1];
+        const plainLinear: boolean = m.constructor === Linear;
+        const act = plainLinear && !m.hasForwardHooks && !next?.hasForwardHooks ? fusableActivation(next) : null;
         if (act !== null) {
           y = (m as Linear).forwardAct(y, act);
           i++;
         } else {
-          y = m.forward(y);
+          y = m.call(y);
         }
       } catch (e) {
         // say where in the model the bad shape arrived
@@ -68,8 +71,8 @@ export class Sequential extends Module {
     return this.layers[Symbol.iterator]();
   }
 
-  override toString(): string {
-    return `Sequential(${this.layers.map((m) => m.toString()).join(', ')})`;
+  override label(): string {
+    return `Sequential(${this.layers.map((m) => m.label()).join(', ')})`;
   }
 }
 
@@ -84,5 +87,145 @@ export class Flatten extends Module {
 
   forward(x: Tensor): Tensor {
     return flatten(x, this.startDim, this.endDim);
+  }
+
+  override extraRepr(): string {
+    return `startDim=${this.startDim}, endDim=${this.endDim}`;
+  }
+}
+
+/**
+ * Holds submodules in a list, named 0, 1, ... in the state dict, as torch.nn.ModuleList. It
+ * has no forward of its own: the owner decides how to run them.
+ * @example
+ * class Stack extends Module { blocks = new ModuleList([new Linear(8, 8), new Linear(8, 8)]);
+ *   forward(x: Tensor) { for (const b of this.blocks) x = b.call(x).relu(); return x; } }
+ */
+export class ModuleList<M extends AnyModule = AnyModule> extends Module<[], never> {
+  readonly #items: M[];
+
+  constructor(modules: Iterable<M> = []) {
+    super();
+    this.#items = [...modules];
+  }
+
+  forward(): never {
+    throw new ValueError('ModuleList: it has no forward; iterate over it and call each module');
+  }
+
+  override namedChildren(): [string, AnyModule][] {
+    return this.#items.map((m, i) => [String(i), m]);
+  }
+
+  /** The module at i (negative counts from the end). */
+  at(i: number): M | undefined {
+    return this.#items.at(i);
+  }
+
+  /** The module at i, or a ValueError naming the valid range. */
+  get(i: number): M {
+    const m = this.#items.at(i);
+    if (m === undefined) throw new ValueError(`ModuleList: index ${i} is out of range for ${this.#items.length} modules`);
+    return m;
+  }
+
+  append(m: M): this {
+    this.#items.push(m);
+    return this;
+  }
+
+  extend(ms: Iterable<M>): this {
+    for (const m of ms) this.#items.push(m);
+    return this;
+  }
+
+  insert(index: number, m: M): this {
+    this.#items.splice(index, 0, m);
+    return this;
+  }
+
+  get length(): number {
+    return this.#items.length;
+  }
+
+  [Symbol.iterator](): Iterator<M> {
+    return this.#items[Symbol.iterator]();
+  }
+
+  // runs of identical children print once, as PyTorch does: (0-3): 4 x Linear(...)
+  protected override childReprLines(): string[] {
+    const lines: string[] = [];
+    const reprs = this.#items.map((m) => m.toString());
+    for (let i = 0; i < reprs.length;) {
+      let j = i + 1;
+      while (j < reprs.length && reprs[j] === reprs[i]) j++;
+      lines.push(j - i === 1 ? `(${i}): ${indentTail(reprs[i]!)}` : `(${i}-${j - 1}): ${j - i} x ${indentTail(reprs[i]!)}`);
+      i = j;
+    }
+    return lines;
+  }
+}
+
+/**
+ * Holds submodules by name, in insertion order, as torch.nn.ModuleDict; the keys are their
+ * state-dict prefixes.
+ * @example const heads = new ModuleDict({ cls: new Linear(8, 3), box: new Linear(8, 4) }); heads.get('cls').call(h)
+ */
+export class ModuleDict<M extends AnyModule = AnyModule> extends Module<[], never> {
+  readonly #items = new Map<string, M>();
+
+  constructor(modules: Readonly<Record<string, M>> | Iterable<readonly [string, M]> = {}) {
+    super();
+    const entries = Symbol.iterator in modules ? [...(modules as Iterable<readonly [string, M]>)] : Object.entries(modules as Record<string, M>);
+    for (const [k, m] of entries) this.set(k, m);
+  }
+
+  forward(): never {
+    throw new ValueError('ModuleDict: it has no forward; pick a module with get(key) and call it');
+  }
+
+  override namedChildren(): [string, AnyModule][] {
+    return [...this.#items.entries()];
+  }
+
+  /** The module under key, or a ValueError listing the keys. */
+  get(key: string): M {
+    const m = this.#items.get(key);
+    if (m === undefined) throw new ValueError(`ModuleDict: no module named '${key}'; the keys are ${[...this.#items.keys()].join(', ') || '(none)'}`);
+    return m;
+  }
+
+  set(key: string, m: M): this {
+    if (key === '' || key.includes('.')) throw new ValueError(`ModuleDict: key '${key}' must be non-empty and contain no '.' (it becomes a state-dict prefix)`);
+    this.#items.set(key, m);
+    return this;
+  }
+
+  has(key: string): boolean {
+    return this.#items.has(key);
+  }
+
+  delete(key: string): boolean {
+    return this.#items.delete(key);
+  }
+
+  keys(): string[] {
+    return [...this.#items.keys()];
+  }
+
+  values(): M[] {
+    return [...this.#items.values()];
+  }
+
+  entries(): [string, M][] {
+    return [...this.#items.entries()];
+  }
+
+  get size(): number {
+    return this.#items.size;
+  }
+
+  [Symbol.iterator](): Iterator<[string, M]> {
+    return this.#items.entries();
   }
 }

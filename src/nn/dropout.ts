@@ -44,7 +44,11 @@ export class Dropout extends Module {
     return dropout(x, this.p, { training: this.training, generator: this.generator ?? defaultGenerator });
   }
 
-  override toString(): string {
+  override label(): string {
     return `Dropout(p=${this.p})`;
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}`;
   }
 }

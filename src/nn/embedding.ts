@@ -1,4 +1,5 @@
 import { DTypeError, ValueError } from '../errors.js';
+import { traceScope } from '../autograd/trace.js';
 import { indexSelect } from '../ops/indexing.js';
 import { reshape } from '../ops/shape.js';
 import { zeros } from '../tensor/creation.js';
@@ -22,17 +23,24 @@ export class Embedding extends Module {
   }
 
   forward(indices: Tensor): Tensor {
-    if (indices.dtype !== 'int32') throw new DTypeError(`${this.toString()}: expected int32 indices, got ${indices.dtype}; convert with .int()`);
+    if (indices.dtype !== 'int32') throw new DTypeError(`${this.label()}: expected int32 indices, got ${indices.dtype}; convert with .int()`);
     const d = indices.data;
     for (let i = 0; i < d.length; i++) {
       const v = d[i]!;
-      if (v < 0 || v >= this.numEmbeddings) throw new ValueError(`${this.toString()}: index ${v} (at flat position ${i}) is out of range [0, ${this.numEmbeddings})`);
+      if (v < 0 || v >= this.numEmbeddings) throw new ValueError(`${this.label()}: index ${v} (at flat position ${i}) is out of range [0, ${this.numEmbeddings})`);
     }
-    const rows = indexSelect(this.weight, 0, reshape(indices, [indices.size]));
-    return reshape(rows, [...indices.shape, this.embeddingDim]);
+    // an exporter sees one lookup (ONNX Gather on indices of any shape)
+    return traceScope('embedding', [this.weight, indices], {}, () => {
+      const rows = indexSelect(this.weight, 0, reshape(indices, [indices.size]));
+      return reshape(rows, [...indices.shape, this.embeddingDim]);
+    });
   }
 
-  override toString(): string {
+  override label(): string {
     return `Embedding(${this.numEmbeddings}, ${this.embeddingDim})`;
+  }
+
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}`;
   }
 }

@@ -4,12 +4,20 @@
  */
 export { linear } from './linear.js';
 export { dropout, type DropoutOptions } from './dropout.js';
-export { maxPool2d, avgPool2d, type PoolOptions, type AvgPoolOptions } from './pooling.js';
-export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from './normalization.js';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type PoolOptions, type AvgPoolOptions, type AdaptiveSize } from './pooling.js';
+export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions, type GroupNormOptions } from './normalization.js';
 export {
-  crossEntropy, nllLoss, mse, l1, binaryCrossEntropy, binaryCrossEntropyWithLogits,
+  crossEntropy, nllLoss, mse, l1, mseLoss, l1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, smoothL1Loss, huberLoss, klDiv,
   type CrossEntropyOptions, type Reduction, type LossOptions, type NllLossOptions, type BceOptions, type BceWithLogitsOptions,
+  type SmoothL1Options, type HuberOptions, type KlDivOptions,
 } from './loss.js';
 export { conv2d, type Conv2dOptions } from '../ops/conv.js';
+export { conv1d, type Conv1dOptions } from '../ops/conv1d.js';
+export { convTranspose2d, type ConvTranspose2dOptions } from '../ops/conv-transpose.js';
+export { pad, type PadOptions, type PadMode } from './padding.js';
+export { normalize, cosineSimilarity, type NormalizeOptions, type CosineSimilarityOptions } from './distance.js';
+export { oneHot } from './one-hot.js';
+export { interpolate, type InterpolateOptions, type InterpolateMode } from './interpolate.js';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';
 export { relu, sigmoid, tanh, gelu, leakyRelu, elu, softplus } from '../ops/activation.js';
 export { softmax, logSoftmax } from '../ops/softmax.js';

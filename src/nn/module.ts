@@ -1,6 +1,12 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { addHook, type RemovableHandle } from '../autograd/hooks.js';
+
+/** Indents every line but the first by two spaces (a child's lines under its `(name): `). @example indentTail('A(\n  b\n)') // 'A(\n    b\n  )' */
+export function indentTail(s: string): string {
+  return s.split('\n').join('\n  ');
+}
 
 /** A state-dict key that did not fit, with the shapes involved. */
 export interface ShapeMismatch {
@@ -32,31 +38,112 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+/** Any module, whatever its forward takes and returns: what containers and tree walks hold. */
+export type AnyModule = Module<unknown[], unknown>;
+
+/** Runs before forward with its inputs; may return replacement inputs. */
+export type ForwardPreHook<M, In extends unknown[]> = (module: M, inputs: In) => In | void;
+/** Runs after forward with its inputs and output; may return a replacement output. */
+export type ForwardHook<M, In extends unknown[], Out> = (module: M, inputs: In, output: Out) => Out | void;
+
+type StoredPreHook = (module: never, inputs: never) => unknown;
+type StoredHook = (module: never, inputs: never, output: never) => unknown;
+
 /**
  * The base class of every layer and model. Parameters and children are found by walking the
  * module's own properties in the order they were assigned: a Tensor that requires grad is a
  * parameter, a Module is a child, and an array of Modules holds indexed children. This gives
  * PyTorch's dotted names (`fc1.weight`, `layers.2.bias`). Buffers (running statistics) are
  * registered with `registerBuffer`.
+ *
+ * `In` is the tuple of forward's arguments and `Out` its result (by default one Tensor in, one
+ * out). `call(...)` is PyTorch's `module(...)`: it runs the forward pre-hooks, forward and the
+ * forward hooks; containers and the built-in layers invoke their children through it.
  * @example
  * class Net extends nn.Module {
  *   fc1 = new nn.Linear(2, 8);
  *   fc2 = new nn.Linear(8, 1);
- *   forward(x: Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ *   forward(x: Tensor) { return this.fc2.call(this.fc1.call(x).relu()); }
+ * }
+ * class Masked extends nn.Module<[x: Tensor, mask: Tensor]> {
+ *   forward(x: Tensor, mask: Tensor) { return x.mul(mask); }
  * }
  */
-export abstract class Module {
+export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** Train mode (dropout active, batch statistics) vs eval mode. */
   training = true;
   // private fields are not own enumerable properties, so the walk below never sees them
   #buffers = new Map<string, Tensor>();
   #paramKeys = new Set<string>();
+  #preHooks: StoredPreHook[] = [];
+  #hooks: StoredHook[] = [];
 
-  abstract forward(x: Tensor): Tensor;
+  abstract forward(...inputs: In): Out;
 
-  /** Same as forward (PyTorch's `module(x)`). */
-  call(x: Tensor): Tensor {
-    return this.forward(x);
+  /** PyTorch's `module(...)`: forward between the forward pre-hooks and the forward hooks. */
+  call(...inputs: In): Out {
+    if (this.#preHooks.length === 0 && this.#hooks.length === 0) return this.forward(...inputs);
+    let args = inputs;
+    for (const hook of [...this.#preHooks] as ForwardPreHook<this, In>[]) {
+      const r = hook(this, args);
+      if (r !== undefined) args = r;
+    }
+    let out = this.forward(...args);
+    for (const hook of [...this.#hooks] as ForwardHook<this, In, Out>[]) {
+      const r = hook(this, args, out);
+      if (r !== undefined) out = r;
+    }
+    return out;
+  }
+
+  /**
+   * Registers fn to run before every `call`, with the inputs; returning an array replaces them.
+   * @example const h = model.registerForwardPreHook((m, [x]) => [x.mul(2)]); h.remove();
+   */
+  registerForwardPreHook(fn: ForwardPreHook<this, In>): RemovableHandle {
+    return addHook<StoredPreHook>(this.#preHooks, fn as StoredPreHook);
+  }
+
+  /**
+   * Registers fn to run after every `call`, with the inputs and the output; returning a value
+   * replaces the output.
+   * @example const shapes: number[][] = []; model.registerForwardHook((m, inputs, y) => { shapes.push([...y.shape]); });
+   */
+  registerForwardHook(fn: ForwardHook<this, In, Out>): RemovableHandle {
+    return addHook<StoredHook>(this.#hooks, fn as StoredHook);
+  }
+
+  /** @internal whether call() does more than forward (containers then skip fused shortcuts) */
+  get hasForwardHooks(): boolean {
+    return this.#preHooks.length > 0 || this.#hooks.length > 0;
+  }
+
+  /**
+   * Calls fn on every submodule and then on this one (children first, as PyTorch's apply).
+   * @example model.apply((m) => { if (m instanceof nn.Linear) nn.init.zeros(m.bias!); })
+   */
+  apply(fn: (module: AnyModule) => void): this {
+    for (const [, child] of this.namedChildren()) child.apply(fn);
+    fn(this as unknown as AnyModule);
+    return this;
+  }
+
+  /**
+   * Turns gradient recording on or off for every parameter (freezing or unfreezing the model);
+   * frozen parameters stay in parameters() and the state dict. Returns this.
+   * @example model.requiresGrad_(false) // a frozen feature extractor
+   */
+  requiresGrad_(requiresGrad = true): this {
+    for (const m of this.modules()) m.setOwnRequiresGrad(requiresGrad);
+    return this;
+  }
+
+  private setOwnRequiresGrad(on: boolean): void {
+    for (const [k, t] of this.ownParameters()) {
+      // remembered as a parameter, so it is still found once requiresGrad is off
+      this.#paramKeys.add(k);
+      t.requiresGrad = on;
+    }
   }
 
   /**
@@ -78,7 +165,7 @@ export abstract class Module {
   /** @internal a registered buffer by name */
   protected buffer(name: string): Tensor {
     const b = this.#buffers.get(name);
-    if (!b) throw new ValueError(`${this.toString()}: no buffer named '${name}'`);
+    if (!b) throw new ValueError(`${this.label()}: no buffer named '${name}'`);
     return b;
   }
 
@@ -96,8 +183,8 @@ export abstract class Module {
   }
 
   /** Direct children, named by property (`fc1`) or property and index (`layers.0`). */
-  namedChildren(): [string, Module][] {
-    const out: [string, Module][] = [];
+  namedChildren(): [string, AnyModule][] {
+    const out: [string, AnyModule][] = [];
     for (const [k, v] of Object.entries(this)) {
       if (v instanceof Module) out.push([k, v]);
       else if (Array.isArray(v)) v.forEach((m, i) => { if (m instanceof Module) out.push([`${k}.${i}`, m]); });
@@ -106,17 +193,17 @@ export abstract class Module {
   }
 
   /** This module and all below it, depth first, with dotted names ('' for this one). */
-  namedModules(prefix = '', dedupe = true, seen = new Set<Module>()): [string, Module][] {
+  namedModules(prefix = '', dedupe = true, seen = new Set<AnyModule>()): [string, AnyModule][] {
     if (dedupe) {
       if (seen.has(this)) return [];
-      seen.add(this);
+      seen.add(this as unknown as AnyModule);
     }
-    const out: [string, Module][] = [[prefix, this]];
+    const out: [string, AnyModule][] = [[prefix, this as unknown as AnyModule]];
     for (const [k, child] of this.namedChildren()) out.push(...child.namedModules(prefix ? `${prefix}.${k}` : k, dedupe, seen));
     return out;
   }
 
-  modules(): Module[] {
+  modules(): AnyModule[] {
     return this.namedModules().map(([, m]) => m);
   }
 
@@ -246,13 +333,46 @@ export abstract class Module {
     }
   }
 
-  /** A one-line description used in error messages, e.g. `Linear(784→256)`. */
+  /**
+   * The layer's settings, shown inside the parentheses by toString, as PyTorch's extra_repr
+   * (e.g. `inFeatures=2, outFeatures=8, bias=true`). Empty by default.
+   */
+  extraRepr(): string {
+    return '';
+  }
+
+  /**
+   * The module tree as PyTorch prints a model: each child on its own line, indented, named
+   * as in the state dict, with each layer's settings.
+   * @example
+   * String(new Sequential(new Linear(2, 8), new ReLU()))
+   * // Sequential(
+   * //   (0): Linear(inFeatures=2, outFeatures=8, bias=true)
+   * //   (1): ReLU()
+   * // )
+   */
   toString(): string {
+    const extra = this.extraRepr();
+    const extraLines = extra ? extra.split('\n') : [];
+    const childLines = this.childReprLines();
+    const name = this.constructor.name;
+    if (extraLines.length + childLines.length === 0) return `${name}()`;
+    if (extraLines.length === 1 && childLines.length === 0) return `${name}(${extraLines[0]})`;
+    return `${name}(\n  ${[...extraLines, ...childLines].join('\n  ')}\n)`;
+  }
+
+  /** `(name): child` lines for toString, each child's own lines indented under it. */
+  protected childReprLines(): string[] {
+    return this.namedChildren().map(([k, m]) => `(${k}): ${indentTail(m.toString())}`);
+  }
+
+  /** A one-line description used in error messages, e.g. `Linear(784→256)`. */
+  label(): string {
     return this.constructor.name;
   }
 
   /** Throws a ShapeError naming this layer: `Linear(784→256): expected input [..., 784], got [32,100]`. */
   protected shapeError(expected: string, got: readonly number[]): ShapeError {
-    return new ShapeError(`${this.toString()}: expected input ${expected}, got ${fmtShape(got)}`);
+    return new ShapeError(`${this.label()}: expected input ${expected}, got ${fmtShape(got)}`);
   }
 }

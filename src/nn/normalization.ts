@@ -1,4 +1,5 @@
 import { noGrad } from '../autograd/mode.js';
+import { traceScope } from '../autograd/trace.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
@@ -37,25 +38,30 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const momentum = opts.momentum ?? 0.1;
   const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
-  let y: Tensor;
-  if (opts.training ?? false) {
-    const n = x.size / c;
-    if (n <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
-    const mu = mean(x, axes, true);
-    const xc = sub(x, mu);
-    const v = mean(mul(xc, xc), axes, true);
-    y = div(xc, sqrt(add(v, eps)));
-    noGrad(() => {
-      if (runningMean) blend(runningMean, mu.data, momentum, 1);
-      if (runningVar) blend(runningVar, v.data, momentum, n / (n - 1));
-    });
-  } else {
+  const affine = (y: Tensor): Tensor => {
+    if (opts.weight) y = mul(y, reshape(opts.weight, bshape));
+    if (opts.bias) y = add(y, reshape(opts.bias, bshape));
+    return y;
+  };
+  if (!(opts.training ?? false)) {
     if (!runningMean || !runningVar) throw new ValueError('batchNorm: running statistics are needed when training is false');
-    y = div(sub(x, reshape(runningMean, bshape)), sqrt(add(reshape(runningVar, bshape), eps)));
+    // an exporter sees one normalization by the running statistics
+    const params = [opts.weight, opts.bias].filter((t): t is Tensor => !!t);
+    const attrs = { eps, weight: !!opts.weight, bias: !!opts.bias };
+    return traceScope('batchNorm', [x, runningMean, runningVar, ...params], attrs, () =>
+      affine(div(sub(x, reshape(runningMean, bshape)), sqrt(add(reshape(runningVar, bshape), eps)))));
   }
-  if (opts.weight) y = mul(y, reshape(opts.weight, bshape));
-  if (opts.bias) y = add(y, reshape(opts.bias, bshape));
-  return y;
+  const n = x.size / c;
+  if (n <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+  const mu = mean(x, axes, true);
+  const xc = sub(x, mu);
+  const v = mean(mul(xc, xc), axes, true);
+  const y = div(xc, sqrt(add(v, eps)));
+  noGrad(() => {
+    if (runningMean) blend(runningMean, mu.data, momentum, 1);
+    if (runningVar) blend(runningVar, v.data, momentum, n / (n - 1));
+  });
+  return affine(y);
 }
 
 /** running ← (1 − m)·running + m·scale·stat, in place. */
@@ -111,6 +117,10 @@ abstract class BatchNormBase extends Module {
 
   protected abstract checkInput(x: Tensor): void;
 
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.weight !== null}, trackRunningStats=${this.trackRunningStats}`;
+  }
+
   forward(x: Tensor): Tensor {
     this.checkInput(x);
     const updating = this.training && this.trackRunningStats;
@@ -139,7 +149,7 @@ export class BatchNorm1d extends BatchNormBase {
     }
   }
 
-  override toString(): string {
+  override label(): string {
     return `BatchNorm1d(${this.numFeatures})`;
   }
 }
@@ -154,7 +164,7 @@ export class BatchNorm2d extends BatchNormBase {
     if (x.shape.length !== 4 || x.shape[1] !== this.numFeatures) throw this.shapeError(`[N, ${this.numFeatures}, H, W]`, x.shape);
   }
 
-  override toString(): string {
+  override label(): string {
     return `BatchNorm2d(${this.numFeatures})`;
   }
 }
@@ -178,13 +188,17 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     throw new ShapeError(`layerNorm: expected input [..., ${ns.join(', ')}], got ${fmtShape(x.shape)}`);
   }
   const axes = ns.map((_, i) => x.shape.length - k + i);
-  const mu = mean(x, axes, true);
-  const xc = sub(x, mu);
-  const v = mean(mul(xc, xc), axes, true);
-  let y = div(xc, sqrt(add(v, opts.eps ?? 1e-5)));
-  if (opts.weight) y = mul(y, opts.weight);
-  if (opts.bias) y = add(y, opts.bias);
-  return y;
+  const eps = opts.eps ?? 1e-5;
+  const params = [opts.weight, opts.bias].filter((t): t is Tensor => !!t);
+  return traceScope('layerNorm', [x, ...params], { normalizedShape: ns, eps, weight: !!opts.weight, bias: !!opts.bias }, () => {
+    const mu = mean(x, axes, true);
+    const xc = sub(x, mu);
+    const v = mean(mul(xc, xc), axes, true);
+    let y = div(xc, sqrt(add(v, eps)));
+    if (opts.weight) y = mul(y, opts.weight);
+    if (opts.bias) y = add(y, opts.bias);
+    return y;
+  });
 }
 
 /**
@@ -214,7 +228,77 @@ export class LayerNorm extends Module {
     return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
 
-  override toString(): string {
+  override label(): string {
     return `LayerNorm(${this.normalizedShape.join(', ')})`;
+  }
+
+  override extraRepr(): string {
+    return `[${this.normalizedShape.join(', ')}], eps=${this.eps}, elementwiseAffine=${this.weight !== null}`;
+  }
+}
+
+export interface GroupNormOptions {
+  /** per-channel scale [C] */
+  weight?: Tensor | null;
+  /** per-channel shift [C] */
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/**
+ * Group normalization of [N, C, ...]: the channels are split into numGroups groups, and each
+ * group of each sample is normalized by its own mean and biased variance, then scaled and
+ * shifted per channel, as torch.nn.functional.group_norm.
+ * @example groupNorm(x, 4, {weight: g, bias: b}) // C = 16: groups of 4 channels
+ */
+export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions = {}): Tensor {
+  assertFloat('groupNorm', x.dtype);
+  if (x.shape.length < 2) throw new ShapeError(`groupNorm: expected input [N, C, ...], got ${fmtShape(x.shape)}`);
+  const [n, c] = x.shape as [number, number];
+  if (!Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
+    throw new ValueError(`groupNorm: the ${c} channels of input ${fmtShape(x.shape)} must split evenly into numGroups ${numGroups}`);
+  }
+  for (const [name, t] of [['weight', opts.weight], ['bias', opts.bias]] as const) {
+    if (t && !sameShape(t.shape, [c])) throw new ShapeError(`groupNorm: ${name} must have shape [${c}], got ${fmtShape(t.shape)}`);
+  }
+  const g = reshape(x, [n, numGroups, -1]);
+  const mu = mean(g, 2, true);
+  const gc = sub(g, mu);
+  const v = mean(mul(gc, gc), 2, true);
+  let y = reshape(div(gc, sqrt(add(v, opts.eps ?? 1e-5))), x.shape);
+  const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
+  if (opts.weight) y = mul(y, reshape(opts.weight, bshape));
+  if (opts.bias) y = add(y, reshape(opts.bias, bshape));
+  return y;
+}
+
+/**
+ * Group normalization with learnable per-channel weight and bias (PyTorch's names and init:
+ * ones and zeros).
+ * @example new GroupNorm(8, 64) // 64 channels in 8 groups
+ */
+export class GroupNorm extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  readonly eps: number;
+
+  constructor(readonly numGroups: number, readonly numChannels: number, opts: { eps?: number; affine?: boolean } = {}) {
+    super();
+    if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0) {
+      throw new ValueError(`GroupNorm: numChannels ${numChannels} must be divisible by numGroups ${numGroups}`);
+    }
+    this.eps = opts.eps ?? 1e-5;
+    const affine = opts.affine ?? true;
+    this.weight = affine ? this.registerParameter('weight', ones([numChannels], { requiresGrad: true })) : null;
+    this.bias = affine ? this.registerParameter('bias', zeros([numChannels], { requiresGrad: true })) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.shape.length < 2 || x.shape[1] !== this.numChannels) throw this.shapeError(`[N, ${this.numChannels}, ...]`, x.shape);
+    return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.weight !== null}`;
   }
 }

@@ -1,15 +1,17 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { matmul } from '../ops/matmul.js';
+import { assertFloat } from '../tensor/dtype.js';
 import { noGrad } from '../autograd/mode.js';
-import { convArgs, unfoldChannels } from '../ops/conv.js';
+import { traceScope } from '../autograd/trace.js';
+import { convArgs, poolArgmax, unfoldChannels } from '../ops/conv.js';
 import { gather } from '../ops/indexing.js';
-import { getBackend } from '../backend/registry.js';
 import { div } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { reshape, squeeze, unsqueeze } from '../ops/shape.js';
 import { ones } from '../tensor/creation.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
-import { pairOf, type Pair } from './conv.js';
+import { fmtList, pairOf, type Pair } from './conv.js';
 
 export interface PoolOptions {
   /** default: the kernel size */
@@ -44,15 +46,14 @@ function insideMask(x: Tensor, k: [number, number], o: PoolOptions): Tensor {
  * @example maxPool2d(x, 2) // halves H and W
  */
 export function maxPool2d(x: Tensor, kernel: Pair, opts: PoolOptions = {}): Tensor {
-  return pooled('maxPool2d', x, kernel, opts, (x4, k) => {
+  return pooled('maxPool2d', x, kernel, opts, (x4, k) => traceScope('maxPool2d', [x4], windowAttrs(k, opts), () => {
     const [n, c] = x4.shape as [number, number];
     const args = convArgs('maxPool2d', x4.shape, c, k, { ...opts, stride: opts.stride ?? k });
     // one pass finds each window's arg-max; the values are then a gather at those indices, so
     // the gradient is a scatter to exactly the winning inputs (no unfolded copy of x)
-    const idx = new Int32Array(n * c * args.outH * args.outW);
-    getBackend().poolArgmax(x4.detach().data, args, idx);
-    return reshape(gather(reshape(x4, [-1]), 0, Tensor.fromRaw(idx, [idx.length])), [n, c, args.outH, args.outW]);
-  });
+    const idx = reshape(poolArgmax(x4, args), [-1]);
+    return reshape(gather(reshape(x4, [-1]), 0, idx), [n, c, args.outH, args.outW]);
+  }));
 }
 
 /**
@@ -60,13 +61,62 @@ export function maxPool2d(x: Tensor, kernel: Pair, opts: PoolOptions = {}): Tens
  * (count_include_pad, as PyTorch's default).
  */
 export function avgPool2d(x: Tensor, kernel: Pair, opts: AvgPoolOptions = {}): Tensor {
-  return pooled('avgPool2d', x, kernel, opts, (x4, k) => {
+  const countIncludePad = opts.countIncludePad ?? true;
+  return pooled('avgPool2d', x, kernel, opts, (x4, k) => traceScope('avgPool2d', [x4], { ...windowAttrs(k, opts), countIncludePad }, () => {
     const o = { stride: opts.stride ?? k, padding: opts.padding ?? 0, dilation: opts.dilation ?? 1 };
     const { cols, args } = unfoldChannels(x4, k, o);
     const padded = pairOf(o.padding).some((p) => p > 0);
     const avg = padded && opts.countIncludePad === false ? div(sum(cols, 2), sum(insideMask(x4, k, o), 2)) : mean(cols, 2);
     return reshape(avg, [x4.shape[0]!, x4.shape[1]!, args.outH, args.outW]);
-  });
+  }));
+}
+
+/** A pooling window's geometry as an exporter records it (stride defaults to the kernel). */
+function windowAttrs(k: [number, number], o: PoolOptions): { kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number] } {
+  return { kernel: k, stride: pairOf(o.stride ?? k), padding: pairOf(o.padding ?? 0), dilation: pairOf(o.dilation ?? 1) };
+}
+
+/** PyTorch's pooling extra_repr: kernelSize, stride and padding (and dilation for max pooling). */
+function poolRepr(kernel: Pair, o: PoolOptions, withDilation: boolean): string {
+  const show = (v: Pair): string => (typeof v === 'number' ? String(v) : fmtList(v));
+  const parts = [`kernelSize=${show(kernel)}`, `stride=${show(o.stride ?? kernel)}`, `padding=${show(o.padding ?? 0)}`];
+  if (withDilation) parts.push(`dilation=${show(o.dilation ?? 1)}`);
+  return parts.join(', ');
+}
+
+/** The size of one output dim of adaptive pooling: a number, or null to keep the input's. */
+export type AdaptiveSize = number | null | readonly [number | null, number | null];
+
+/** [out, in] averaging weights: row i is 1/len over PyTorch's bin [⌊i·in/out⌋, ⌈(i+1)·in/out⌉). */
+function binAverages(inSize: number, outSize: number, dtype: Tensor['dtype']): Tensor {
+  const m = Tensor.zerosOf([outSize, inSize], dtype);
+  for (let i = 0; i < outSize; i++) {
+    const start = Math.floor((i * inSize) / outSize);
+    const end = Math.ceil(((i + 1) * inSize) / outSize);
+    for (let j = start; j < end; j++) m.data[i * inSize + j] = 1 / (end - start);
+  }
+  return m;
+}
+
+/**
+ * Average pooling to a fixed output size, whatever the input's, as
+ * torch.nn.functional.adaptive_avg_pool2d: output cell (i, j) averages the input rows
+ * ⌊i·H/oH⌋ … ⌈(i+1)·H/oH⌉ − 1 and likewise the columns (bins may overlap). Two small matmuls
+ * with averaging matrices, so the gradient spreads back evenly over each bin.
+ * @example adaptiveAvgPool2d(features, 1) // global average pooling: [N, C, H, W] → [N, C, 1, 1]
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
+  if (x.shape.length !== 4 && x.shape.length !== 3) throw new ShapeError(`adaptiveAvgPool2d: expected input [N, C, H, W] or [C, H, W], got ${fmtShape(x.shape)}`);
+  assertFloat('adaptiveAvgPool2d', x.dtype);
+  const [h, w] = x.shape.slice(-2) as [number, number];
+  const [oh, ow] = (Array.isArray(outputSize) ? outputSize : [outputSize, outputSize]) as [number | null, number | null];
+  const outH = oh ?? h, outW = ow ?? w;
+  for (const v of [outH, outW]) {
+    if (!Number.isInteger(v) || v < 1) throw new ValueError(`adaptiveAvgPool2d: output sizes must be positive integers (or null), got ${JSON.stringify(outputSize)}`);
+  }
+  if (h === 0 || w === 0) throw new ShapeError(`adaptiveAvgPool2d: input ${fmtShape(x.shape)} has an empty spatial dim`);
+  const rows = matmul(binAverages(h, outH, x.dtype), x); // [..., outH, W]
+  return matmul(rows, binAverages(w, outW, x.dtype), { transB: true });
 }
 
 export class MaxPool2d extends Module {
@@ -79,8 +129,12 @@ export class MaxPool2d extends Module {
     return maxPool2d(x, this.kernelSize, this.opts);
   }
 
-  override toString(): string {
+  override label(): string {
     return `MaxPool2d(${pairOf(this.kernelSize).join('x')})`;
+  }
+
+  override extraRepr(): string {
+    return poolRepr(this.kernelSize, this.opts, true);
   }
 }
 
@@ -94,7 +148,30 @@ export class AvgPool2d extends Module {
     return avgPool2d(x, this.kernelSize, this.opts);
   }
 
-  override toString(): string {
+  override label(): string {
     return `AvgPool2d(${pairOf(this.kernelSize).join('x')})`;
+  }
+
+  override extraRepr(): string {
+    return poolRepr(this.kernelSize, this.opts, false);
+  }
+}
+
+/**
+ * Adaptive average pooling to a fixed [outH, outW] (null keeps that input size).
+ * @example new AdaptiveAvgPool2d([7, 7])
+ */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: AdaptiveSize) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.shape.length !== 4 && x.shape.length !== 3) throw this.shapeError('[N, C, H, W]', x.shape);
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `outputSize=${JSON.stringify(this.outputSize)}`;
   }
 }

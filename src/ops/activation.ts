@@ -1,14 +1,12 @@
-import { apply } from '../autograd/engine.js';
+import { apply, reference } from '../autograd/engine.js';
 import { assertFloat } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ActGradActivation, Backend, UnaryOp } from '../backend/backend.js';
 import { defineOp, type OpDef, type Raw } from './op.js';
-import { add, cast, compare, erf, exp, mul, sub, where } from './elementwise.js';
+import { add, cast, compare, erf, exp, mul, sub, unaryRaw, where } from './elementwise.js';
 
 function act(b: Backend, op: UnaryOp, x: Tensor, param?: number): Raw {
-  const out = b.alloc(x.dtype, x.size);
-  b.unary(op, x.data, out, param);
-  return { data: out, shape: x.shape };
+  return unaryRaw(b, op, x, param);
 }
 
 /** 1 where x > 0, else 0, as a constant of x's dtype. */
@@ -24,15 +22,25 @@ function positive(x: Tensor): Tensor {
 export const actGradOp: OpDef<{ act: ActGradActivation }> = defineOp<{ act: ActGradActivation }>({
   name: 'actGrad',
   forward: (b, [g, y], { act }) => {
+    if (!b.actGrad) return reference(() => actGradReference(g!, y!, act));
     const out = b.alloc(g!.dtype, g!.size);
-    b.actGrad(act, g!.data, y!.data, out);
-    return { data: out, shape: g!.shape };
+    b.actGrad(act, g!.storage, y!.storage, out);
+    return { storage: out, shape: g!.shape };
   },
   backward: (gg, { inputs: [g, y], attrs: { act } }) => [
     g!.requiresGrad ? apply(actGradOp, [gg, y!], { act }) : null,
     act === 'relu' || !y!.requiresGrad ? null : mul(mul(gg, g!), act === 'sigmoid' ? sub(1, mul(y!, 2)) : mul(y!, -2)),
   ],
 });
+
+/** actGrad from core ops, for backends without the fused kernel. */
+function actGradReference(g: Tensor, y: Tensor, act: ActGradActivation): Tensor {
+  switch (act) {
+    case 'sigmoid': return mul(g, mul(y, sub(1, y)));
+    case 'tanh': return mul(g, sub(1, mul(y, y)));
+    case 'relu': return mul(g, positive(y));
+  }
+}
 
 /** g · act'(y) for an activation output y. */
 export function actGrad(g: Tensor, y: Tensor, act: ActGradActivation): Tensor {
@@ -75,13 +83,15 @@ export const eluOp = defineOp<{ alpha: number }>({
 export const geluOp = defineOp<Record<string, never>>({
   name: 'gelu',
   forward: (b, [x]) => act(b, 'gelu', x!),
-  // gelu(x) = xΦ(x), so gelu'(x) = Φ(x) + xφ(x)
-  backward: (g, { inputs: [x] }) => {
-    const cdf = mul(add(erf(mul(x!, Math.SQRT1_2)), 1), 0.5);
-    const pdf = mul(exp(mul(mul(x!, x!), -0.5)), 0.3989422804014327);
-    return [mul(g, add(cdf, mul(x!, pdf)))];
-  },
+  backward: (g, { inputs: [x] }) => [mul(g, geluDerivative(x!))],
 });
+
+/** gelu(x) = xΦ(x), so gelu'(x) = Φ(x) + xφ(x); written with ops, so it differentiates again. */
+export function geluDerivative(x: Tensor): Tensor {
+  const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
+  const pdf = mul(exp(mul(mul(x, x), -0.5)), 0.3989422804014327);
+  return add(cdf, mul(x, pdf));
+}
 
 export const softplusOp = defineOp<Record<string, never>>({
   name: 'softplus',

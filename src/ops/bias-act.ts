@@ -1,10 +1,10 @@
-import { apply } from '../autograd/engine.js';
+import { apply, reference } from '../autograd/engine.js';
 import type { BiasActivation } from '../backend/backend.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defineOp } from './op.js';
-import { add, erf, exp, mul, sumTo } from './elementwise.js';
-import { actGrad } from './activation.js';
+import { add, mul, sumTo } from './elementwise.js';
+import { actGrad, gelu, geluDerivative, relu, sigmoid, tanh } from './activation.js';
 
 export type { BiasActivation };
 
@@ -15,9 +15,10 @@ export type { BiasActivation };
 export const biasActOp = defineOp<{ act: BiasActivation }>({
   name: 'biasAct',
   forward: (b, [z, bias], { act }) => {
+    if (!b.biasAct) return reference(() => biasActReference(z!, bias!, act));
     const out = b.alloc(z!.dtype, z!.size);
-    b.biasAct(act, z!.data, bias!.data, out);
-    return { data: out, shape: z!.shape };
+    b.biasAct(act, z!.storage, bias!.storage, out);
+    return { storage: out, shape: z!.shape };
   },
   backward: (g, { inputs: [z, bias], out, attrs: { act } }) => {
     let gz: Tensor;
@@ -25,17 +26,23 @@ export const biasActOp = defineOp<{ act: BiasActivation }>({
       case 'none': gz = g; break;
       // σ' = σ(1 − σ), tanh' = 1 − tanh², relu' = [out > 0]: all from the saved output, one pass
       case 'sigmoid': case 'tanh': case 'relu': gz = actGrad(g, out, act); break;
-      case 'gelu': {
-        const v = add(z!, bias!);
-        const cdf = mul(add(erf(mul(v, Math.SQRT1_2)), 1), 0.5);
-        const pdf = mul(exp(mul(mul(v, v), -0.5)), 0.3989422804014327);
-        gz = mul(g, add(cdf, mul(v, pdf)));
-        break;
-      }
+      case 'gelu': gz = mul(g, geluDerivative(add(z!, bias!))); break;
     }
     return [gz, sumTo(gz, bias!.shape)];
   },
 });
+
+/** biasAct from core ops, for backends without the fused kernel. */
+function biasActReference(z: Tensor, bias: Tensor, act: BiasActivation): Tensor {
+  const v = add(z, bias);
+  switch (act) {
+    case 'none': return v;
+    case 'relu': return relu(v);
+    case 'sigmoid': return sigmoid(v);
+    case 'tanh': return tanh(v);
+    case 'gelu': return gelu(v);
+  }
+}
 
 /**
  * Fused act(z + bias) over the last dim of z; `act` is 'none', 'relu', 'sigmoid', 'tanh' or 'gelu'.

@@ -1,5 +1,6 @@
 import type { Conv2dArgs } from '../backend/backend.js';
 import { apply } from '../autograd/engine.js';
+import { traceScope } from '../autograd/trace.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defineOp, type OpDef } from './op.js';
@@ -17,8 +18,8 @@ export const im2colOp: OpDef<{ args: Conv2dArgs }> = defineOp<{ args: Conv2dArgs
   forward: (b, [x], { args }) => {
     const shape = colsShape(args);
     const out = b.alloc(x!.dtype, shape.reduce((p, d) => p * d, 1));
-    b.im2col(x!.data, out, args);
-    return { data: out, shape };
+    b.im2col(x!.storage, out, args);
+    return { storage: out, shape };
   },
   backward: (g, { attrs: { args } }) => [apply(col2imOp, [g], { args })],
 });
@@ -29,8 +30,8 @@ export const col2imOp: OpDef<{ args: Conv2dArgs }> = defineOp<{ args: Conv2dArgs
   forward: (b, [cols], { args }) => {
     const shape = [args.n, args.cIn, args.h, args.w];
     const out = b.alloc(cols!.dtype, shape.reduce((p, d) => p * d, 1));
-    b.col2im(cols!.data, out, args);
-    return { data: out, shape };
+    b.col2im(cols!.storage, out, args);
+    return { storage: out, shape };
   },
   backward: (g, { attrs: { args } }) => [apply(im2colOp, [g], { args })],
 });
@@ -75,6 +76,12 @@ export function convArgs(op: string, xShape: readonly number[], cOut: number, ke
  * @example conv2d(x, weight, bias, {padding: 2})
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  // an exporter sees one convolution, not the im2col + matmul that compute it
+  const attrs = { stride: pairOf(opts.stride ?? 1), padding: pairOf(opts.padding ?? 0), dilation: pairOf(opts.dilation ?? 1), groups: opts.groups ?? 1 };
+  return traceScope('conv2d', bias ? [x, weight, bias] : [x, weight], attrs, () => conv2dBody(x, weight, bias, opts));
+}
+
+function conv2dBody(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): Tensor {
   if (x.dtype === 'int32' || weight.dtype === 'int32') throw new DTypeError(`conv2d: expected floating tensors, got ${x.dtype} and ${weight.dtype}`);
   if (weight.shape.length !== 4) throw new ShapeError(`conv2d: weight must be 4-D [cOut, cIn/groups, kH, kW], got ${fmtShape(weight.shape)}`);
   const [cOut, cg, kh, kw] = weight.shape as [number, number, number, number];
@@ -102,3 +109,23 @@ export function unfoldChannels(x: Tensor, kernel: [number, number], opts: Conv2d
   return { cols: reshape(cols, [n, c, kernel[0] * kernel[1], args.outH * args.outW]), args };
 }
 
+
+/** Max pooling's window arg-max as flat int32 indices into x: no gradient, so not in the op table. */
+export const poolArgmaxOp = defineOp<{ args: Conv2dArgs }>({
+  name: 'poolArgmax',
+  forward: (b, [x], { args }) => {
+    const shape = [args.n, args.cIn, args.outH, args.outW];
+    const out = b.alloc('int32', shape.reduce((p, d) => p * d, 1));
+    b.poolArgmax(x!.storage, args, out);
+    return { storage: out, shape };
+  },
+  backward: () => [null],
+});
+
+/**
+ * For each pooling window of NCHW x, the flat index into x of its largest value (padding never
+ * wins, NaN does, ties go to the first): max pooling is a gather at these, its gradient a scatter.
+ */
+export function poolArgmax(x: Tensor, args: Conv2dArgs): Tensor {
+  return apply(poolArgmaxOp, [x.detach()], { args });
+}

@@ -1,6 +1,5 @@
 import type { Backend, BinaryOp, DType, UnaryOp } from '../backend/backend.js';
 import { apply } from '../autograd/engine.js';
-import { getBackend as getBackendLazy } from '../backend/registry.js';
 import { DTypeError } from '../errors.js';
 import { assertFloat, promote } from '../tensor/dtype.js';
 import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
@@ -49,17 +48,18 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   return reshape(s, shape);
 }
 
-function unaryRaw(b: Backend, op: UnaryOp, x: Tensor, param?: number): Raw {
-  const out = b.alloc(x.dtype, x.size);
-  b.unary(op, x.data, out, param);
-  return { data: out, shape: x.shape };
+/** One elementwise map into a fresh storage of x's shape (and x's dtype unless given). */
+export function unaryRaw(b: Backend, op: UnaryOp, x: Tensor, p0?: number, p1?: number, outDtype?: DType): Raw {
+  const out = b.alloc(outDtype ?? x.dtype, x.size);
+  b.unary(op, x.storage, out, p0, p1);
+  return { storage: out, shape: x.shape };
 }
 
 function binaryRaw(b: Backend, op: BinaryOp, name: string, x: Tensor, y: Tensor, outDtype?: DType): Raw {
   const shape = sameShape(x.shape, y.shape) ? x.shape : broadcastShapes(name, x.shape, y.shape);
   const out = b.alloc(outDtype ?? x.dtype, sizeOf(shape));
-  b.binary(op, x.data, x.shape, y.data, y.shape, out, shape);
-  return { data: out, shape };
+  b.binary(op, x.storage, x.shape, y.storage, y.shape, out, shape);
+  return { storage: out, shape };
 }
 
 /** Brings both operands to one dtype before a binary op (PyTorch's promotion). */
@@ -75,9 +75,8 @@ export const castOp = defineOp<{ dtype: DType }>({
   name: 'cast',
   forward: (b, [x], { dtype }) => {
     const out = b.alloc(dtype, x!.size);
-    if (dtype === 'int32') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(x!.data[i]!);
-    else out.set(x!.data);
-    return { data: out, shape: x!.shape };
+    b.cast(x!.storage, out);
+    return { storage: out, shape: x!.shape };
   },
   backward: (g, { inputs: [x] }) => [x!.dtype === 'int32' ? null : cast(g, x!.dtype)],
 });
@@ -170,8 +169,8 @@ export const whereOp = defineOp<Record<string, never>>({
     const s1 = broadcastShapes('where', c!.shape, x!.shape);
     const shape = broadcastShapes('where', s1, y!.shape);
     const out = b.alloc(x!.dtype, sizeOf(shape));
-    b.where(c!.data, c!.shape, x!.data, x!.shape, y!.data, y!.shape, out, shape);
-    return { data: out, shape };
+    b.where(c!.storage, c!.shape, x!.storage, x!.shape, y!.storage, y!.shape, out, shape);
+    return { storage: out, shape };
   },
   backward: (g, { inputs: [c, x, y] }) => {
     const zero = Tensor.scalar(0, g.dtype);
@@ -185,11 +184,7 @@ export const whereOp = defineOp<Record<string, never>>({
 
 export const clampOp = defineOp<{ min: number; max: number }>({
   name: 'clamp',
-  forward: (b, [x], { min, max }) => {
-    const out = b.alloc(x!.dtype, x!.size);
-    b.clamp(x!.data, min, max, out);
-    return { data: out, shape: x!.shape };
-  },
+  forward: (b, [x], { min, max }) => unaryRaw(b, 'clamp', x!, min, max),
   // the gradient passes where x is inside [min, max], boundaries included (PyTorch's choice)
   backward: (g, { inputs: [x], attrs: { min, max } }) => {
     const xd = x!.detach();
@@ -235,19 +230,40 @@ export const erfOp = defineOp<Record<string, never>>({
   backward: (g, { inputs: [x] }) => [mul(g, mul(exp(neg(mul(x!, x!))), 1.1283791670955126))],
 });
 
-/** A unary kernel applied outside the graph: its result is a constant to autograd. */
-export function constUnary(op: UnaryOp, x: Tensor, param?: number): Tensor {
-  const raw = unaryRaw(getBackendLazy(), op, x.detach(), param);
-  return Tensor.fromRaw(raw.data, raw.shape);
+/**
+ * An elementwise map whose result is a constant to autograd (sign, isfinite): applied to a
+ * detached input, so it never records a graph. Not in the op table, for it has no gradient.
+ */
+export const constUnaryOp = defineOp<{ op: UnaryOp; p0: number; p1: number; dtype: DType }>({
+  name: 'constUnary',
+  forward: (b, [x], { op, p0, p1, dtype }) => unaryRaw(b, op, x!, p0, p1, dtype),
+  backward: () => [null],
+});
+
+export function constUnary(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, outDtype?: DType): Tensor {
+  return apply(constUnaryOp, [x.detach()], { op, p0, p1, dtype: outDtype ?? x.dtype });
+}
+
+/** 1 where x is finite (not NaN or ±Inf), else 0, as int32; no gradient. */
+export function isfinite(x: Tensor): Tensor {
+  return constUnary('isfinite', x, undefined, undefined, 'int32');
 }
 
 
+export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+/** Comparisons into int32 0/1: constants to autograd, so not in the op table. */
+export const compareOp = defineOp<{ op: CompareOp }>({
+  name: 'compare',
+  forward: (b, [x, y], { op }) => binaryRaw(b, op, op, x!, y!, 'int32'),
+  backward: () => [null, null],
+});
+
 /** Non-differentiable comparison into int32 0/1. */
-export function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: TensorLike, b: TensorLike): Tensor {
+export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
   let [x, y] = pair(op, a, b);
   [x, y] = promoted(x.detach(), y.detach());
-  const raw = binaryRaw(getBackendLazy(), op, op, x, y, 'int32');
-  return Tensor.fromRaw(raw.data, raw.shape);
+  return apply(compareOp, [x, y], { op });
 }
 
 // ---------- public functions ----------

@@ -4,8 +4,14 @@ import { normAxis, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defineOp, type OpDef } from './op.js';
 
+/**
+ * Indices must be int32 and in range. On the CPU every index is checked here; a GPU index
+ * tensor cannot be read without stalling, so there the kernels bounds-check instead (an
+ * out-of-range index reads NaN / 0 and writes nothing).
+ */
 function checkIndex(op: string, index: Tensor, bound: number, axis: number): void {
   if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+  if (index.device !== 'cpu') return;
   const d = index.data;
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
@@ -19,8 +25,8 @@ export const indexSelectOp: OpDef<{ axis: number }> = defineOp<{ axis: number }>
     const shape = [...x!.shape];
     shape[axis] = index!.size;
     const out = b.alloc(x!.dtype, sizeOf(shape));
-    b.indexSelect(x!.data, x!.shape, axis, index!.data as Int32Array, out);
-    return { data: out, shape };
+    b.indexSelect(x!.storage, x!.shape, axis, index!.storage, out);
+    return { storage: out, shape };
   },
   backward: (g, { inputs: [x, index], attrs: { axis } }) => [apply(indexAddOp, [g, index!], { axis, shape: x!.shape }), null],
 });
@@ -30,8 +36,8 @@ export const indexAddOp: OpDef<{ axis: number; shape: readonly number[] }> = def
   name: 'indexAdd',
   forward: (b, [g, index], { axis, shape }) => {
     const out = b.alloc(g!.dtype, sizeOf(shape));
-    b.indexAdd(g!.data, axis, index!.data as Int32Array, out, shape);
-    return { data: out, shape };
+    b.indexAdd(g!.storage, axis, index!.storage, out, shape);
+    return { storage: out, shape };
   },
   backward: (gg, { inputs: [, index], attrs: { axis } }) => [apply(indexSelectOp, [gg, index!], { axis }), null],
 });
@@ -40,8 +46,8 @@ export const gatherOp: OpDef<{ axis: number }> = defineOp<{ axis: number }>({
   name: 'gather',
   forward: (b, [x, index], { axis }) => {
     const out = b.alloc(x!.dtype, index!.size);
-    b.gather(x!.data, x!.shape, axis, index!.data as Int32Array, index!.shape, out);
-    return { data: out, shape: index!.shape };
+    b.gather(x!.storage, x!.shape, axis, index!.storage, index!.shape, out);
+    return { storage: out, shape: index!.shape };
   },
   backward: (g, { inputs: [x, index], attrs: { axis } }) => [apply(scatterAddOp, [g, index!], { axis, shape: x!.shape }), null],
 });
@@ -51,8 +57,8 @@ export const scatterAddOp: OpDef<{ axis: number; shape: readonly number[] }> = d
   name: 'scatterAdd',
   forward: (b, [g, index], { axis, shape }) => {
     const out = b.alloc(g!.dtype, sizeOf(shape));
-    b.scatterAdd(g!.data, index!.shape, axis, index!.data as Int32Array, out, shape);
-    return { data: out, shape };
+    b.scatterAdd(g!.storage, index!.shape, axis, index!.storage, out, shape);
+    return { storage: out, shape };
   },
   backward: (gg, { inputs: [, index], attrs: { axis } }) => [apply(gatherOp, [gg, index!], { axis }), null],
 });

@@ -1,11 +1,13 @@
-import { apply } from '../autograd/engine.js';
-import { mode } from '../autograd/mode.js';
+import { apply, reference } from '../autograd/engine.js';
+import { mode, noGrad } from '../autograd/mode.js';
+import type { DType } from '../backend/backend.js';
 import { DTypeError, NumericsError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { assertFloat } from '../tensor/dtype.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defineOp } from './op.js';
-import { cast, div, mul, neg, sub } from './elementwise.js';
+import { add, cast, compare, div, mul, neg, sub, where } from './elementwise.js';
+import { indexSelect, scatterAddOp } from './indexing.js';
 import { sum } from './reduce.js';
 import { permute, reshape, unsqueeze } from './shape.js';
 import { logSoftmax, softmax } from './softmax.js';
@@ -31,9 +33,10 @@ export const crossEntropyOp = defineOp<CrossEntropyAttrs>({
   name: 'crossEntropy',
   forward: (b, [logits, targets, weight], attrs) => {
     const [m, c] = logits!.shape as [number, number];
+    if (!b.crossEntropy) return reference(() => crossEntropyReference(logits!, targets!, weight ?? null, attrs));
     const out = b.alloc(logits!.dtype, m);
-    b.crossEntropy(logits!.data, targets!.data as Int32Array, weight?.data ?? null, { rows: m, cols: c, ...attrs }, out);
-    return { data: out, shape: [m] };
+    b.crossEntropy(logits!.storage, targets!.storage, weight?.storage ?? null, { rows: m, cols: c, ...attrs }, out);
+    return { storage: out, shape: [m] };
   },
   // ∂loss_i/∂z_i = softmax(z_i)·Σ_c q_ic − q_i, scaled by g_i: one fused kernel
   backward: (g, { inputs: [logits, targets, weight], attrs }) => {
@@ -51,58 +54,60 @@ export const crossEntropyGradOp = defineOp<CrossEntropyAttrs>({
   name: 'crossEntropyGrad',
   forward: (b, [logits, g, targets, weight], attrs) => {
     const [m, c] = logits!.shape as [number, number];
+    if (!b.crossEntropyGrad) {
+      return reference(() => {
+        const { q, rowSum } = targetDistribution(logits!, targets!, weight ?? null, attrs);
+        return mul(sub(mul(softmax(logits!, -1), rowSum), q), unsqueeze(g!, 1));
+      });
+    }
     const out = b.alloc(logits!.dtype, m * c);
-    b.crossEntropyGrad(logits!.data, targets!.data as Int32Array, weight?.data ?? null, g!.data, { rows: m, cols: c, ...attrs }, out);
-    return { data: out, shape: [m, c] };
+    b.crossEntropyGrad(logits!.storage, targets!.storage, weight?.storage ?? null, g!.storage, { rows: m, cols: c, ...attrs }, out);
+    return { storage: out, shape: [m, c] };
   },
   backward: (G, { inputs: [logits, g, targets, weight], attrs }) => {
-    const { q, rowSum, unitRows } = targetDistribution(logits!, targets!, weight ?? null, attrs);
+    const { q, rowSum } = noGrad(() => targetDistribution(logits!, targets!, weight ?? null, attrs));
     const p = softmax(logits!, -1);
-    const scaled = unitRows ? p : mul(p, rowSum);
+    const scaled = mul(p, rowSum);
     // out = (p·s − q)·g, so ∂/∂g_i = Σ_c G_ic·(p_ic·s_i − q_ic)
     const dg = sum(mul(G, sub(scaled, q)), -1);
     // ∂/∂z through the softmax Jacobian: p ⊙ (u − Σ_c u_c·p_c) with u = G·s·g
-    let u = mul(G, unsqueeze(g!, 1));
-    if (!unitRows) u = mul(u, rowSum);
+    const u = mul(mul(G, unsqueeze(g!, 1)), rowSum);
     const dz = mul(p, sub(u, sum(mul(u, p), -1, true)));
     return weight ? [dz, dg, null, null] : [dz, dg, null];
   },
 });
 
-/** The (smoothed, weighted) target distribution q [M, C] and its row sums [M, 1], as constants. */
-function targetDistribution(logits: Tensor, targets: Tensor, weight: Tensor | null, a: CrossEntropyAttrs): { q: Tensor; rowSum: Tensor; unitRows: boolean } {
+/** Per-row loss Σ_c q_ic·(−log softmax(z_i)_c) from core ops, for backends without the fused kernel. */
+function crossEntropyReference(logits: Tensor, targets: Tensor, weight: Tensor | null, a: CrossEntropyAttrs): Tensor {
+  const { q } = targetDistribution(logits, targets, weight, a);
+  return neg(sum(mul(q, logSoftmax(logits, -1)), -1));
+}
+
+/**
+ * The (smoothed, weighted) target distribution q [M, C] and its row sums [M, 1]:
+ * q_i = (1 − ε)·w[t_i]·onehot(t_i) + (ε/C)·w, and 0 for ignored rows. Built with ops, so it runs
+ * on the targets' device without reading them back.
+ */
+function targetDistribution(logits: Tensor, targets: Tensor, weight: Tensor | null, a: CrossEntropyAttrs): { q: Tensor; rowSum: Tensor } {
   const [m, c] = logits.shape as [number, number];
-  const q = Tensor.zerosOf([m, c], logits.dtype);
-  const rowSum = Tensor.zerosOf([m, 1], logits.dtype);
-  const qd = q.data, rs = rowSum.data, t = targets.data, w = weight?.data;
   const eps = a.labelSmoothing;
-  let unitRows = true;
-  for (let i = 0; i < m; i++) {
-    const ti = t[i]!;
-    if (ti === a.ignoreIndex) {
-      unitRows = false;
-      continue;
-    }
-    let s = 0;
-    if (eps > 0) {
-      for (let k = 0; k < c; k++) {
-        const v = (eps / c) * (w ? w[k]! : 1);
-        qd[i * c + k] = v;
-        s += v;
-      }
-    }
-    const v = (1 - eps) * (w ? w[ti]! : 1);
-    qd[i * c + ti] += v;
-    s += v;
-    rs[i] = s;
-    if (w) unitRows = false;
+  const valid = cast(compare('ne', targets, a.ignoreIndex), logits.dtype); // [M]
+  const t = where(compare('ne', targets, a.ignoreIndex), targets, Tensor.scalar(0, 'int32'));
+  const onehot = apply(scatterAddOp, [Tensor.onesOf([m, 1], logits.dtype, logits.device), reshape(t, [m, 1])], { axis: 1, shape: [m, c] });
+  const wt = weight ? mul(indexSelect(weight, 0, t), valid) : valid; // w[t_i] on counted rows
+  let q = mul(onehot, unsqueeze(mul(wt, 1 - eps), 1));
+  let rowSum = mul(wt, 1 - eps);
+  if (eps > 0) {
+    const spread = mul(weight ?? Tensor.onesOf([c], logits.dtype, logits.device), eps / c); // [C]
+    q = add(q, mul(unsqueeze(valid, 1), spread));
+    rowSum = add(rowSum, mul(valid, sum(spread)));
   }
-  return { q, rowSum, unitRows };
+  return { q, rowSum: unsqueeze(rowSum, 1) };
 }
 
 /** With setCheckNumerics on, names the loss and argument holding a NaN/Inf before it spreads. */
 export function checkFiniteInput(op: string, what: string, t: Tensor): void {
-  if (!mode.checkNumerics || t.dtype === 'int32') return;
+  if (!mode.checkNumerics || t.dtype === 'int32' || t.device !== 'cpu') return;
   const d = t.data;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i]!)) {
@@ -139,6 +144,8 @@ export function checkClassTargets(op: string, input: Tensor, targets: Tensor, ig
     throw new ShapeError(`${op}: input ${fmtShape(input.shape)} needs targets of shape ${fmtShape(expected)} ([N] for [N, C], [N, d1, ...] for [N, C, d1, ...]), got ${fmtShape(targets.shape)}`);
   }
   const c = input.shape.length === 1 ? input.shape[0]! : input.shape[1]!;
+  // GPU targets cannot be read without stalling; there an out-of-range target gives a NaN loss
+  if (targets.device !== 'cpu') return;
   const d = targets.data;
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
@@ -189,10 +196,22 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
   const losses = apply(crossEntropyOp, inputs, { labelSmoothing: eps, ignoreIndex });
   if (reduction === 'none') return reshape(losses, targets.shape);
   // the mean is over the weights of the counted targets, as PyTorch normalizes it
-  let denom = 0;
-  const td = t.data, wd = weight?.data;
-  for (let i = 0; i < td.length; i++) if (td[i] !== ignoreIndex) denom += wd ? wd[td[i]!]! : 1;
-  return reduceLoss('crossEntropy', losses, reduction, denom);
+  return reduceLoss('crossEntropy', losses, reduction, countedWeight(t, weight, ignoreIndex, logits.dtype));
+}
+
+/** Σ over counted targets of their class weight (their number when unweighted): the mean's divisor. */
+export function countedWeight(targets: Tensor, weight: Tensor | null, ignoreIndex: number, dtype: DType): Tensor | number {
+  if (weight === null && targets.device === 'cpu') {
+    // the common case, without launching ops
+    const d = targets.data;
+    let n = 0;
+    for (let i = 0; i < d.length; i++) if (d[i] !== ignoreIndex) n++;
+    return n;
+  }
+  const counted = compare('ne', targets, ignoreIndex);
+  const safe = where(counted, targets, Tensor.scalar(0, 'int32'));
+  const w = weight ? indexSelect(weight, 0, safe) : Tensor.onesOf(targets.shape, dtype, targets.device);
+  return sum(mul(w, cast(counted, dtype)));
 }
 
 /** Cross-entropy against class probabilities: −Σ_c w_c·y_c·log softmax(z)_c per sample. */

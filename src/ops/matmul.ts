@@ -49,11 +49,11 @@ export const matmulOp = defineOp<MatmulAttrs>({
     const batch = broadcastShapes('matmul', x!.shape.slice(0, -2), y!.shape.slice(0, -2));
     const shape = [...batch, m, n];
     const out = b.alloc(x!.dtype, sizeOf(shape));
-    b.matmul(x!.data, y!.data, out, {
+    b.matmul(x!.storage, y!.storage, out, {
       batch: sizeOf(batch), m, n, k, transA, transB,
       aOffsets: batchOffsets(x!.shape, batch), bOffsets: batchOffsets(y!.shape, batch),
     });
-    return { data: out, shape };
+    return { storage: out, shape };
   },
   backward: (g, { inputs: [x, y], attrs: { transA, transB } }) => {
     let ga: Tensor | null = null, gb: Tensor | null = null;

@@ -1,9 +1,12 @@
-import type { Backend, TypedArray } from '../backend/backend.js';
+import type { Backend, Storage } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
+// Every op module imports this one, so whichever part of the library is loaded, the fluent
+// Tensor methods (x.add(y), loss.backward(), ...) are installed with it.
+import './methods.js';
 
-/** What a forward kernel returns: a fresh contiguous buffer and its shape. */
+/** What a forward returns: a fresh contiguous storage (on the inputs' device) and its shape. */
 export interface Raw {
-  data: TypedArray;
+  storage: Storage;
   shape: readonly number[];
 }
 
@@ -15,9 +18,10 @@ export interface Ctx<A> {
 }
 
 /**
- * One differentiable op: its forward (a backend call) and its backward rule side by side.
- * The rule returns one gradient per input (null where an input takes none, e.g. indices) and is
- * written with differentiable ops, so applying it under createGraph gives second derivatives.
+ * One differentiable op: its forward (kernel calls on the backend of the inputs' device) and its
+ * backward rule side by side. The rule returns one gradient per input (null where an input takes
+ * none, e.g. indices) and is written with differentiable ops, so applying it under createGraph
+ * gives second derivatives.
  */
 export interface OpDef<A> {
   readonly name: string;

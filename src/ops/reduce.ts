@@ -1,10 +1,10 @@
 import { apply } from '../autograd/engine.js';
-import { getBackend } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
 import { normAxes, normAxis, reducedShape, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defineOp } from './op.js';
-import { add, cast, div, exp, log, mul, sub } from './elementwise.js';
+import type { ArgReduceOp } from '../backend/backend.js';
+import { add, cast, div, exp, isfinite, log, mul, sub, where } from './elementwise.js';
 import { expand, flatten, permute, reshape, squeeze } from './shape.js';
 import { gather } from './indexing.js';
 
@@ -13,8 +13,8 @@ export const sumOp = defineOp<{ axes: readonly number[]; keepdim: boolean }>({
   forward: (b, [x], { axes, keepdim }) => {
     const shape = reducedShape(x!.shape, axes, keepdim);
     const out = b.alloc(x!.dtype, sizeOf(shape));
-    b.reduce('sum', x!.data, x!.shape, axes, out);
-    return { data: out, shape };
+    b.reduce('sum', x!.storage, x!.shape, axes, out);
+    return { storage: out, shape };
   },
   // every input element contributed once: the gradient is broadcast back
   backward: (g, { inputs: [x], attrs: { axes } }) => [expand(reshape(g, reducedShape(x!.shape, axes, true)), x!.shape)],
@@ -75,11 +75,20 @@ export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return extreme('min', x, dim, keepdim);
 }
 
-function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number, keepdim: boolean): Tensor {
-  const shape = reducedShape(x.shape, [axis], keepdim);
-  const out = new Int32Array(sizeOf(shape));
-  getBackend().argReduce(op, x.data, x.shape, axis, out);
-  return Tensor.fromRaw(out, shape);
+/** Indices of the extremes along one axis: int32, no gradient (so not in the op table). */
+export const argReduceOp = defineOp<{ op: ArgReduceOp; axis: number; keepdim: boolean }>({
+  name: 'argReduce',
+  forward: (b, [x], { op, axis, keepdim }) => {
+    const shape = reducedShape(x!.shape, [axis], keepdim);
+    const out = b.alloc('int32', sizeOf(shape));
+    b.argReduce(op, x!.storage, x!.shape, axis, out);
+    return { storage: out, shape };
+  },
+  backward: () => [null],
+});
+
+function argReduce(op: ArgReduceOp, x: Tensor, axis: number, keepdim: boolean): Tensor {
+  return apply(argReduceOp, [x.detach()], { op, axis, keepdim });
 }
 
 /** Index of the max along dim (over the flattened tensor when omitted), as int32. */
@@ -98,7 +107,8 @@ export function logSumExp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const axes = normAxes('logSumExp', dim, x.shape.length);
   // the shift is a constant to autograd: its two contributions cancel exactly
   const m = max(x.detach(), axes, true);
-  const finiteM = Tensor.fromRaw(m.data.map((v) => (Number.isFinite(v) ? v : 0)), m.shape);
+  // an all −∞ (or +∞) slice would shift by ±∞ and give NaN: shift by 0 there instead
+  const finiteM = where(isfinite(m), m, 0);
   const s = add(log(sum(exp(sub(x, finiteM)), axes, true)), finiteM);
   return keepdim ? s : reshape(s, reducedShape(x.shape, axes, false));
 }

@@ -1,6 +1,7 @@
 import { apply } from '../autograd/engine.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { normAxis, sameShape, sizeOf, checkShape } from '../tensor/shape.js';
+import { normAxis, sameShape, sizeOf, checkShape, stridesOf } from '../tensor/shape.js';
+import type { Backend, Storage } from '../backend/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defineOp, type OpDef } from './op.js';
 
@@ -10,10 +11,24 @@ import { promote } from '../tensor/dtype.js';
 
 // ---------- primitives ----------
 
+/** Where a slice (begin, step per dim) of a contiguous `shape` starts, and its strides. */
+function sliceLayout(shape: readonly number[], begin: readonly number[], step: readonly number[]): { offset: number; strides: number[] } {
+  const st = stridesOf(shape);
+  let offset = 0;
+  for (let i = 0; i < shape.length; i++) offset += begin[i]! * st[i]!;
+  return { offset, strides: st.map((v, i) => v * step[i]!) };
+}
+
+/** out (of `shape`)[slice] += x (of `sliceShape`): slice backward and concat. */
+function addSlice(b: Backend, x: Storage, sliceShape: readonly number[], begin: readonly number[], step: readonly number[], out: Storage, shape: readonly number[]): void {
+  const { offset, strides } = sliceLayout(shape, begin, step);
+  b.stridedAdd(x, sliceShape, out, offset, strides);
+}
+
 export const reshapeOp = defineOp<{ shape: readonly number[] }>({
   name: 'reshape',
   // contiguous storage makes reshape free: the output shares the input's buffer
-  forward: (_b, [x], { shape }) => ({ data: x!.data, shape }),
+  forward: (_b, [x], { shape }) => ({ storage: x!.storage, shape }),
   backward: (g, { inputs: [x] }) => [reshape(g, x!.shape)],
 });
 
@@ -21,8 +36,10 @@ export const permuteOp = defineOp<{ perm: readonly number[] }>({
   name: 'permute',
   forward: (b, [x], { perm }) => {
     const out = b.alloc(x!.dtype, x!.size);
-    b.permute(x!.data, x!.shape, perm, out);
-    return { data: out, shape: perm.map((p) => x!.shape[p]!) };
+    const xs = stridesOf(x!.shape);
+    const shape = perm.map((p) => x!.shape[p]!);
+    b.strided(x!.storage, 0, perm.map((p) => xs[p]!), out, shape);
+    return { storage: out, shape };
   },
   backward: (g, { attrs: { perm } }) => {
     const inv = new Array<number>(perm.length);
@@ -36,8 +53,10 @@ export const expandOp = defineOp<{ shape: readonly number[] }>({
   forward: (b, [x], { shape }) => {
     const out = b.alloc(x!.dtype, sizeOf(shape));
     const padded = [...new Array<number>(shape.length - x!.shape.length).fill(1), ...x!.shape];
-    b.expand(x!.data, padded, out, shape);
-    return { data: out, shape };
+    // a broadcast dim reads the same element again: stride 0
+    const strides = stridesOf(padded).map((st, i) => (padded[i] === 1 ? 0 : st));
+    b.strided(x!.storage, 0, strides, out, shape);
+    return { storage: out, shape };
   },
   backward: (g, { inputs: [x] }) => [sumTo(g, x!.shape)],
 });
@@ -48,8 +67,9 @@ export const sliceOp: OpDef<SliceAttrs> = defineOp<SliceAttrs>({
   name: 'slice',
   forward: (b, [x], { begin, step, outShape }) => {
     const out = b.alloc(x!.dtype, sizeOf(outShape));
-    b.slice(x!.data, x!.shape, begin, step, out, outShape);
-    return { data: out, shape: outShape };
+    const { offset, strides } = sliceLayout(x!.shape, begin, step);
+    b.strided(x!.storage, offset, strides, out, outShape);
+    return { storage: out, shape: outShape };
   },
   backward: (g, { inputs: [x], attrs: { begin, step } }) => [apply(sliceGradOp, [g], { begin, step, shape: x!.shape })],
 });
@@ -59,8 +79,8 @@ export const sliceGradOp: OpDef<SliceGradAttrs> = defineOp<SliceGradAttrs>({
   name: 'sliceGrad',
   forward: (b, [g], { begin, step, shape }) => {
     const out = b.alloc(g!.dtype, sizeOf(shape));
-    b.sliceAdd(g!.data, g!.shape, begin, step, out, shape);
-    return { data: out, shape };
+    addSlice(b, g!.storage, g!.shape, begin, step, out, shape);
+    return { storage: out, shape };
   },
   backward: (gg, { inputs: [g], attrs: { begin, step } }) => [apply(sliceOp, [gg], { begin, step, outShape: g!.shape })],
 });
@@ -74,10 +94,10 @@ export const concatOp = defineOp<{ axis: number }>({
     const begin = new Array<number>(shape.length).fill(0);
     const step = new Array<number>(shape.length).fill(1);
     for (const t of xs) {
-      b.sliceAdd(t.data, t.shape, begin, step, out, shape);
+      addSlice(b, t.storage, t.shape, begin, step, out, shape);
       begin[axis]! += t.shape[axis]!;
     }
-    return { data: out, shape };
+    return { storage: out, shape };
   },
   backward: (g, { inputs, attrs: { axis } }) => {
     let start = 0;

@@ -7,22 +7,33 @@ import { defineOp, type Raw } from './op.js';
 import { exp, mul, sub } from './elementwise.js';
 import { sum } from './reduce.js';
 
-/** Stable log-softmax along one axis: x − max − log Σ exp(x − max). */
+/**
+ * Stable log-softmax along one axis: x − max − log Σ exp(x − max). One fused kernel where the
+ * backend has it and the axis is the last; else this composition of core kernels.
+ */
 function logSoftmaxRaw(b: Backend, x: Tensor, axis: number): Raw {
   const shape = x.shape;
+  const cols = shape[axis]!;
+  if (b.logSoftmax && axis === shape.length - 1) {
+    const out = b.alloc(x.dtype, x.size);
+    b.logSoftmax(x.storage, cols === 0 ? 0 : x.size / cols, cols, out);
+    return { storage: out, shape };
+  }
   const keep = shape.map((d, i) => (i === axis ? 1 : d));
   const m = b.alloc(x.dtype, sizeOf(keep));
-  b.reduce('max', x.data, shape, [axis], m);
+  b.reduce('max', x.storage, shape, [axis], m);
   const shifted = b.alloc(x.dtype, x.size);
-  b.binary('sub', x.data, shape, m, keep, shifted, shape);
+  b.binary('sub', x.storage, shape, m, keep, shifted, shape);
   const e = b.alloc(x.dtype, x.size);
   b.unary('exp', shifted, e);
   const s = b.alloc(x.dtype, sizeOf(keep));
   b.reduce('sum', e, shape, [axis], s);
-  b.unary('log', s, s);
+  const ls = b.alloc(x.dtype, sizeOf(keep));
+  b.unary('log', s, ls);
   const out = b.alloc(x.dtype, x.size);
-  b.binary('sub', shifted, shape, s, keep, out, shape);
-  return { data: out, shape };
+  b.binary('sub', shifted, shape, ls, keep, out, shape);
+  for (const t of [m, shifted, e, s, ls]) b.release?.(t);
+  return { storage: out, shape };
 }
 
 // fused for numerics: large logits never overflow, and the rules below are short
@@ -37,8 +48,10 @@ export const softmaxOp = defineOp<{ axis: number }>({
   name: 'softmax',
   forward: (b, [x], { axis }) => {
     const r = logSoftmaxRaw(b, x!, axis);
-    b.unary('exp', r.data, r.data);
-    return r;
+    const out = b.alloc(x!.dtype, x!.size);
+    b.unary('exp', r.storage, out);
+    b.release?.(r.storage);
+    return { storage: out, shape: r.shape };
   },
   // d/dx: y · (g − Σ g·y)
   backward: (g, { out, attrs: { axis } }) => [mul(out, sub(g, sum(mul(g, out), axis, true)))],

@@ -1,4 +1,7 @@
-import type { TypedArray } from '../backend/backend.js';
+import { noGrad } from '../autograd/mode.js';
+import { add, div, mul, neg, sqrt, sub } from '../ops/elementwise.js';
+import { assignInPlace } from '../ops/optim.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, buffer, nextStep, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
 export interface AdagradOptions {
@@ -21,18 +24,18 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     super('Adagrad', params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...opts });
   }
 
-  protected updateParam(x: TypedArray, g: TypedArray, group: ParamGroup<AdagradOptions>, state: ParamState): void {
+  protected updateParam(p: Tensor, g: Tensor, group: ParamGroup<AdagradOptions>, state: ParamState): void {
     const { lr, lrDecay, weightDecay: wd, initialAccumulatorValue, eps, maximize } = group;
-    const n = x.length;
     const t = nextStep(state);
-    const sum = buffer(state, 'sum', n, initialAccumulatorValue);
+    const sum = buffer(state, 'sum', p, initialAccumulatorValue);
     const clr = lr / (1 + (t - 1) * lrDecay);
-    for (let i = 0; i < n; i++) {
-      let gi = maximize ? -g[i]! : g[i]!;
-      if (wd !== 0) gi += wd * x[i]!;
-      const s = sum[i]! + gi * gi;
-      sum[i] = s;
-      x[i] = x[i]! - (clr * gi) / (Math.sqrt(s) + eps);
-    }
+    noGrad(() => {
+      let d = maximize ? neg(g) : g;
+      if (wd !== 0) d = add(d, mul(p, wd));
+      const s = add(sum, mul(d, d));
+      assignInPlace(sum, s);
+      assignInPlace(p, sub(p, div(mul(d, clr), add(sqrt(s), eps))));
+    });
   }
+
 }

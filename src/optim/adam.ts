@@ -1,6 +1,6 @@
-import type { TypedArray } from '../backend/backend.js';
-import { getBackend } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
+import { adamUpdate as adamUpdateOp } from '../ops/optim.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, buffer, nextStep, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
 export interface AdamOptions {
@@ -25,15 +25,13 @@ function checkBetas(name: string, groups: ParamGroup<AdamOptions>[]): void {
  * The Adam update shared by Adam (L2 decay added to the gradient) and AdamW (decay applied to
  * the weights directly, `decoupled`).
  */
-function adamUpdate(x: TypedArray, g: TypedArray, group: ParamGroup<AdamOptions>, state: ParamState, decoupled: boolean): void {
+function adamUpdate(p: Tensor, g: Tensor, group: ParamGroup<AdamOptions>, state: ParamState, decoupled: boolean): void {
   const { lr, betas: [b1, b2], eps, weightDecay: wd, amsgrad, maximize } = group;
-  const n = x.length;
   const t = nextStep(state);
-  const m = buffer(state, 'expAvg', n);
-  const v = buffer(state, 'expAvgSq', n);
-  const vmax = amsgrad ? buffer(state, 'maxExpAvgSq', n) : null;
-  // one fused pass over param, grad and moment buffers
-  getBackend().adamStep(x, g, m, v, vmax, { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, maximize, decoupled, step: t });
+  const m = buffer(state, 'expAvg', p);
+  const v = buffer(state, 'expAvgSq', p);
+  const vmax = amsgrad ? buffer(state, 'maxExpAvgSq', p) : null;
+  adamUpdateOp(p, g, m, v, vmax, { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, maximize, decoupled, step: t });
 }
 
 /**
@@ -46,8 +44,8 @@ export class Adam extends Optimizer<AdamOptions> {
     checkBetas('Adam', this.paramGroups);
   }
 
-  protected updateParam(x: TypedArray, g: TypedArray, group: ParamGroup<AdamOptions>, state: ParamState): void {
-    adamUpdate(x, g, group, state, false);
+  protected updateParam(p: Tensor, g: Tensor, group: ParamGroup<AdamOptions>, state: ParamState): void {
+    adamUpdate(p, g, group, state, false);
   }
 }
 
@@ -62,7 +60,7 @@ export class AdamW extends Optimizer<AdamOptions> {
     checkBetas('AdamW', this.paramGroups);
   }
 
-  protected updateParam(x: TypedArray, g: TypedArray, group: ParamGroup<AdamOptions>, state: ParamState): void {
-    adamUpdate(x, g, group, state, true);
+  protected updateParam(p: Tensor, g: Tensor, group: ParamGroup<AdamOptions>, state: ParamState): void {
+    adamUpdate(p, g, group, state, true);
   }
 }

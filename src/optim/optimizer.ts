@@ -1,6 +1,7 @@
 import type { TypedArray } from '../backend/backend.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { clone, toDevice } from '../ops/copy.js';
 
 /** Hyper-parameters every optimizer has; each optimizer adds its own. */
 export interface BaseHyper {
@@ -13,8 +14,11 @@ export type ParamGroup<H extends BaseHyper> = H & { params: Tensor[] };
 /** What optimizers take: a flat list of tensors, or groups each overriding some hyper-parameters. */
 export type ParamsArg<H extends BaseHyper> = Iterable<Tensor> | Array<{ params: Iterable<Tensor> } & Partial<H>>;
 
-/** One buffer or counter of a parameter's optimizer state (`step`, `expAvg`, ...). */
-export type StateValue = number | TypedArray;
+/**
+ * One buffer or counter of a parameter's optimizer state (`step`, `expAvg`, ...). Buffers are
+ * tensors of the parameter's dtype on the parameter's device.
+ */
+export type StateValue = number | Tensor;
 
 /** Per-parameter state, keyed by buffer name. */
 export type ParamState = Record<string, StateValue>;
@@ -28,7 +32,8 @@ export type HyperValue = number | boolean | string | number[];
  * Buffers are copies, so later steps do not change a saved snapshot.
  */
 export interface OptimizerStateDict {
-  state: Record<string, ParamState>;
+  /** buffers are tensors; loadStateDict also takes typed arrays (e.g. read from a file) */
+  state: Record<string, Record<string, StateValue | TypedArray>>;
   paramGroups: Array<Record<string, HyperValue> & { params: number[] }>;
 }
 
@@ -89,16 +94,16 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
           st = {};
           this.state.set(p, st);
         }
-        this.updateParam(p.data, p.grad.data, group, st);
+        this.updateParam(p, p.grad, group, st);
       }
     }
   }
 
   /**
-   * Updates one parameter in place. `x` is the parameter's storage, `g` its gradient; the
-   * arithmetic runs in float64 (JS numbers) and state buffers are Float64Array.
+   * Updates one parameter in place from its gradient, through the update ops of src/ops/optim.ts
+   * (or other ops); state buffers come from `buffer()`.
    */
-  protected abstract updateParam(x: TypedArray, g: TypedArray, group: ParamGroup<H>, state: ParamState): void;
+  protected abstract updateParam(p: Tensor, g: Tensor, group: ParamGroup<H>, state: ParamState): void;
 
   /** A copy of the state and hyper-parameters, for checkpoints. */
   stateDict(): OptimizerStateDict {
@@ -151,12 +156,13 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       if (p === undefined) throw new ValueError(`${where}: state for parameter ${key}, but there are only ${params.length} parameters`);
       for (const [name, v] of Object.entries(st)) {
         if (typeof v === 'number') continue;
-        if (!ArrayBuffer.isView(v)) throw new ValueError(`${where}: state '${name}' of parameter ${key} must be a number or a typed array`);
-        if (v.length !== p.size) {
-          throw new ShapeError(`${where}: state '${name}' of parameter ${key} has ${v.length} values but the parameter has shape ${fmtShape(p.shape)} (${p.size} values)`);
+        if (!(v instanceof Tensor) && !ArrayBuffer.isView(v)) throw new ValueError(`${where}: state '${name}' of parameter ${key} must be a number, a tensor or a typed array`);
+        const n = v instanceof Tensor ? v.size : v.length;
+        if (n !== p.size) {
+          throw new ShapeError(`${where}: state '${name}' of parameter ${key} has ${n} values but the parameter has shape ${fmtShape(p.shape)} (${p.size} values)`);
         }
       }
-      newState.set(p, copyState(st, true));
+      newState.set(p, loadState(st, p));
     }
     // hyper-parameters are checked before anything is changed, so a bad dict leaves us untouched
     const hypers = sd.paramGroups.map((sg, gi) => {
@@ -179,10 +185,24 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   }
 }
 
-/** Copies state; buffers are read back as Float64Array (the optimizers' working precision). */
-function copyState(st: ParamState, toFloat64 = false): ParamState {
+/** Copies state for a snapshot: buffers are cloned, so later steps do not change it. */
+function copyState(st: ParamState): ParamState {
   const out: ParamState = {};
-  for (const [k, v] of Object.entries(st)) out[k] = typeof v === 'number' ? v : toFloat64 ? Float64Array.from(v) : v.slice();
+  for (const [k, v] of Object.entries(st)) out[k] = typeof v === 'number' ? v : clone(v);
+  return out;
+}
+
+/** State from a snapshot, as fresh buffers of the parameter's dtype, shape and device. */
+function loadState(st: Record<string, StateValue | TypedArray>, p: Tensor): ParamState {
+  const out: ParamState = {};
+  for (const [k, v] of Object.entries(st)) {
+    if (typeof v === 'number') out[k] = v;
+    else {
+      const t = v instanceof Tensor ? v : Tensor.fromRaw(v.slice(), [v.length]);
+      // a copy: stepping this optimizer must not change the snapshot it was loaded from
+      out[k] = clone(toDevice(t, p.device, p.dtype, p.shape));
+    }
+  }
   return out;
 }
 
@@ -195,15 +215,19 @@ function checkHyper(name: string, h: object): void {
   }
 }
 
-/** The float64 buffer `key` of a parameter's state, created filled with `init` if missing. */
-export function buffer(state: ParamState, key: string, n: number, init = 0): Float64Array {
+/** The buffer `key` of a parameter's state (its dtype, shape and device), created filled with `init` if missing. */
+export function buffer(state: ParamState, key: string, p: Tensor, init = 0): Tensor {
   let b = state[key];
-  if (!(b instanceof Float64Array)) {
-    b = new Float64Array(n);
-    if (init !== 0) b.fill(init);
+  if (!(b instanceof Tensor)) {
+    b = Tensor.filled(p.shape, p.dtype, init, p.device);
     state[key] = b;
   }
   return b;
+}
+
+/** Whether the state already has buffer `key` (the first SGD step seeds its velocity instead). */
+export function hasBuffer(state: ParamState, key: string): boolean {
+  return state[key] instanceof Tensor;
 }
 
 /** Increments and returns the step counter of a parameter's state. */

@@ -1,4 +1,7 @@
-import type { TypedArray } from '../backend/backend.js';
+import { noGrad } from '../autograd/mode.js';
+import { add, clamp, div, mul, neg, sqrt, sub } from '../ops/elementwise.js';
+import { assignInPlace } from '../ops/optim.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../errors.js';
 import { Optimizer, buffer, nextStep, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
@@ -26,34 +29,34 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     }
   }
 
-  protected updateParam(x: TypedArray, g: TypedArray, group: ParamGroup<RMSpropOptions>, state: ParamState): void {
+  protected updateParam(p: Tensor, g: Tensor, group: ParamGroup<RMSpropOptions>, state: ParamState): void {
     const { lr, alpha, eps, weightDecay: wd, momentum: mu, centered, maximize } = group;
-    const n = x.length;
     nextStep(state);
-    const sq = buffer(state, 'squareAvg', n);
-    const gAvg = centered ? buffer(state, 'gradAvg', n) : null;
-    const buf = mu > 0 ? buffer(state, 'momentumBuffer', n) : null;
-    for (let i = 0; i < n; i++) {
-      let gi = maximize ? -g[i]! : g[i]!;
-      if (wd !== 0) gi += wd * x[i]!;
-      const v = alpha * sq[i]! + (1 - alpha) * gi * gi;
-      sq[i] = v;
-      let avg: number;
+    const sq = buffer(state, 'squareAvg', p);
+    const gAvg = centered ? buffer(state, 'gradAvg', p) : null;
+    const buf = mu > 0 ? buffer(state, 'momentumBuffer', p) : null;
+    noGrad(() => {
+      let d = maximize ? neg(g) : g;
+      if (wd !== 0) d = add(d, mul(p, wd));
+      const v = add(mul(sq, alpha), mul(mul(d, d), 1 - alpha));
+      assignInPlace(sq, v);
+      let avg: Tensor;
       if (gAvg !== null) {
-        const ga = alpha * gAvg[i]! + (1 - alpha) * gi;
-        gAvg[i] = ga;
-        // v - ga² ≥ 0 in exact arithmetic; clamp so rounding cannot turn it into NaN
-        avg = Math.sqrt(Math.max(0, v - ga * ga)) + eps;
+        const ga = add(mul(gAvg, alpha), mul(d, 1 - alpha));
+        assignInPlace(gAvg, ga);
+        // v − ga² ≥ 0 in exact arithmetic; clamp so rounding cannot turn it into NaN
+        avg = add(sqrt(clamp(sub(v, mul(ga, ga)), 0)), eps);
       } else {
-        avg = Math.sqrt(v) + eps;
+        avg = add(sqrt(v), eps);
       }
       if (buf !== null) {
-        const b = mu * buf[i]! + gi / avg;
-        buf[i] = b;
-        x[i] = x[i]! - lr * b;
+        const b = add(mul(buf, mu), div(d, avg));
+        assignInPlace(buf, b);
+        assignInPlace(p, sub(p, mul(b, lr)));
       } else {
-        x[i] = x[i]! - (lr * gi) / avg;
+        assignInPlace(p, sub(p, div(mul(d, lr), avg)));
       }
-    }
+    });
   }
+
 }

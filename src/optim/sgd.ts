@@ -1,7 +1,7 @@
-import type { TypedArray } from '../backend/backend.js';
-import { getBackend } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
-import { Optimizer, buffer, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
+import { sgdUpdate } from '../ops/optim.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Optimizer, buffer, hasBuffer, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -30,11 +30,10 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 
-  protected updateParam(x: TypedArray, g: TypedArray, group: ParamGroup<SGDOptions>, state: ParamState): void {
+  protected updateParam(p: Tensor, g: Tensor, group: ParamGroup<SGDOptions>, state: ParamState): void {
     const { lr, momentum: mu, dampening, nesterov, weightDecay: wd, maximize } = group;
-    const first = !(state['momentumBuffer'] instanceof Float64Array);
-    const buf = mu !== 0 ? buffer(state, 'momentumBuffer', x.length) : null;
-    // one fused pass over param, grad and velocity
-    getBackend().sgdStep(x, g, buf, { lr, momentum: mu, dampening, nesterov, weightDecay: wd, maximize, first });
+    const first = !hasBuffer(state, 'momentumBuffer');
+    const buf = mu !== 0 ? buffer(state, 'momentumBuffer', p) : null;
+    sgdUpdate(p, g, buf, { lr, momentum: mu, dampening, nesterov, weightDecay: wd, maximize, first });
   }
 }

@@ -1,4 +1,5 @@
-import type { DType, TypedArray } from '../backend/backend.js';
+import type { Device, DType, TypedArray } from '../backend/backend.js';
+import { backendFor, getDefaultDevice, isDevice } from '../backend/registry.js';
 import { ShapeError, ValueError, DTypeError, fmtShape } from '../errors.js';
 import { arrayFor, arrayFrom, dtypeOfArray, isDType } from './dtype.js';
 import { checkShape, sizeOf } from './shape.js';
@@ -8,15 +9,30 @@ import { defaultGenerator, type Generator } from './random.js';
 export interface CreateOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /** where the tensor lives (default: getDefaultDevice(), 'cpu' unless set) */
+  device?: Device;
 }
 
 export interface RandomOptions extends CreateOptions {
   generator?: Generator;
 }
 
+/** Puts a freshly built CPU tensor on the requested device and sets requiresGrad. */
 function finish(t: Tensor, opts: CreateOptions): Tensor {
-  if (opts.requiresGrad) t.requiresGrad = true;
-  return t;
+  const device = opts.device ?? getDefaultDevice();
+  if (!isDevice(device)) throw new ValueError(`unknown device '${String(device)}'; expected 'cpu' or 'webgpu'`);
+  const out = device === 'cpu' ? t : new Tensor(backendFor(device).upload(t.data), t.shape);
+  if (opts.requiresGrad) out.requiresGrad = true;
+  return out;
+}
+
+/** The same elements under another shape (one dim may be -1); creation never needs the op library. */
+function withShape(op: string, t: Tensor, shape: readonly number[]): Tensor {
+  const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
+  const resolved = shape.map((d) => (d === -1 && known > 0 ? t.size / known : d));
+  checkShape(op, resolved);
+  if (sizeOf(resolved) !== t.size) throw new ShapeError(`${op}: cannot give ${t.size} values the shape ${fmtShape(shape)}`);
+  return new Tensor(t.data, resolved);
 }
 
 function checkDType(op: string, dtype: unknown): DType {
@@ -35,6 +51,7 @@ export function tensor(
 ): Tensor {
   if (values instanceof Tensor) {
     const d = opts.dtype ?? values.dtype;
+    // a copy, on the CPU: a GPU tensor is copied with x.clone() or x.to(device)
     return finish(new Tensor(arrayFrom(d, values.data), values.shape), opts);
   }
   if (ArrayBuffer.isView(values)) {
@@ -51,7 +68,7 @@ export function tensor(
   const dtype = checkDType('tensor', opts.dtype);
   if (typeof values === 'number') {
     const t = Tensor.scalar(values, dtype);
-    return finish(opts.shape ? t.reshape(opts.shape) : t, opts);
+    return finish(opts.shape ? withShape('tensor', t, opts.shape) : t, opts);
   }
   const shape: number[] = [];
   let level: unknown = values;
@@ -76,7 +93,7 @@ export function tensor(
   };
   walk(values, 0, []);
   const t = new Tensor(flat, shape);
-  if (opts.shape) return finish(t.reshape(opts.shape), opts);
+  if (opts.shape) return finish(withShape('tensor', t, opts.shape), opts);
   return finish(t, opts);
 }
 
@@ -155,7 +172,7 @@ function checkFloat(op: string, dtype: DType | undefined): DType {
   return d;
 }
 
-const likeOpts = <T extends CreateOptions>(t: Tensor, opts: T): T => ({ ...opts, dtype: opts.dtype ?? t.dtype });
+const likeOpts = <T extends CreateOptions>(t: Tensor, opts: T): T => ({ ...opts, dtype: opts.dtype ?? t.dtype, device: opts.device ?? t.device });
 
 export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => zeros(t.shape, likeOpts(t, opts));
 export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => ones(t.shape, likeOpts(t, opts));

@@ -1,4 +1,4 @@
-import type { DType, TypedArray } from '../backend/backend.js';
+import type { DType, Storage, TypedArray } from '../backend/backend.js';
 import { DTypeError } from '../errors.js';
 
 export type { DType, TypedArray };
@@ -27,6 +27,15 @@ export function arrayFrom(dtype: DType, values: ArrayLike<number>): TypedArray {
     case 'float64': return Float64Array.from(values);
     case 'int32': return Int32Array.from(values, (v) => Math.trunc(v));
   }
+}
+
+export function isTypedArray(s: Storage): s is TypedArray {
+  return ArrayBuffer.isView(s);
+}
+
+/** The dtype of a storage: from the array class on the CPU, from the buffer elsewhere. */
+export function storageDType(s: Storage): DType {
+  return isTypedArray(s) ? dtypeOfArray(s) : s.dtype;
 }
 
 export function dtypeOfArray(a: TypedArray): DType {

@@ -10,7 +10,8 @@ test('Sequential runs layers in order and can be indexed, iterated and extended'
   seq.append(b);
   assert.equal(seq.length, 3);
   assert.equal(seq.at(-1), b);
-  assert.deepEqual([...seq].map((m) => m.toString()), ['Linear(3→4)', 'Tanh', 'Linear(4→2)']);
+  assert.deepEqual([...seq].map((m) => m.label()), ['Linear(3→4)', 'Tanh', 'Linear(4→2)']);
+  assert.deepEqual([...seq].map((m) => m.toString()), ['Linear(inFeatures=3, outFeatures=4, bias=true)', 'Tanh()', 'Linear(inFeatures=4, outFeatures=2, bias=true)']);
   const x = randn([5, 3]);
   assertClose(seq.forward(x), b.forward(a.forward(x).tanh()).data, 0);
   assert.equal(seq.call(x).shape[1], 2);
@@ -64,5 +65,15 @@ test('activation layers apply their functions', () => {
   assertClose(new nn.LogSoftmax(1).forward(x).exp(), sm.data, 1e-6);
   for (const m of [new nn.ReLU(), new nn.GELU(), new nn.Softmax(0), new nn.Tanh(), new nn.Sigmoid()]) {
     assert.equal(gradcheck((t) => m.forward(t!), [randn([3, 4]).add(0.05)]).passed, true, m.toString());
+  }
+});
+
+test('Linear then an activation in a Sequential applies the activation when input and weights differ in dtype', () => {
+  const linear = new nn.Linear(3, 4);
+  const x = randn([5, 3], { dtype: 'float64' });
+  for (const [act, fn] of [[new nn.ReLU(), 'relu'], [new nn.Tanh(), 'tanh']] as const) {
+    const y = new nn.Sequential(linear, act).forward(x);
+    assert.equal(y.dtype, 'float64');
+    assertClose(y, linear.forward(x)[fn]().data, 1e-12, fn);
   }
 });

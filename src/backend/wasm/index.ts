@@ -1,8 +1,9 @@
 /**
- * The WebAssembly backend: the JS reference backend with the hot kernel (float32 GEMM) replaced
- * by a multi-threaded SIMD wasm implementation generated at runtime (no build step, no deps).
+ * The WebAssembly backend: the JS reference backend with the hot kernels (float32 GEMM, the
+ * transcendental maps, fused bias + activation) replaced by SIMD wasm generated at runtime (no
+ * build step, no deps), the GEMM multi-threaded.
  *
- *   new WasmBackend()        Backend; float32 matmul -> wasm, everything else -> JsBackend
+ *   new WasmBackend()        Backend; it names the kernels it overrides, delegates the rest
  *   setNumThreads(n)         threads for large matmuls (default: BACKPROP_THREADS env var, else
  *                            os.availableParallelism() / navigator.hardwareConcurrency)
  *   getNumThreads()          effective thread count (1 when shared memory is unavailable)
@@ -15,7 +16,7 @@
  * BACKPROP_WASM_RELAXED=1 on Node 20 to enable relaxed SIMD (fused multiply-add, ~4% faster,
  * different rounding); engines that ship relaxed SIMD use it automatically.
  */
-import type { BiasActivation, MatmulArgs, TypedArray, UnaryOp } from '../backend.js';
+import type { Backend, BiasActivation, MatmulArgs, TypedArray, UnaryOp } from '../backend.js';
 import { JsBackend } from '../js/index.js';
 import { registerBackend } from '../registry.js';
 import { genElementwiseModule, type ElementwiseKernels, type WasmMapOp } from './elementwise.js';
@@ -52,22 +53,68 @@ function elementwise(bytes: number): { ex: ElementwiseKernels; f32: Float32Array
 
 const vecBytes = (n: number): number => Math.ceil(n / 4) * 16;
 
-export class WasmBackend extends JsBackend {
-  override readonly name: string = 'wasm';
-  /** resolved on first matmul, so constructing the backend compiles nothing */
+export class WasmBackend implements Backend<TypedArray> {
+  readonly name: string = 'wasm';
+  readonly device = 'cpu' as const;
+  /** resolved on first use, so constructing the backend compiles nothing */
   private useWasm: boolean | null = null;
+  /** the reference backend, which runs every kernel not overridden below */
+  private readonly js = new JsBackend();
 
-  override unary(op: UnaryOp, x: TypedArray, out: TypedArray, param = 0): void {
+  // ---- delegated to the reference backend ----
+  readonly alloc = this.js.alloc;
+  readonly upload = this.js.upload;
+  readonly read = this.js.read;
+  readonly readSync = this.js.readSync;
+  readonly cast = this.js.cast;
+  readonly binary = this.js.binary;
+  readonly where = this.js.where;
+  readonly reduce = this.js.reduce;
+  readonly argReduce = this.js.argReduce;
+  readonly strided = this.js.strided;
+  readonly stridedAdd = this.js.stridedAdd;
+  readonly indexSelect = this.js.indexSelect;
+  readonly indexAdd = this.js.indexAdd;
+  readonly gather = this.js.gather;
+  readonly scatterAdd = this.js.scatterAdd;
+  readonly im2col = this.js.im2col;
+  readonly col2im = this.js.col2im;
+  readonly poolArgmax = this.js.poolArgmax;
+  readonly actGrad = this.js.actGrad;
+  readonly logSoftmax = this.js.logSoftmax;
+  readonly crossEntropy = this.js.crossEntropy;
+  readonly crossEntropyGrad = this.js.crossEntropyGrad;
+  readonly sgdStep = this.js.sgdStep;
+  readonly adamStep = this.js.adamStep;
+
+  // ---- overridden: wasm SIMD where it pays, the reference below the size thresholds ----
+  unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0 = 0, p1 = 0): void {
     const n = x.length;
     if (n >= WASM_MIN_ELEMENTS && WASM_MAPS.has(op) && x instanceof Float32Array && out instanceof Float32Array && this.mapWasm(op as WasmMapOp, x, out)) return;
-    super.unary(op, x, out, param);
+    this.js.unary(op, x, out, p0, p1);
   }
 
-  override biasAct(act: BiasActivation, z: TypedArray, bias: TypedArray, out: TypedArray): void {
+  biasAct(act: BiasActivation, z: TypedArray, bias: TypedArray, out: TypedArray): void {
     // same size rule as unary, so fused and unfused paths pick the same kernel and agree bitwise
     if (z.length >= WASM_MIN_ELEMENTS && act !== 'none' && act !== 'relu' && z instanceof Float32Array && bias instanceof Float32Array
       && out instanceof Float32Array && this.biasActWasm(act, z, bias, out)) return;
-    super.biasAct(act, z, bias, out);
+    this.js.biasAct(act, z, bias, out);
+  }
+
+  matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void {
+    if (
+      (this.useWasm ??= wasmAvailable()) && a instanceof Float32Array && b instanceof Float32Array
+      && out instanceof Float32Array && args.batch * args.m * args.n * args.k >= WASM_MIN_MACS
+    ) {
+      try {
+        sgemm(a, b, out, args);
+        return;
+      } catch (e) {
+        if (!(e instanceof WasmMemoryError)) throw e;
+        // too big for wasm memory: the JS kernel still works on the original arrays
+      }
+    }
+    this.js.matmul(a, b, out, args);
   }
 
   private mapWasm(op: WasmMapOp, x: Float32Array, out: Float32Array): boolean {
@@ -102,22 +149,6 @@ export class WasmBackend extends JsBackend {
       if (e instanceof WasmMemoryError) return null; // too big: the JS loop handles it
       throw e;
     }
-  }
-
-  override matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void {
-    if (
-      (this.useWasm ??= wasmAvailable()) && a instanceof Float32Array && b instanceof Float32Array
-      && out instanceof Float32Array && args.batch * args.m * args.n * args.k >= WASM_MIN_MACS
-    ) {
-      try {
-        sgemm(a, b, out, args);
-        return;
-      } catch (e) {
-        if (!(e instanceof WasmMemoryError)) throw e;
-        // too big for wasm memory: the JS kernel still works on the original arrays
-      }
-    }
-    super.matmul(a, b, out, args);
   }
 }
 
