@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * GPU memory: the storage class that webgpu tensors hold, and the pool their buffers return to.
  *
@@ -6,8 +6,7 @@
  * most 25% is wasted) and, once no tensor holds it, goes back to the pool for the next tensor of
  * that class. The pool is bounded: past its limit the oldest free buffers are destroyed.
  */
-import type { DType } from '../backend.js';
-import type { DeviceBuffer } from './seam.js';
+import type { DeviceBuffer, DType } from '../backend.js';
 
 /** GPUBufferUsage bits, spelled out so nothing depends on the implementation's globals. */
 export const Usage = { MAP_READ: 1, MAP_WRITE: 2, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128 } as const;

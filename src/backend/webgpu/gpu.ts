@@ -1,10 +1,10 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * Finding a WebGPU implementation, an adapter and a device: `navigator.gpu` in browsers (and in
  * any runtime that has it), else the optional `webgpu` npm package (Dawn) in Node, imported only
  * here, when the webgpu device is asked for. Every failure is a DeviceError that says what to do.
  */
-import { DeviceError } from './seam.js';
+import { DeviceError } from '../../errors.js';
 
 /** What `initDevice('webgpu')` reports about the adapter it found. */
 export interface WebGpuAdapterInfo {
@@ -74,7 +74,7 @@ export async function acquireDevice(powerPreference: GPUPowerPreference = 'high-
   const adapter = await gpu.requestAdapter({ powerPreference });
   if (!adapter) {
     throw new DeviceError(
-      `initDevice('webgpu'): ${source} found no GPU adapter. ` +
+      `initDevice('webgpu'): ${source === 'webgpu package' ? 'Dawn (the webgpu package)' : source} found no GPU adapter. ` +
       (source === 'webgpu package' ? NODE_DRIVER_HINT : 'WebGPU may be disabled or blocklisted for this GPU (see chrome://gpu), or use the cpu device'));
   }
   const l = adapter.limits;

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * The WebGPU backend: tensors' storage is GPU memory (GpuBuffer), and every kernel of the seam
  * is a WGSL compute shader recorded into batched command buffers. Results come back only when
@@ -11,14 +11,14 @@
  * float64 does not exist in WGSL: asking for it is a DTypeError.
  */
 import type {
-  ActGradActivation, AdamHyper, ArgReduceOp, BiasActivation, BinaryOp, Conv2dArgs, CrossEntropyArgs, DType, MatmulArgs,
-  ReduceOp, SgdHyper, Shape, TypedArray,
+  ActGradActivation, AdamHyper, ArgReduceOp, Backend, BiasActivation, BinaryOp, Conv2dArgs, CrossEntropyArgs, DType, MatmulArgs,
+  ReduceOp, SgdHyper, Shape, TypedArray, UnaryOp,
 } from '../backend.js';
 import { DTypeError } from '../../errors.js';
+import { registerDevice } from '../registry.js';
 import { GpuBuffer } from './buffer.js';
 import { acquireDevice, type WebGpuAdapterInfo } from './gpu.js';
 import { GpuRuntime, f2u, type DispatchStats, type MemoryStats } from './runtime.js';
-import type { UnaryOp } from './seam.js';
 import { groupsFor, sizeOf, wgslType } from './kernels/common.js';
 import { actGradKernel, biasActKernel, binaryCall, castKernel, unaryKernel, whereCall } from './kernels/elementwise.js';
 import { argReduce, reduce } from './kernels/reduce.js';
@@ -44,9 +44,10 @@ function dtypeOfArray(a: TypedArray): DType {
   return a instanceof Float32Array ? 'float32' : a instanceof Int32Array ? 'int32' : 'float64';
 }
 
-export class WebGpuBackend {
+export class WebGpuBackend implements Backend<GpuBuffer> {
   readonly name = 'webgpu';
   readonly device = 'webgpu' as const;
+  private readonly constants = new Map<string, GpuBuffer>();
 
   /** @internal use WebGpuBackend.create() */
   constructor(readonly runtime: GpuRuntime) {}
@@ -86,6 +87,18 @@ export class WebGpuBackend {
 
   release(x: GpuBuffer): void {
     this.runtime.release(x);
+  }
+
+  /** A shared, never-released scalar (the JS numbers in `x.mul(2)`): uploaded once per value. */
+  constant(value: number, dtype: DType): GpuBuffer {
+    const key = `${dtype}:${Object.is(value, -0) ? '-0' : String(value)}`;
+    let c = this.constants.get(key);
+    if (!c) {
+      const data = dtype === 'int32' ? Int32Array.of(value) : dtype === 'float32' ? Float32Array.of(value) : Float64Array.of(value);
+      c = this.upload(data);
+      if (this.constants.size < 4096) this.constants.set(key, c);
+    }
+    return c;
   }
 
   /** Submits the recorded kernels now (reads do this themselves). */
@@ -217,6 +230,7 @@ export class WebGpuBackend {
 }
 
 let shared: Promise<WebGpuBackend> | null = null;
+let started: WebGpuBackend | null = null;
 
 /**
  * The process's one WebGPU backend, created on first use (a failed attempt is not cached).
@@ -225,7 +239,51 @@ let shared: Promise<WebGpuBackend> | null = null;
 export function webgpuBackend(opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
   if (!shared) {
     shared = WebGpuBackend.create(opts);
-    shared.catch(() => { shared = null; });
+    shared.then((b) => { started = b; }, () => { shared = null; });
   }
   return shared;
 }
+
+const NO_MEMORY: MemoryStats = { liveBytes: 0, liveBuffers: 0, pooledBytes: 0, pooledBuffers: 0, peakLiveBytes: 0 };
+const NO_DISPATCHES: DispatchStats = { dispatches: 0, submissions: 0, pipelines: 0, uploads: 0, readbacks: 0 };
+
+/**
+ * GPU memory of the webgpu device: bytes held by tensors (live) and kept for reuse (pooled);
+ * zeros before initDevice('webgpu').
+ * @example const { liveBytes, pooledBytes } = memoryStats();
+ */
+export function memoryStats(): MemoryStats {
+  return started?.memoryStats() ?? { ...NO_MEMORY };
+}
+
+/**
+ * Work the webgpu device has done so far: kernels dispatched and command buffers submitted
+ * (subtract two readings to count per training step).
+ * @example const before = dispatchStats(); step(); const perStep = dispatchStats().dispatches - before.dispatches;
+ */
+export function dispatchStats(): DispatchStats {
+  return started?.dispatchStats() ?? { ...NO_DISPATCHES };
+}
+
+// initDevice('webgpu') starts this backend; nothing (not even the webgpu package) loads before
+registerDevice('webgpu', async () => {
+  const backend = await webgpuBackend();
+  const i = backend.info;
+  return {
+    backend,
+    info: {
+      device: 'webgpu',
+      backend: backend.name,
+      description: [i.vendor, i.architecture, i.device, i.description].filter((s) => s !== '').join(' ') || 'unknown adapter',
+      details: {
+        source: i.source,
+        maxStorageBufferBindingSize: i.maxStorageBufferBindingSize,
+        maxBufferSize: i.maxBufferSize,
+        maxComputeWorkgroupStorageSize: i.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: i.maxComputeInvocationsPerWorkgroup,
+        subgroups: i.features.includes('subgroups'),
+        shaderF16: i.features.includes('shader-f16'),
+      },
+    },
+  };
+});

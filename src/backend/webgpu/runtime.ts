@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * The WebGPU runtime under the backend: one device, its buffer pool, the pipeline cache, and the
  * command batching that puts many kernels into one submission.
@@ -11,7 +11,7 @@
 import type { DType, TypedArray } from '../backend.js';
 import { BufferPool, GpuBuffer, MapMode, sizeClass, Usage, type PooledBuffer } from './buffer.js';
 import type { AcquiredDevice, WebGpuAdapterInfo } from './gpu.js';
-import { DeviceError } from './seam.js';
+import { DeviceError } from '../../errors.js';
 
 /** A WGSL storage binding of a kernel: `read` inputs, outputs it fully `write`s, or `rw` (read-modify-write). */
 export interface Decl {
@@ -73,6 +73,8 @@ var<private> NAN_BITS: u32 = 0x7fc00000u;
 var<private> INF_BITS: u32 = 0x7f800000u;
 fn nan_f32() -> f32 { return bitcast<f32>(NAN_BITS); }
 fn inf_f32() -> f32 { return bitcast<f32>(INF_BITS); }
+// exp that keeps NaN (drivers may return +inf for exp(NaN))
+fn exp_(v: f32) -> f32 { if (is_nan(v)) { return v; } return exp(v); }
 `;
 
 interface Pipeline { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; layoutKey: string }

@@ -3,9 +3,8 @@
  * activation and activation-gradient passes. A new op is one entry in UNARY or BINARY: the
  * tables are typed over the op-name unions, so an op without WGSL fails to compile.
  */
-import type { ActGradActivation, BiasActivation, BinaryOp, DType, Shape } from '../../backend.js';
+import type { ActGradActivation, BiasActivation, BinaryOp, DType, Shape, UnaryOp } from '../../backend.js';
 import type { Kernel } from '../runtime.js';
-import type { UnaryOp } from '../seam.js';
 import { MAIN_1D, MAX_RANK, broadcastStrides, isFlat, layoutParams, mergeDims, offsetsCode, wgslType, type Scalar } from './common.js';
 import { ShapeError } from '../../../errors.js';
 
@@ -16,8 +15,8 @@ interface UnaryEntry {
   /** the float32 form (int32 inputs are converted to f32 unless `i32` is given) */
   f32: UnaryExpr;
   /**
-   * the result for a NaN input (default: NaN). Checked before `f32` runs, because drivers need
-   * not propagate NaN through builtins (SwiftShader's exp(NaN) is +inf and log(NaN) is 89).
+   * the result for a NaN input (default: NaN, as on the CPU). Checked before `f32` runs, because
+   * drivers need not propagate NaN through builtins (SwiftShader's exp(NaN) is +inf, log(NaN) 89).
    */
   nan?: string;
   /** a form that stays in i32 for int32 inputs */
@@ -54,7 +53,6 @@ fn erf_(x: f32) -> f32 {
   return select(r, -r, x < 0.0);
 }
 fn gelu_(v: f32) -> f32 { return 0.5 * v * (1.0 + erf_(v * 0.70710678)); }
-fn geluGrad_(v: f32) -> f32 { return 0.5 * (1.0 + erf_(v * 0.70710678)) + v * exp(-0.5 * v * v) * 0.39894228; }
 fn softplus_(v: f32) -> f32 { return max(v, 0.0) + log1p_(exp(-abs(v))); }
 fn pow_(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
@@ -96,21 +94,15 @@ export const UNARY: Record<UnaryOp, UnaryEntry> = {
   sqrt: { f32: (v) => `sqrt_(${v})` },
   abs: { f32: (v) => `abs(${v})`, i32: (v) => `abs(${v})` },
   sign: { f32: (v) => `sign_(${v})`, i32: (v) => `sign(${v})` },
-  reciprocal: { f32: (v) => `1.0 / ${v}` },
-  square: { f32: (v) => `${v} * ${v}`, i32: (v) => `${v} * ${v}` },
   sigmoid: { f32: (v) => `sigmoid_(${v})` },
   tanh: { f32: (v) => `tanh_(${v})` },
-  relu: { f32: (v) => `select(0.0, ${v}, ${v} > 0.0)`, i32: (v) => `max(${v}, 0)`, nan: '0.0' },
+  relu: { f32: (v) => `select(0.0, ${v}, ${v} > 0.0)`, i32: (v) => `max(${v}, 0)` },
   softplus: { f32: (v) => `softplus_(${v})` },
   erf: { f32: (v) => `erf_(${v})` },
-  step: { f32: (v) => `select(0.0, 1.0, ${v} > 0.0)`, i32: (v) => `select(0, 1, ${v} > 0)`, nan: '0.0' },
   leakyRelu: { f32: (v) => `select(${v} * p0, ${v}, ${v} > 0.0)` },
-  leakyReluGrad: { f32: (v) => `select(p0, 1.0, ${v} > 0.0)`, nan: 'p0' },
   elu: { f32: (v) => `select(p0 * expm1_(${v}), ${v}, ${v} > 0.0)` },
-  eluGrad: { f32: (v) => `select(p0 * exp(${v}), 1.0, ${v} > 0.0)` },
   powScalar: { f32: (v) => `pow_(${v}, p0)` },
   gelu: { f32: (v) => `gelu_(${v})` },
-  geluGrad: { f32: (v) => `geluGrad_(${v})` },
   floor: { f32: (v) => `floor(${v})`, i32: (v) => v },
   isfinite: { f32: (v) => `select(0.0, 1.0, is_finite(${v}))`, i32: () => '1', nan: '0.0' },
   // NaN stays NaN: neither comparison holds

@@ -21,7 +21,10 @@ function rowKernel(key: string, decls: Kernel['decls'], wide: boolean, body: str
     ? `var<workgroup> red: array<f32, ${WG}>;
 fn rmax(t: u32, v: f32) -> f32 {
   red[t] = v; workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) { if (t < s) { let o = red[t + s]; if (o > red[t]) { red[t] = o; } } workgroupBarrier(); }
+  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (t < s) { let o = red[t + s]; if (!is_nan(red[t]) && (o > red[t] || is_nan(o))) { red[t] = o; } }
+    workgroupBarrier();
+  }
   let r = red[0]; workgroupBarrier(); return r;
 }
 fn rsum(t: u32, v: f32) -> f32 {
@@ -46,12 +49,15 @@ ${MAIN_1D}
   return { key: `${key}:${wide ? 'group' : 'thread'}`, decls, body: () => `${head}\n  let base = row * cols;\n${body}\n}` };
 }
 
-/** max over the row (NaNs never win, as in the CPU loop: they reach the sums instead). */
-const ROW_MAX = `  var mx = -inf_f32();
-  for (var k = t; k < cols; k += step) { let v = z[base + k]; if (v > mx) { mx = v; } }
+/**
+ * max over the row. NaN wins for logSoftmax (as in its CPU loop); for cross-entropy it never
+ * does, and reaches the loss through the sum instead, again as on the CPU.
+ */
+const rowMax = (nanWins: boolean): string => `  var mx = -inf_f32();
+  for (var k = t; k < cols; k += step) { let v = z[base + k]; if (v > mx${nanWins ? ' || is_nan(v)' : ''}) { mx = v; } }
   mx = rmax(t, mx);`;
 const ROW_SUMEXP = `  var se = 0.0;
-  for (var k = t; k < cols; k += step) { se += exp(z[base + k] - mx); }
+  for (var k = t; k < cols; k += step) { se += exp_(z[base + k] - mx); }
   se = rsum(t, se);`;
 
 const dispatchRows = (rows: number, wide: boolean): number => (wide ? rows : groupsFor(rows));
@@ -61,7 +67,7 @@ export function logSoftmax(rt: GpuRuntime, x: GpuBuffer, rows: number, cols: num
   floatOnly(x.dtype, 'logSoftmax');
   if (rows * cols === 0) return;
   const wide = cols > THREAD_ROW_MAX;
-  const k = rowKernel('logSoftmax', [{ name: 'z', type: 'f32', access: 'read' }, { name: 'o', type: 'f32', access: 'write' }], wide, `${ROW_MAX}
+  const k = rowKernel('logSoftmax', [{ name: 'z', type: 'f32', access: 'read' }, { name: 'o', type: 'f32', access: 'write' }], wide, `${rowMax(true)}
 ${ROW_SUMEXP}
   let lse = mx + log(se);
   if (live) { for (var k = t; k < cols; k += step) { o[base + k] = z[base + k] - lse; } }`);
@@ -81,7 +87,7 @@ export function crossEntropy(rt: GpuRuntime, z: GpuBuffer, targets: GpuBuffer, w
   const k = rowKernel(`crossEntropy:${weight ? 'w' : '1'}`, decls, wide, `  let eps = pf(2u); let ti = tg[row];
   let ignored = ti == pi(3u);
   let tu = u32(clamp(ti, 0, i32(cols) - 1));
-${ROW_MAX}
+${rowMax(false)}
 ${ROW_SUMEXP}
   let lse = log(se);
   var s = 0.0;
@@ -107,7 +113,7 @@ export function crossEntropyGrad(rt: GpuRuntime, z: GpuBuffer, targets: GpuBuffe
   const k = rowKernel(`crossEntropyGrad:${weight ? 'w' : '1'}`, decls, wide, `  let eps = pf(2u); let ti = tg[row];
   let ignored = ti == pi(3u);
   let tu = u32(clamp(ti, 0, i32(cols) - 1));
-${ROW_MAX}
+${rowMax(false)}
 ${ROW_SUMEXP}
   let c = f32(cols);
   let qt = (1.0 - eps) * ${weightOf(!!weight, 'tu')};
@@ -120,7 +126,7 @@ ${ROW_SUMEXP}
     for (var k = t; k < cols; k += step) {
       var q = select(0.0, (eps / c) * ${weightOf(!!weight, 'k')}, eps > 0.0);
       if (k == tu) { q += qt; }
-      o[base + k] = select((exp(z[base + k] - mx) * scale - q) * gi, 0.0, ignored);
+      o[base + k] = select((exp_(z[base + k] - mx) * scale - q) * gi, 0.0, ignored);
     }
   }`);
   rt.run(k, weight ? [z, targets, weight, g, out] : [z, targets, g, out], ceParams(a), dispatchRows(a.rows, wide));
