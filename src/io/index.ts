@@ -8,7 +8,9 @@
 export { parseIdx, parseIdxHeader, readIdx, readMaybeGzip, type IdxHeader, type IdxOptions } from './idx.js';
 export { loadMnist, type MnistOptions } from './mnist.js';
 export { parseCsv, readCsv, parseCsvFeatures, readCsvFeatures, type CsvOptions, type CsvFeatureOptions, type CsvData } from './csv.js';
-export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
+export {
+  serializeSafetensors, parseSafetensors, type SafetensorsContent, type SafetensorsWriteOptions, type SafetensorsFloatDType,
+} from './safetensors.js';
 export { saveSafetensors, loadSafetensors } from './safetensorsFile.js';
 export { writeFileAtomic } from './atomic.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint, type JsonValue } from './checkpoint.js';
