@@ -4,6 +4,7 @@
  * @example
  * const {x, y} = io.loadMnist('data/mnist', {split: 'train', limit: 10000});
  * io.saveCheckpoint('ckpt.safetensors', {model: model.stateDict(), optimizer: opt.stateDict(), epoch: 3});
+ * @packageDocumentation
  */
 export { parseIdx, parseIdxHeader, readIdx, readMaybeGzip, type IdxHeader, type IdxOptions } from './idx.js';
 export { loadMnist, type MnistOptions } from './mnist.js';

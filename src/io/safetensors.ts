@@ -24,10 +24,16 @@ const INT32_MAX = 2 ** 31 - 1;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** The precision a file stores floating tensors in; int32 tensors are always stored as I32. */
+/**
+ * The half precision a file can store floating tensors in; int32 tensors are always stored as I32.
+ * @example saveSafetensors('model.safetensors', sd, {}, { dtype: 'bfloat16' satisfies SafetensorsFloatDType })
+ */
 export type SafetensorsFloatDType = 'float16' | 'bfloat16';
 
-/** Options of {@link serializeSafetensors} and `io.saveSafetensors`. */
+/**
+ * Options of {@link serializeSafetensors} and `io.saveSafetensors`.
+ * @example serializeSafetensors(model.stateDict(), {}, { dtype: 'float16' })
+ */
 export interface SafetensorsWriteOptions {
   /**
    * Store float32 and float64 tensors in half precision, correctly rounded (to nearest, ties to
@@ -36,7 +42,10 @@ export interface SafetensorsWriteOptions {
   dtype?: SafetensorsFloatDType;
 }
 
-/** A parsed safetensors file: the tensors by name, and the string pairs of `__metadata__`. */
+/**
+ * A parsed safetensors file: the tensors by name, and the string pairs of `__metadata__`.
+ * @example const { tensors, metadata }: SafetensorsContent = loadSafetensors('model.safetensors');
+ */
 export interface SafetensorsContent {
   tensors: Record<string, Tensor>;
   metadata: Record<string, string>;

@@ -2,7 +2,11 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
-/** A state-dict key that did not fit, with the shapes involved. */
+/**
+ * A state-dict key that did not fit, with the shapes involved.
+ * @example
+ * const m: nn.ShapeMismatch = { key: '0.weight', expected: [16, 2], got: [8, 2] };
+ */
 export interface ShapeMismatch {
   key: string;
   expected: readonly number[];
@@ -12,6 +16,8 @@ export interface ShapeMismatch {
 /**
  * loadStateDict found keys it did not expect, missed keys it needs, or shapes that differ.
  * The lists are on the error so tools can report or repair them.
+ * @example
+ * try { model.loadStateDict(sd); } catch (e) { if (e instanceof nn.StateDictError) console.log(e.missingKeys); }
  */
 export class StateDictError extends ValueError {
   constructor(
@@ -27,6 +33,12 @@ export class StateDictError extends ValueError {
   }
 }
 
+/**
+ * What loadStateDict left out: keys the model has but the dict lacks, and keys only the dict has
+ * (both empty in strict mode, which throws instead).
+ * @example
+ * const { missingKeys } = model.loadStateDict(sd, { strict: false });
+ */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
@@ -52,6 +64,7 @@ export abstract class Module {
   #buffers = new Map<string, Tensor>();
   #paramKeys = new Set<string>();
 
+  /** The layer's computation: its output for input x. @example new nn.ReLU().forward(tensor([-1, 2])) // [0, 2] */
   abstract forward(x: Tensor): Tensor;
 
   /** Same as forward (PyTorch's `module(x)`). */
@@ -91,6 +104,7 @@ export abstract class Module {
     return out;
   }
 
+  /** This module's own buffers (not its children's), by name. */
   ownBuffers(): [string, Tensor][] {
     return [...this.#buffers.entries()];
   }
@@ -116,6 +130,7 @@ export abstract class Module {
     return out;
   }
 
+  /** This module and every module below it, depth first. @example model.modules().length */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -139,6 +154,7 @@ export abstract class Module {
     return this.namedParameters().map(([, t]) => t);
   }
 
+  /** Every buffer with its dotted name (`1.running_mean`). */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
@@ -147,6 +163,7 @@ export abstract class Module {
     return out;
   }
 
+  /** Every buffer (running statistics), depth first. */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, t]) => t);
   }
@@ -225,10 +242,12 @@ export abstract class Module {
     return this;
   }
 
+  /** Converts floating parameters and buffers to float64, like `to('float64')`. */
   double(): this {
     return this.to('float64');
   }
 
+  /** Converts floating parameters and buffers to float32, like `to('float32')`. */
   float(): this {
     return this.to('float32');
   }
