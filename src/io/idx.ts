@@ -15,16 +15,25 @@ const IDX_TYPES: Record<number, { name: string; size: number; float: boolean }> 
   0x0e: { name: 'float64', size: 8, float: true },
 };
 
-/** The parsed header of an IDX file: element type, dims, and where the data starts. */
+/**
+ * The parsed header of an IDX file: element type, dims, and where the data starts.
+ * @example const { dims } = parseIdxHeader(bytes, 'train-images-idx3-ubyte'); // [60000, 28, 28]
+ */
 export interface IdxHeader {
+  /** the IDX element type: 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32, 0x0e float64 */
   typeCode: number;
+  /** the size of each dimension */
   dims: number[];
   /** byte offset of the first element */
   offset: number;
+  /** bytes per element */
   elemSize: number;
 }
 
-/** Reads and checks an IDX header, including that the data has exactly the declared length. */
+/**
+ * Reads and checks an IDX header, including that the data has exactly the declared length.
+ * @example const header = parseIdxHeader(readMaybeGzip(path), path);
+ */
 export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {
   if (bytes.length < 4) throw new FormatError(`${name}: truncated: an IDX file starts with a 4-byte magic number, got ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -49,6 +58,10 @@ export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {
   return { typeCode, dims, offset, elemSize: type.size };
 }
 
+/**
+ * Options of readIdx and parseIdx.
+ * @example readIdx('train-labels-idx1-ubyte.gz', { limit: 1000 })
+ */
 export interface IdxOptions {
   /** dtype of the result; default int32 for 1-D integer data (labels), else float32 (float64 data stays float64) */
   dtype?: DType;
@@ -87,6 +100,7 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data', opts: IdxOptions 
 /**
  * Reads a file, inflating it if it starts with the gzip magic bytes 1f 8b.
  * A damaged gzip stream is a FormatError naming the file.
+ * @example const bytes = readMaybeGzip('data/mnist/t10k-labels-idx1-ubyte.gz');
  */
 export function readMaybeGzip(path: string): Uint8Array {
   const raw = readFileSync(path);

@@ -4,11 +4,14 @@
  * @example
  * const {x, y} = io.loadMnist('data/mnist', {split: 'train', limit: 10000});
  * io.saveCheckpoint('ckpt.safetensors', {model: model.stateDict(), optimizer: opt.stateDict(), epoch: 3});
+ * @packageDocumentation
  */
 export { parseIdx, parseIdxHeader, readIdx, readMaybeGzip, type IdxHeader, type IdxOptions } from './idx.js';
 export { loadMnist, type MnistOptions } from './mnist.js';
 export { parseCsv, readCsv, parseCsvFeatures, readCsvFeatures, type CsvOptions, type CsvFeatureOptions, type CsvData } from './csv.js';
-export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
+export {
+  serializeSafetensors, parseSafetensors, type SafetensorsContent, type SafetensorsWriteOptions, type SafetensorsFloatDType,
+} from './safetensors.js';
 export { saveSafetensors, loadSafetensors } from './safetensorsFile.js';
 export { writeFileAtomic } from './atomic.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint, type JsonValue } from './checkpoint.js';

@@ -10,13 +10,20 @@ import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
+/**
+ * Options of the functional batchNorm.
+ * @example batchNorm(x, runningMean, runningVar, { weight: gamma, bias: beta, training: true, momentum: 0.1 })
+ */
 export interface BatchNormOptions {
+  /** per-channel scale (default none) */
   weight?: Tensor | null;
+  /** per-channel shift (default none) */
   bias?: Tensor | null;
   /** normalize with batch statistics (and update the running ones) instead of running ones */
   training?: boolean;
   /** weight of the new batch statistic in the running average (default 0.1) */
   momentum?: number;
+  /** added to the variance before the square root (default 1e-5) */
   eps?: number;
 }
 
@@ -70,7 +77,12 @@ function blend(running: Tensor, stat: ArrayLike<number>, m: number, scale: numbe
   for (let i = 0; i < r.length; i++) r[i] = (1 - m) * r[i]! + m * scale * stat[i]!;
 }
 
+/**
+ * Options of the BatchNorm1d and BatchNorm2d layers, as in PyTorch.
+ * @example new BatchNorm2d(32, { momentum: 0.01, affine: false })
+ */
 export interface BatchNormLayerOptions {
+  /** added to the variance before the square root (default 1e-5) */
   eps?: number;
   /** default 0.1; null gives a cumulative average over all batches seen */
   momentum?: number | null;
@@ -115,6 +127,7 @@ abstract class BatchNormBase extends Module {
     return this.trackRunningStats ? this.buffer('num_batches_tracked').item() : 0;
   }
 
+  /** Throws a ShapeError naming this layer unless x has the rank and channel count it takes. */
   protected abstract checkInput(x: Tensor): void;
 
   override extraRepr(): string {
@@ -154,7 +167,10 @@ export class BatchNorm1d extends BatchNormBase {
   }
 }
 
-/** Batch normalization of NCHW input per channel. */
+/**
+ * Batch normalization of NCHW input per channel.
+ * @example new Sequential(new Conv2d(1, 8, 3), new BatchNorm2d(8), new ReLU())
+ */
 export class BatchNorm2d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormLayerOptions = {}) {
     super(numFeatures, opts);
@@ -169,9 +185,16 @@ export class BatchNorm2d extends BatchNormBase {
   }
 }
 
+/**
+ * Options of the functional layerNorm.
+ * @example layerNorm(x, [512], { weight: gamma, bias: beta, eps: 1e-6 })
+ */
 export interface LayerNormOptions {
+  /** elementwise scale of shape normalizedShape (default none) */
   weight?: Tensor | null;
+  /** elementwise shift of shape normalizedShape (default none) */
   bias?: Tensor | null;
+  /** added to the variance before the square root (default 1e-5) */
   eps?: number;
 }
 

@@ -13,13 +13,23 @@ import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { fmtList, pairOf, type Pair } from './conv.js';
 
+/**
+ * Window options of maxPool2d and avgPool2d (and their layers), as in PyTorch.
+ * @example maxPool2d(x, 3, { stride: 2, padding: 1 })
+ */
 export interface PoolOptions {
   /** default: the kernel size */
   stride?: Pair;
+  /** implicit padding on each side (default 0): −∞ for max, zeros for average */
   padding?: Pair;
+  /** spacing between window taps (default 1) */
   dilation?: Pair;
 }
 
+/**
+ * Options of avgPool2d and AvgPool2d.
+ * @example avgPool2d(x, 2, { padding: 1, countIncludePad: false })
+ */
 export interface AvgPoolOptions extends PoolOptions {
   /** count the zero padding in the divisor (PyTorch's default, true) */
   countIncludePad?: boolean;
@@ -59,6 +69,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, opts: PoolOptions = {}): Tens
 /**
  * Mean over each kH×kW window of NCHW input. By default padding zeros count in the divisor
  * (count_include_pad, as PyTorch's default).
+ * @example avgPool2d(x, 2) // halves H and W
  */
 export function avgPool2d(x: Tensor, kernel: Pair, opts: AvgPoolOptions = {}): Tensor {
   const countIncludePad = opts.countIncludePad ?? true;
