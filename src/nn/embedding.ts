@@ -24,7 +24,8 @@ export class Embedding extends Module {
 
   forward(indices: Tensor): Tensor {
     if (indices.dtype !== 'int32') throw new DTypeError(`${this.label()}: expected int32 indices, got ${indices.dtype}; convert with .int()`);
-    const d = indices.data;
+    // GPU indices cannot be checked without stalling for a readback; there an out-of-range index reads zeros
+    const d = indices.device === 'cpu' ? indices.data : [];
     for (let i = 0; i < d.length; i++) {
       const v = d[i]!;
       if (v < 0 || v >= this.numEmbeddings) throw new ValueError(`${this.label()}: index ${v} (at flat position ${i}) is out of range [0, ${this.numEmbeddings})`);

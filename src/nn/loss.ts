@@ -8,6 +8,7 @@ import {
 import { reshape } from '../ops/shape.js';
 import { sum } from '../ops/reduce.js';
 import { crossEntropy, type CrossEntropyOptions } from '../ops/loss.js';
+import { ones } from '../tensor/creation.js';
 import { assertFloat } from '../tensor/dtype.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -74,6 +75,7 @@ export function nllLoss(input: Tensor, targets: Tensor, opts: NllLossOptions = {
   checkClassTargets('nllLoss', input, targets, ignoreIndex);
   checkFiniteInput('nllLoss', 'input', input);
   const rows = input.shape.length === 1 ? reshape(input, [1, c]) : classesLast(input);
+  if (targets.device !== 'cpu') return nllLossOnDevice(rows, targets, opts, ignoreIndex);
   const t = targets.data;
   const m = t.length;
   // ignored rows gather class 0 and are then weighted by 0
@@ -92,6 +94,22 @@ export function nllLoss(input: Tensor, targets: Tensor, opts: NllLossOptions = {
   const reduction = opts.reduction ?? 'mean';
   if (reduction === 'none') return reshape(losses, targets.shape);
   return reduceLoss('nllLoss', losses, reduction, denom);
+}
+
+/** nllLoss for targets on a device, where they cannot be read: the row weights are computed by ops. */
+function nllLossOnDevice(rows: Tensor, targets: Tensor, opts: NllLossOptions, ignoreIndex: number): Tensor {
+  const m = targets.size;
+  const flat = reshape(targets, [m]);
+  const ignored = compare('eq', flat, ignoreIndex);
+  // ignored rows gather class 0 and are then weighted by 0
+  const safe = where(ignored, 0, flat);
+  const classWeight = opts.weight ? reshape(gather(opts.weight, 0, safe), [m]) : ones([m], { dtype: rows.dtype, device: rows.device });
+  const w = where(ignored, 0, classWeight).detach();
+  const picked = reshape(gather(rows, 1, reshape(safe, [m, 1])), [m]);
+  const losses = neg(mul(picked, w));
+  const reduction = opts.reduction ?? 'mean';
+  if (reduction === 'none') return reshape(losses, targets.shape);
+  return reduceLoss('nllLoss', losses, reduction, sum(w));
 }
 
 /** log(q), but −100 where q ≤ e^−100 (PyTorch's clamp), with zero gradient there instead of NaN. */
@@ -117,7 +135,8 @@ export interface BceOptions extends LossOptions {
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptions = {}): Tensor {
   const y = pairUp('binaryCrossEntropy', input, target);
-  const d = input.data;
+  // GPU inputs are not read back to be checked (that would stall); out-of-range ones give NaN there
+  const d = input.device === 'cpu' ? input.data : [];
   for (let i = 0; i < d.length; i++) {
     if (d[i]! < 0 || d[i]! > 1) {
       throw new ValueError(`binaryCrossEntropy: input must hold probabilities in [0, 1], got ${d[i]} at flat index ${i}; pass logits to binaryCrossEntropyWithLogits instead`);

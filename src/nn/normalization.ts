@@ -65,16 +65,22 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const v = mean(mul(xc, xc), axes, true);
   const y = div(xc, sqrt(add(v, eps)));
   noGrad(() => {
-    if (runningMean) blend(runningMean, mu.data, momentum, 1);
-    if (runningVar) blend(runningVar, v.data, momentum, n / (n - 1));
+    if (runningMean) blend(runningMean, mu, momentum, 1);
+    if (runningVar) blend(runningVar, v, momentum, n / (n - 1));
   });
   return affine(y);
 }
 
 /** running ← (1 − m)·running + m·scale·stat, in place. */
-function blend(running: Tensor, stat: ArrayLike<number>, m: number, scale: number): void {
-  const r = running.data;
-  for (let i = 0; i < r.length; i++) r[i] = (1 - m) * r[i]! + m * scale * stat[i]!;
+function blend(running: Tensor, stat: Tensor, m: number, scale: number): void {
+  if (running.device !== 'cpu') {
+    // on a device the blend runs as kernels and replaces the running tensor's storage in place
+    const next = add(mul(running, 1 - m), mul(reshape(stat, running.shape), m * scale));
+    running.setStorage(next.storage);
+    return;
+  }
+  const r = running.data, s = stat.data;
+  for (let i = 0; i < r.length; i++) r[i] = (1 - m) * r[i]! + m * scale * s[i]!;
 }
 
 /**

@@ -126,8 +126,8 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
     if (!Number.isInteger(v) || v < 1) throw new ValueError(`adaptiveAvgPool2d: output sizes must be positive integers (or null), got ${JSON.stringify(outputSize)}`);
   }
   if (h === 0 || w === 0) throw new ShapeError(`adaptiveAvgPool2d: input ${fmtShape(x.shape)} has an empty spatial dim`);
-  const rows = matmul(binAverages(h, outH, x.dtype), x); // [..., outH, W]
-  return matmul(rows, binAverages(w, outW, x.dtype), { transB: true });
+  const rows = matmul(binAverages(h, outH, x.dtype).to(x.device), x); // [..., outH, W]
+  return matmul(rows, binAverages(w, outW, x.dtype).to(x.device), { transB: true });
 }
 
 export class MaxPool2d extends Module {

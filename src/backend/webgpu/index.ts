@@ -244,7 +244,7 @@ export function webgpuBackend(opts: WebGpuOptions = {}): Promise<WebGpuBackend> 
   return shared;
 }
 
-const NO_MEMORY: MemoryStats = { liveBytes: 0, liveBuffers: 0, pooledBytes: 0, pooledBuffers: 0, peakLiveBytes: 0 };
+const NO_MEMORY: MemoryStats = { liveBytes: 0, liveBuffers: 0, pooledBytes: 0, pooledBuffers: 0, peakLiveBytes: 0, allocatedBytes: 0 };
 const NO_DISPATCHES: DispatchStats = { dispatches: 0, submissions: 0, pipelines: 0, uploads: 0, readbacks: 0 };
 
 /**

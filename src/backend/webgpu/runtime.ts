@@ -38,6 +38,8 @@ export interface MemoryStats {
   pooledBuffers: number;
   /** the most live bytes seen */
   peakLiveBytes: number;
+  /** bytes of every storage handed out so far (what memory would hold if nothing came back) */
+  allocatedBytes: number;
 }
 
 export interface DispatchStats {
@@ -106,6 +108,7 @@ export class GpuRuntime {
   private live = 0;
   private liveCount = 0;
   private peak = 0;
+  private allocated = 0;
   private error: string | null = null;
   private lostMessage: string | null = null;
 
@@ -156,6 +159,7 @@ export class GpuRuntime {
 
   private track(b: GpuBuffer): GpuBuffer {
     this.live += b.block.capacity;
+    this.allocated += b.block.capacity;
     this.liveCount++;
     if (this.live > this.peak) this.peak = this.live;
     this.registry.register(b, b.block, b);
@@ -170,7 +174,10 @@ export class GpuRuntime {
 
   memoryStats(): MemoryStats {
     const p = this.pool.stats();
-    return { liveBytes: this.live, liveBuffers: this.liveCount, pooledBytes: p.pooledBytes, pooledBuffers: p.pooledBuffers, peakLiveBytes: this.peak };
+    return {
+      liveBytes: this.live, liveBuffers: this.liveCount, pooledBytes: p.pooledBytes, pooledBuffers: p.pooledBuffers,
+      peakLiveBytes: this.peak, allocatedBytes: this.allocated,
+    };
   }
 
   /** Bounds the bytes of free buffers kept for reuse (default 256 MiB); trims now if over. */

@@ -12,6 +12,8 @@ import { f2u, i2u } from '../runtime.js';
 
 /** Outputs below this get a workgroup each; above it, a thread each is enough parallelism. */
 const THREAD_PER_OUTPUT_MIN = 1024;
+/** Reductions this short take one thread per output whatever their count: a tree would idle. */
+const SHORT_REDUCTION = 256;
 /** Elements one workgroup reduces per output chunk before a second pass takes over. */
 const CHUNK = 16384;
 
@@ -129,7 +131,7 @@ export function reduce(rt: GpuRuntime, op: ReduceOp, x: GpuBuffer, shape: Shape,
   const kr = p.kept.dims.length, rr = p.red.dims.length;
   const params = (chunkLen: number, chunks: number): number[] =>
     [p.keptCount, p.redCount, chunkLen, chunks, ...p.kept.dims, ...p.kept.strides, ...p.red.dims, ...p.red.strides];
-  if (p.keptCount >= THREAD_PER_OUTPUT_MIN) {
+  if (p.keptCount >= THREAD_PER_OUTPUT_MIN || p.redCount <= SHORT_REDUCTION) {
     rt.run(reduceKernel(op, t, kr, rr, 1), [x, out], params(p.redCount, 1), groupsFor(p.keptCount));
     return;
   }

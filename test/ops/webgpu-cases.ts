@@ -1,0 +1,82 @@
+/**
+ * The op suite on the webgpu device: every case of op-cases.ts (one or more per primitive of
+ * the op table, and the composites) runs forward and backward in float32 on the CPU and on
+ * webgpu from the same inputs; outputs and input gradients must agree. No Node APIs: the
+ * cases run in headless Chromium (test/web/webgpu.test.ts) and, a few, in Node.
+ */
+import { Tensor, opTable, randn, setDefaultDevice, type Device, type OpName, Generator } from '../../src/browser.js';
+import { cases, composites, type Case } from './op-cases.js';
+
+export interface DeviceCase {
+  name: string;
+  run(): Promise<void>;
+}
+
+/** |a − e| / max(1, |e|) may reach this (float32 kernels in different orders). */
+export const DEVICE_TOL = 2e-4;
+
+/** Compares two host arrays; throws naming the worst element. */
+export function agree(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol = DEVICE_TOL): void {
+  if (got.length !== want.length) throw new Error(`${what}: ${got.length} values on webgpu, ${want.length} on the CPU`);
+  for (let i = 0; i < want.length; i++) {
+    const a = got[i]!, e = want[i]!;
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    if (!(Math.abs(a - e) / Math.max(1, Math.abs(e)) <= tol)) throw new Error(`${what}[${i}]: webgpu ${a}, cpu ${e}`);
+  }
+}
+
+interface Evaluated {
+  out: Float32Array | Float64Array | Int32Array;
+  grads: (Float32Array | Float64Array | Int32Array | null)[];
+}
+
+/** fn on `device` (which also becomes the default, for tensors the case makes itself), then backward of Σ out·seed. */
+async function evaluate(fn: Case['fn'], inputs: readonly Tensor[], seed: Tensor, device: Device): Promise<Evaluated> {
+  setDefaultDevice(device);
+  try {
+    const leaves = inputs.map((t) => {
+      const x = t.to(device).detach();
+      if (x.dtype !== 'int32') x.requiresGrad = true;
+      return x;
+    });
+    const out = fn(...leaves);
+    if (out.requiresGrad) out.mul(seed.to(device)).sum().backward();
+    return {
+      out: await out.dataAsync(),
+      grads: await Promise.all(leaves.map((l) => (l.grad ? l.grad.dataAsync() : Promise.resolve(null)))),
+    };
+  } finally {
+    setDefaultDevice('cpu');
+  }
+}
+
+function deviceCase(name: string, c: Case): DeviceCase {
+  return {
+    name,
+    run: async () => {
+      setDefaultDevice('cpu');
+      // float64 draws (as gradcheck makes them) become the float32 inputs both devices share
+      const inputs = c.inputs().map((t) => (t.dtype === 'float64' ? t.detach().to('float32') : t.detach()));
+      const probe = c.fn(...inputs);
+      const seed = randn([...probe.shape], { generator: new Generator(11) });
+      const cpu = await evaluate(c.fn, inputs, seed, 'cpu');
+      const gpu = await evaluate(c.fn, inputs, seed, 'webgpu');
+      agree(`${name}: output`, gpu.out, cpu.out);
+      cpu.grads.forEach((g, i) => {
+        const h = gpu.grads[i];
+        if ((g === null) !== (h === null || h === undefined)) throw new Error(`${name}: input ${i} has a gradient on one device only`);
+        if (g !== null) agree(`${name}: ∂/∂input ${i}`, h!, g);
+      });
+    },
+  };
+}
+
+/** Every op-table case and every composite, as device cases. */
+export function opDeviceCases(): DeviceCase[] {
+  const out: DeviceCase[] = [];
+  for (const name of Object.keys(opTable) as OpName[]) {
+    cases[name].forEach((c, i) => out.push(deviceCase(`op ${name}${cases[name].length > 1 ? ` #${i + 1}` : ''}`, c)));
+  }
+  for (const [name, c] of Object.entries(composites)) out.push(deviceCase(`composite ${name}`, c));
+  return out;
+}
