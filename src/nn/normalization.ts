@@ -1,6 +1,6 @@
 import { noGrad } from '../autograd/mode.js';
 import { traceScope } from '../autograd/trace.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DeviceError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
@@ -130,7 +130,12 @@ abstract class BatchNormBase extends Module {
   }
 
   get numBatchesTracked(): number {
-    return this.trackRunningStats ? this.buffer('num_batches_tracked').item() : 0;
+    if (!this.trackRunningStats) return 0;
+    const t = this.buffer('num_batches_tracked');
+    if (t.device !== 'cpu') {
+      throw new DeviceError(`${this.constructor.name}: num_batches_tracked lives on '${t.device}'; read it with await t.itemAsync(), or bring the module back with await module.toAsync('cpu')`);
+    }
+    return t.item();
   }
 
   /** Throws a ShapeError naming this layer unless x has the rank and channel count it takes. */
@@ -143,12 +148,16 @@ abstract class BatchNormBase extends Module {
   forward(x: Tensor): Tensor {
     this.checkInput(x);
     const updating = this.training && this.trackRunningStats;
-    const batches = this.numBatchesTracked + (updating ? 1 : 0);
-    // momentum null: a cumulative average, each batch weighted 1/batches
-    const momentum = this.momentum ?? 1 / Math.max(batches, 1);
+    // momentum null: a cumulative average, each batch weighted 1/batches (the count is read only then)
+    const momentum = this.momentum ?? 1 / Math.max(this.numBatchesTracked + (updating ? 1 : 0), 1);
     const useBatchStats = this.training || !this.trackRunningStats;
     const y = batchNorm(x, this.runningMean, this.runningVar, { weight: this.weight, bias: this.bias, training: useBatchStats, momentum, eps: this.eps });
-    if (updating) this.buffer('num_batches_tracked').data[0] = batches;
+    if (updating) {
+      const count = this.buffer('num_batches_tracked');
+      // on a device the count is bumped there, never read back
+      if (count.device === 'cpu') count.data[0]! += 1;
+      else noGrad(() => count.setStorage(add(count, 1).storage));
+    }
     return y;
   }
 }

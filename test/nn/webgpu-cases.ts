@@ -78,15 +78,12 @@ const LAYERS: LayerCase[] = [
   { name: 'KLDivLoss', build: () => new nn.KLDivLoss({ reduction: 'batchmean' }), inputs: () => [r([4, 3]).logSoftmax(1), rand([4, 3], { generator: g }).softmax(1)], run: (m, [a, b]) => [call(m, a, b)] },
 ];
 
-/** Moves a module's parameters and buffers to a device. */
-const moveTo = (m: nn.AnyModule, device: Device): nn.AnyModule => (m as unknown as { to(d: Device): nn.AnyModule }).to(device);
-
 interface Ran { outs: ArrayLike<number>[]; inputGrads: (ArrayLike<number> | null)[]; paramGrads: [string, ArrayLike<number> | null][] }
 
 async function runOn(c: LayerCase, seed: number, inputs: Tensor[], device: Device): Promise<Ran> {
   manualSeed(seed);
-  let m = c.build();
-  if (device !== 'cpu') m = moveTo(m, device);
+  const m = c.build();
+  if (device !== 'cpu') m.to(device);
   setDefaultDevice(device);
   try {
     const xs = inputs.map((t) => { const x = t.to(device).detach(); if (x.dtype !== 'int32') x.requiresGrad = true; return x; });

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { gradcheck, opTable, randn, Tensor, type OpName } from '../../src/index.js';
-import { cases, composites } from './op-cases.js';
+import { cases, composites } from './gradcheck-cases.js';
 
 const f64 = { dtype: 'float64' as const };
 

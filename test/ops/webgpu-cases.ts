@@ -1,11 +1,11 @@
 /**
- * The op suite on the webgpu device: every case of op-cases.ts (one or more per primitive of
+ * The op suite on the webgpu device: every case of gradcheck-cases.ts (one or more per primitive of
  * the op table, and the composites) runs forward and backward in float32 on the CPU and on
  * webgpu from the same inputs; outputs and input gradients must agree. No Node APIs: the
  * cases run in headless Chromium (test/web/webgpu.test.ts) and, a few, in Node.
  */
 import { Tensor, opTable, randn, setDefaultDevice, type Device, type OpName, Generator } from '../../src/browser.js';
-import { cases, composites, type Case } from './op-cases.js';
+import { cases, composites, type Case } from './gradcheck-cases.js';
 
 export interface DeviceCase {
   name: string;

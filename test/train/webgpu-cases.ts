@@ -9,13 +9,10 @@ import {
 } from '../../src/browser.js';
 import type { DeviceCase } from '../ops/webgpu-cases.js';
 
-/** Moves a module's parameters and buffers to a device. */
-const moveTo = <M extends nn.AnyModule>(m: M, device: Device): M => (m as unknown as { to(d: Device): M }).to(device);
-
 async function mlpLosses(device: Device, steps: number): Promise<number[]> {
   manualSeed(3);
   const { x, y } = data.spirals({ n: 96, seed: 5 });
-  const model = moveTo(new nn.Sequential(new nn.Linear(2, 32), new nn.Tanh(), new nn.Linear(32, 32), new nn.ReLU(), new nn.Linear(32, 3)), device);
+  const model = new nn.Sequential(new nn.Linear(2, 32), new nn.Tanh(), new nn.Linear(32, 32), new nn.ReLU(), new nn.Linear(32, 3)).to(device);
   const opt = new optim.SGD(model.parameters(), { lr: 0.2, momentum: 0.9 });
   const xd = x.to(device), yd = y.to(device);
   const losses: number[] = [];
@@ -33,10 +30,10 @@ async function convLosses(device: Device, steps: number): Promise<number[]> {
   manualSeed(4);
   const g = new Generator(9);
   const x = randn([8, 1, 12, 12], { generator: g }), y = randint(0, 4, [8], { generator: g });
-  const model = moveTo(new nn.Sequential(
+  const model = new nn.Sequential(
     new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
     new nn.Conv2d(4, 6, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(6 * 4 * 4, 4),
-  ), device);
+  ).to(device);
   const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
   const xd = x.to(device), yd = y.to(device);
   const losses: number[] = [];
@@ -65,7 +62,7 @@ function follow(what: string, gpu: number[], cpu: number[], tol: number): void {
  */
 export async function memoryLoop(steps: number): Promise<{ samples: number[]; allocated: number; steps: number; dispatchesPerStep: number; submissionsPerStep: number }> {
   manualSeed(6);
-  const model = moveTo(new nn.Sequential(new nn.Linear(16, 32), new nn.ReLU(), new nn.Linear(32, 4)), 'webgpu');
+  const model = new nn.Sequential(new nn.Linear(16, 32), new nn.ReLU(), new nn.Linear(32, 4)).to('webgpu');
   const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
   const x = randn([64, 16]).to('webgpu'), y = randint(0, 4, [64]).to('webgpu');
   const samples: number[] = [];

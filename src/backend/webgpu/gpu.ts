@@ -6,7 +6,10 @@
  */
 import { DeviceError } from '../../errors.js';
 
-/** What `initDevice('webgpu')` reports about the adapter it found. */
+/**
+ * What the webgpu backend found: the adapter's identity and the limits it runs with.
+ * @example (await WebGpuBackend.create()).info.maxStorageBufferBindingSize
+ */
 export interface WebGpuAdapterInfo {
   vendor: string;
   architecture: string;

@@ -44,6 +44,11 @@ function dtypeOfArray(a: TypedArray): DType {
   return a instanceof Float32Array ? 'float32' : a instanceof Int32Array ? 'int32' : 'float64';
 }
 
+/**
+ * The webgpu device's backend: GPU buffers as storages, WGSL kernels batched into few submissions.
+ * Ops reach it through `backendFor('webgpu')` after `await initDevice('webgpu')`.
+ * @example const gpu = await WebGpuBackend.create(); const x = gpu.upload(new Float32Array([1, 2])); await gpu.read(x);
+ */
 export class WebGpuBackend implements Backend<GpuBuffer> {
   readonly name = 'webgpu';
   readonly device = 'webgpu' as const;
@@ -111,10 +116,12 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     return this.runtime.sync();
   }
 
+  /** Live and pooled GPU bytes of this backend. @example gpu.memoryStats().liveBytes */
   memoryStats(): MemoryStats {
     return this.runtime.memoryStats();
   }
 
+  /** Dispatches, submissions, compiled pipelines, uploads and readbacks so far. @example gpu.dispatchStats().submissions */
   dispatchStats(): DispatchStats {
     return this.runtime.dispatchStats();
   }

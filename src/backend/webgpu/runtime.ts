@@ -29,6 +29,10 @@ export interface Kernel {
   readonly body: () => string;
 }
 
+/**
+ * GPU memory of the webgpu device, in bytes of the buffers' size classes.
+ * @example const { liveBytes, pooledBytes } = memoryStats();
+ */
 export interface MemoryStats {
   /** bytes of GPU buffers held by tensors (and kernels' scratch), by size class */
   liveBytes: number;
@@ -42,6 +46,10 @@ export interface MemoryStats {
   allocatedBytes: number;
 }
 
+/**
+ * Work counters of the webgpu device since it started; subtract two readings for a step's share.
+ * @example const { dispatches, submissions } = dispatchStats();
+ */
 export interface DispatchStats {
   /** compute dispatches recorded */
   dispatches: number;
