@@ -4,8 +4,17 @@ import { matmul } from '../ops/matmul.js';
 import { assertFloat } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/**
+ * How interpolate picks or mixes input values: copy the nearest (PyTorch's 'nearest' index rule or
+ * the exact one), or mix the nearest two ('linear', 3-D input) or four ('bilinear', 4-D input).
+ * @example const mode: nn.F.InterpolateMode = 'bilinear'; nn.F.interpolate(img, { size: [64, 64], mode });
+ */
 export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear';
 
+/**
+ * interpolate's options: the output size or a scale factor, the mode, and corner alignment.
+ * @example nn.F.interpolate(x, { scaleFactor: 2, mode: 'linear', alignCorners: true }) // x [N, C, L] → [N, C, 2L]
+ */
 export interface InterpolateOptions {
   /** the output spatial size: one number for every spatial dim, or one per dim */
   size?: number | readonly number[];

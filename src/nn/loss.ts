@@ -194,6 +194,11 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberOptions = {}
   return reduceLoss('huberLoss', losses, opts.reduction ?? 'mean');
 }
 
+/**
+ * klDiv's options: how to reduce, and whether the target is log-probabilities too.
+ * @example
+ * const loss = nn.F.klDiv(logSoftmax(student, 1), logSoftmax(teacher, 1), { reduction: 'batchmean', logTarget: true });
+ */
 export interface KlDivOptions {
   /** 'mean' (over every element, PyTorch's default), 'batchmean' (the sum over the batch size: the true KL divergence), 'sum' or 'none' */
   reduction?: Reduction | 'batchmean';

@@ -95,7 +95,13 @@ function poolRepr(kernel: Pair, o: PoolOptions, withDilation: boolean): string {
   return parts.join(', ');
 }
 
-/** The size of one output dim of adaptive pooling: a number, or null to keep the input's. */
+/**
+ * Adaptive pooling's output size: one number for both dims, or an [h, w] pair where null keeps
+ * the input's size along that dim.
+ * @example
+ * new nn.AdaptiveAvgPool2d(1); // global average pooling
+ * new nn.AdaptiveAvgPool2d([7, null]); // 7 rows, the input's width
+ */
 export type AdaptiveSize = number | null | readonly [number | null, number | null];
 
 /** [out, in] averaging weights: row i is 1/len over PyTorch's bin [⌊i·in/out⌋, ⌈(i+1)·in/out⌉). */
