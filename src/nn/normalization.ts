@@ -1,7 +1,8 @@
 import { noGrad } from '../autograd/mode.js';
 import { traceScope } from '../autograd/trace.js';
-import { DeviceError, ShapeError, ValueError, fmtShape } from '../errors.js';
-import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { add, cast, div, mul, sqrt, sub } from '../ops/elementwise.js';
+import { assignInPlace } from '../ops/optim.js';
 import { mean } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
 import { ones, zeros } from '../tensor/creation.js';
@@ -22,7 +23,8 @@ export interface BatchNormOptions {
   /** normalize with batch statistics (and update the running ones) instead of running ones */
   training?: boolean;
   /** weight of the new batch statistic in the running average (default 0.1) */
-  momentum?: number;
+  /** the running statistics' update factor; a tensor for a cumulative average (1/batches, on the device) */
+  momentum?: number | Tensor;
   /** added to the variance before the square root (default 1e-5) */
   eps?: number;
 }
@@ -71,16 +73,13 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   return affine(y);
 }
 
-/** running ← (1 − m)·running + m·scale·stat, in place. */
-function blend(running: Tensor, stat: Tensor, m: number, scale: number): void {
-  if (running.device !== 'cpu') {
-    // on a device the blend runs as kernels and replaces the running tensor's storage in place
-    const next = add(mul(running, 1 - m), mul(reshape(stat, running.shape), m * scale));
-    running.setStorage(next.storage);
-    return;
-  }
-  const r = running.data, s = stat.data;
-  for (let i = 0; i < r.length; i++) r[i] = (1 - m) * r[i]! + m * scale * s[i]!;
+/** running ← (1 − m)·running + m·scale·stat, in place, with ops (on the running statistics' device). */
+function blend(running: Tensor, stat: Tensor, m: number | Tensor, scale: number): void {
+  const s = reshape(cast(stat, running.dtype), running.shape);
+  // JS numbers stay doubles until they meet the statistics' dtype
+  const keep = typeof m === 'number' ? 1 - m : sub(1, m);
+  const take = typeof m === 'number' ? m * scale : mul(m, scale);
+  assignInPlace(running, add(mul(running, keep), mul(s, take)));
 }
 
 /**
@@ -130,12 +129,7 @@ abstract class BatchNormBase extends Module {
   }
 
   get numBatchesTracked(): number {
-    if (!this.trackRunningStats) return 0;
-    const t = this.buffer('num_batches_tracked');
-    if (t.device !== 'cpu') {
-      throw new DeviceError(`${this.constructor.name}: num_batches_tracked lives on '${t.device}'; read it with await t.itemAsync(), or bring the module back with await module.toAsync('cpu')`);
-    }
-    return t.item();
+    return this.trackRunningStats ? this.buffer('num_batches_tracked').item() : 0;
   }
 
   /** Throws a ShapeError naming this layer unless x has the rank and channel count it takes. */
@@ -148,16 +142,16 @@ abstract class BatchNormBase extends Module {
   forward(x: Tensor): Tensor {
     this.checkInput(x);
     const updating = this.training && this.trackRunningStats;
-    // momentum null: a cumulative average, each batch weighted 1/batches (the count is read only then)
-    const momentum = this.momentum ?? 1 / Math.max(this.numBatchesTracked + (updating ? 1 : 0), 1);
+    let momentum: number | Tensor = this.momentum ?? 0;
+    if (updating) {
+      // counted on the buffer's device, never read back
+      const count = this.buffer('num_batches_tracked');
+      noGrad(() => assignInPlace(count, add(count, 1)));
+      // momentum null: a cumulative average, each batch weighted 1/batches
+      if (this.momentum === null) momentum = noGrad(() => div(1, cast(count, x.dtype)));
+    }
     const useBatchStats = this.training || !this.trackRunningStats;
     const y = batchNorm(x, this.runningMean, this.runningVar, { weight: this.weight, bias: this.bias, training: useBatchStats, momentum, eps: this.eps });
-    if (updating) {
-      const count = this.buffer('num_batches_tracked');
-      // on a device the count is bumped there, never read back
-      if (count.device === 'cpu') count.data[0]! += 1;
-      else noGrad(() => count.setStorage(add(count, 1).storage));
-    }
     return y;
   }
 }
@@ -275,11 +269,16 @@ export class LayerNorm extends Module {
   }
 }
 
+/**
+ * groupNorm's optional per-channel affine parameters and ε.
+ * @example const y = nn.F.groupNorm(x, 8, { weight: ones([32]), bias: zeros([32]), eps: 1e-5 }); // x [N, 32, H, W]
+ */
 export interface GroupNormOptions {
   /** per-channel scale [C] */
   weight?: Tensor | null;
   /** per-channel shift [C] */
   bias?: Tensor | null;
+  /** added to the variance before the square root (default 1e-5) */
   eps?: number;
 }
 
