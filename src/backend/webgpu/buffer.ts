@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" preserve="true" />
+/// <reference types="@webgpu/types" />
 /**
  * GPU memory: the storage class that webgpu tensors hold, and the pool their buffers return to.
  *
@@ -23,7 +23,7 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
-/** One GPUBuffer of one size class, live (held by a GpuBuffer) or free (in the pool). */
+/** @internal One GPUBuffer of one size class, live (held by a GpuBuffer) or free (in the pool). */
 export interface PooledBuffer {
   readonly gpu: GPUBuffer;
   readonly capacity: number;
@@ -63,7 +63,7 @@ export interface PoolStats {
   pooledBuffers: number;
 }
 
-/** Free GPUBuffers by size class, bounded in bytes. */
+/** @internal Free GPUBuffers by size class, bounded in bytes. */
 export class BufferPool {
   private readonly free = new Map<number, PooledBuffer[]>();
   private bytes = 0;

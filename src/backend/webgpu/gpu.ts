@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" preserve="true" />
+/// <reference types="@webgpu/types" />
 /**
  * Finding a WebGPU implementation, an adapter and a device: `navigator.gpu` in browsers (and in
  * any runtime that has it), else the optional `webgpu` npm package (Dawn) in Node, imported only
@@ -24,6 +24,7 @@ export interface WebGpuAdapterInfo {
   features: string[];
 }
 
+/** @internal the device and where it came from */
 export interface AcquiredDevice {
   device: GPUDevice;
   adapter: GPUAdapter;
@@ -69,6 +70,7 @@ async function findGpu(): Promise<{ gpu: GPU; source: WebGpuAdapterInfo['source'
 }
 
 /**
+ * @internal
  * An adapter and a device with the adapter's largest buffer and workgroup limits.
  * @example const { device, info } = await acquireDevice(); info.vendor // 'google'
  */

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" preserve="true" />
+/// <reference types="@webgpu/types" />
 /**
  * The WebGPU backend: tensors' storage is GPU memory (GpuBuffer), and every kernel of the seam
  * is a WGSL compute shader recorded into batched command buffers. Results come back only when
@@ -55,7 +55,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   private readonly constants = new Map<string, GpuBuffer>();
 
   /** @internal use WebGpuBackend.create() */
-  constructor(readonly runtime: GpuRuntime) {}
+  constructor(/** @internal */ readonly runtime: GpuRuntime) {}
 
   /**
    * A backend on the best adapter available, or a DeviceError saying why there is none.

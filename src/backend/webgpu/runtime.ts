@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" preserve="true" />
+/// <reference types="@webgpu/types" />
 /**
  * The WebGPU runtime under the backend: one device, its buffer pool, the pipeline cache, and the
  * command batching that puts many kernels into one submission.
@@ -89,6 +89,7 @@ fn exp_(v: f32) -> f32 { if (is_nan(v)) { return v; } return exp(v); }
 
 interface Pipeline { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; layoutKey: string }
 
+/** @internal the device, its pool, pipelines and command batching (see the file comment) */
 export class GpuRuntime {
   readonly device: GPUDevice;
   readonly info: WebGpuAdapterInfo;

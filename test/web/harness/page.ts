@@ -36,6 +36,8 @@ function describeError(e: unknown): string {
  */
 export async function runInPage(setup: () => Promise<string>, cases: () => BrowserCase[]): Promise<void> {
   const w = win();
+  // outside the harness's page (node --test picks up every module under build/test) there is nothing to do
+  if (typeof (w as Partial<HarnessWindow>).__harnessSetup !== 'function') return;
   let adapter: string;
   try {
     adapter = await setup();
