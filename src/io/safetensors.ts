@@ -2,6 +2,8 @@ import type { DType, TypedArray } from '../backend/backend.js';
 import { FormatError, ValueError } from '../errors.js';
 import { arrayFor } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
+import { preview } from '../validate.js';
+import { setOwn } from './records.js';
 
 // This file has no Node imports, so it also runs in browsers.
 
@@ -41,7 +43,7 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== 'string') throw new ValueError(`serializeSafetensors: metadata values must be strings, '${k}' is a ${typeof v}`);
     }
-    header['__metadata__'] = metadata;
+    header['__metadata__'] = { ...metadata };
   }
   let offset = 0;
   const parts: Uint8Array[] = [];
@@ -49,7 +51,7 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
     if (name === '__metadata__') throw new ValueError("serializeSafetensors: '__metadata__' is reserved and cannot name a tensor");
     if (!(t instanceof Tensor)) throw new ValueError(`serializeSafetensors: '${name}' is not a Tensor`);
     const bytes = bytesOf(t.data);
-    header[name] = { dtype: TO_ST[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    setOwn(header, name, { dtype: TO_ST[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] });
     parts.push(bytes);
     offset += bytes.length;
   }
@@ -92,7 +94,7 @@ export function parseSafetensors(bytes: Uint8Array, name = 'safetensors data'): 
   } catch {
     return fail('the header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) fail(`the header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 20))}`);
+  if (!text.startsWith('{')) fail(`the header must be a JSON object starting with '{', got ${preview(text.slice(0, 20))}`);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -108,28 +110,28 @@ export function parseSafetensors(bytes: Uint8Array, name = 'safetensors data'): 
     if (key === '__metadata__') {
       if (info === null || typeof info !== 'object' || Array.isArray(info)) fail('__metadata__ must be an object of strings');
       for (const [mk, mv] of Object.entries(info as Record<string, unknown>)) {
-        if (typeof mv !== 'string') fail(`__metadata__ value '${mk}' must be a string, got ${JSON.stringify(mv)}`);
-        metadata[mk] = mv as string;
+        if (typeof mv !== 'string') fail(`__metadata__ value '${mk}' must be a string, got ${preview(mv)}`);
+        setOwn(metadata, mk, mv as string);
       }
       continue;
     }
     if (info === null || typeof info !== 'object') return fail(`tensor '${key}': expected {dtype, shape, data_offsets}`);
     const { dtype, shape, data_offsets: offs } = info as Record<string, unknown>;
     if (typeof dtype !== 'string') return fail(`tensor '${key}': dtype is missing`);
-    const dt = FROM_ST[dtype];
+    const dt = Object.prototype.hasOwnProperty.call(FROM_ST, dtype) ? FROM_ST[dtype] : undefined;
     if (dt === undefined) {
       return fail(OTHER_ST.has(dtype)
         ? `tensor '${key}': dtype ${dtype} is not supported (backprop reads F32, F64 and I32)`
-        : `tensor '${key}': unknown dtype '${dtype}' (backprop reads F32, F64 and I32)`);
+        : `tensor '${key}': unknown dtype '${dtype.slice(0, 40)}' (backprop reads F32, F64 and I32)`);
     }
-    if (!isIntArray(shape)) return fail(`tensor '${key}': shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
-    if (!isIntArray(offs, 2)) return fail(`tensor '${key}': data_offsets must be [begin, end], got ${JSON.stringify(offs)}`);
+    if (!isIntArray(shape)) return fail(`tensor '${key}': shape must be an array of non-negative integers, got ${preview(shape)}`);
+    if (!isIntArray(offs, 2)) return fail(`tensor '${key}': data_offsets must be [begin, end], got ${preview(offs)}`);
     const [begin, end] = offs as [number, number];
     if (begin > end || end > dataLen) {
       fail(`tensor '${key}': data_offsets [${begin},${end}] are out of range of the ${dataLen}-byte data section${end > dataLen ? ' (truncated file?)' : ''}`);
     }
     const need = shape.reduce((a, b) => a * b, 1) * ELEM[dt];
-    if (end - begin !== need) fail(`tensor '${key}': shape [${shape.join(',')}] of ${dtype} needs ${need} bytes but data_offsets [${begin},${end}] hold ${end - begin}`);
+    if (end - begin !== need) fail(`tensor '${key}': shape ${preview(shape)} of ${dtype} needs ${need} bytes but data_offsets [${begin},${end}] hold ${end - begin}`);
     entries.push({ name: key, dtype: dt, shape, begin, end });
   }
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
@@ -153,7 +155,7 @@ export function parseSafetensors(bytes: Uint8Array, name = 'safetensors data'): 
       const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
       for (let i = 0; i < n; i++) out[i] = e.dtype === 'float32' ? v.getFloat32(4 * i, true) : e.dtype === 'float64' ? v.getFloat64(8 * i, true) : v.getInt32(4 * i, true);
     }
-    tensors[e.name] = Tensor.fromRaw(out, e.shape);
+    setOwn(tensors, e.name, Tensor.fromRaw(out, e.shape));
   }
   return { tensors, metadata };
 }
