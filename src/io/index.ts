@@ -11,4 +11,4 @@ export { parseCsv, readCsv, parseCsvFeatures, readCsvFeatures, type CsvOptions, 
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
 export { saveSafetensors, loadSafetensors } from './safetensorsFile.js';
 export { writeFileAtomic } from './atomic.js';
-export { saveCheckpoint, loadCheckpoint, type Checkpoint, type JsonValue } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, parseCheckpoint, type Checkpoint, type JsonValue } from './checkpoint.js';
