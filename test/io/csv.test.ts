@@ -70,3 +70,47 @@ test('parseCsvFeatures: every column, dropped columns, or named columns in a giv
   assert.deepEqual(picked.x.toArray(), [[2, 0.5], [4, 1.5]]);
   assert.throws(() => parseCsvFeatures(text, 't.csv', { columns: ['c'] }), (e: unknown) => e instanceof ValueError && /'c' is not a column of t\.csv; columns: id, a, b, label/.test((e as Error).message));
 });
+
+test('number cells are read in linear time: an 80 KB cell is rejected at once', () => {
+  // the former pattern /^[+-]?(\d+\.?\d*|\.\d+)(...)?$/ backtracked quadratically here (18 s);
+  // the bound is 50 times what a linear scan needs on a loaded machine
+  const long = '1'.repeat(80_000);
+  for (const [cell, re] of [[`${long}x`, /expected a number, got '1{40}…', which is not a number/], [long, /1{40}… is outside the float32 range/], [`.${long}e`, /not a number/]] as const) {
+    const start = performance.now();
+    assert.throws(() => parseCsv(`a,y\n${cell},1\n`, 'long.csv'), (e: Error) => e instanceof FormatError && re.test(e.message));
+    assert.ok(performance.now() - start < 1000, `parsing an 80 KB cell took ${performance.now() - start} ms`);
+  }
+  const start = performance.now();
+  // a label that is not a number is a class name
+  assert.equal(parseCsv(`a,y\n1,${long}.5x\n`, 'long.csv').classes!.length, 1);
+  assert.ok(performance.now() - start < 1000, 'an 80 KB label cell');
+});
+
+test('the number grammar: what is a number and what is not', () => {
+  const ok: [string, number][] = [['1', 1], ['-2.5', -2.5], ['+.5', 0.5], ['3.', 3], ['1e3', 1000], ['1E-2', 0.01], ['-0', -0], ['007', 7]];
+  for (const [cell, v] of ok) assert.equal(parseCsv(`a,y\n${cell},0\n`, 't.csv').x.data[0], Math.fround(v), cell);
+  for (const cell of ['.', '+', 'e5', '1e', '1e+', '1.2.3', '0x10', 'NaN', 'Infinity', '1_000', '١']) {
+    assert.throws(() => parseCsv(`a,y\n${cell},0\n`, 't.csv'), FormatError, cell);
+  }
+});
+
+test('values float32 cannot hold and labels beyond int32 are FormatErrors, not Infinity or a wrapped class', () => {
+  const fails: [string, RegExp][] = [
+    ['a,y\n1e39,1\n', /line 2, column 1 \('a'\): 1e39 is outside the float32 range/],
+    ['a,y\n-4e38,1\n', /-4e38 is outside the float32 range/],
+    ['a,y\n1,4294967297\n2,0\n', /line 2, column 2 \('y'\): label 4294967297 is outside the int32 range/],
+    ['a,y\n1,0\n2,-2147483649\n', /line 3, column 2 \('y'\): label -2147483649 is outside the int32 range/],
+    ['a,y\n1,0.5\n2,1e39\n', /line 3, column 2 \('y'\): label 1e39 is outside the float32 range/],
+  ];
+  for (const [text, re] of fails) assert.throws(() => parseCsv(text, 'big.csv'), (e: Error) => e instanceof FormatError && e.message.startsWith('big.csv: ') && re.test(e.message), text);
+  const edge = parseCsv('a,y\n3.4e38,2147483647\n-3.4e38,-2147483648\n', 'edge.csv');
+  assert.deepEqual(Array.from(edge.y.data), [2147483647, -2147483648]);
+  assert.deepEqual(Array.from(edge.x.data), [Math.fround(3.4e38), Math.fround(-3.4e38)]);
+});
+
+test('duplicate column names are a FormatError naming both columns', () => {
+  assert.throws(() => parseCsv('a,b,a,y\n1,2,3,0\n', 'dup.csv'), (e: Error) => e instanceof FormatError && /^dup\.csv: columns 1 and 3 are both named 'a'; column names must be unique/.test(e.message));
+  assert.throws(() => parseCsvFeatures('x,x\n1,2\n', 'dup.csv'), FormatError);
+  // without a header the columns are numbered, so repeated values in line 1 are fine
+  assert.deepEqual(parseCsv('1,1,0\n', 'nohdr.csv', { hasHeader: false }).x.toArray(), [[1, 1]]);
+});
