@@ -5,7 +5,7 @@
  * const {x, y} = io.loadMnist('data/mnist', {split: 'train', limit: 10000});
  * io.saveCheckpoint('ckpt.safetensors', {model: model.stateDict(), optimizer: opt.stateDict(), epoch: 3});
  */
-export { parseIdx, parseIdxHeader, readIdx, readMaybeGzip, type IdxHeader, type IdxOptions } from './idx.js';
+export { parseIdx, parseIdxHeader, readIdx, readIdxBytes, readMaybeGzip, unpackIdx, type IdxHeader, type IdxOptions } from './idx.js';
 export { loadMnist, type MnistOptions } from './mnist.js';
 export { parseCsv, readCsv, parseCsvFeatures, readCsvFeatures, type CsvOptions, type CsvFeatureOptions, type CsvData } from './csv.js';
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
