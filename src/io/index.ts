@@ -10,5 +10,5 @@ export { loadMnist, type MnistOptions } from './mnist.js';
 export { parseCsv, readCsv, parseCsvFeatures, readCsvFeatures, type CsvOptions, type CsvFeatureOptions, type CsvData } from './csv.js';
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
 export { saveSafetensors, loadSafetensors } from './safetensorsFile.js';
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic, checkWritable } from './atomic.js';
 export { saveCheckpoint, loadCheckpoint, parseCheckpoint, type Checkpoint, type JsonValue } from './checkpoint.js';
