@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCsv, parseCsvFeatures, readCsv } from '../../src/io/index.js';
 import { FormatError, ValueError } from '../../src/errors.js';
 import { tempDir } from './tmp.js';
+import { requireData, sharedData } from '../shared-data.js';
 
-const data = resolve(process.cwd(), '../shared/data');
+const iris = sharedData('iris.csv');
+const wdbc = sharedData('wdbc.csv');
 
-test('iris: 150×4 features, 3 string classes', { skip: !existsSync(join(data, 'iris.csv')) }, () => {
-  const d = readCsv(join(data, 'iris.csv'), { labelColumn: 'species' });
+test('iris: 150×4 features, 3 string classes', { skip: iris.skip }, () => {
+  requireData(iris);
+  const d = readCsv(iris.path, { labelColumn: 'species' });
   assert.deepEqual(d.x.shape, [150, 4]);
   assert.deepEqual(d.featureNames, ['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm']);
   assert.deepEqual(d.classes, ['Iris-setosa', 'Iris-versicolor', 'Iris-virginica']);
@@ -21,8 +24,9 @@ test('iris: 150×4 features, 3 string classes', { skip: !existsSync(join(data, '
   [876.5, 458.6, 563.7, 179.9].forEach((s, j) => assert.ok(Math.abs(sums[j]! - s) < 1e-3, `column ${j} sums to ${sums[j]}`));
 });
 
-test('wdbc: drop the id column, label by name', { skip: !existsSync(join(data, 'wdbc.csv')) }, () => {
-  const d = readCsv(join(data, 'wdbc.csv'), { labelColumn: 'diagnosis', dropColumns: ['id'] });
+test('wdbc: drop the id column, label by name', { skip: wdbc.skip }, () => {
+  requireData(wdbc);
+  const d = readCsv(wdbc.path, { labelColumn: 'diagnosis', dropColumns: ['id'] });
   assert.deepEqual(d.x.shape, [569, 30]);
   assert.deepEqual(d.classes, ['B', 'M']);
   assert.equal(Array.from(d.y.data).filter((v) => v === 1).length, 212);
