@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { parseCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/io/index.js';
 import { Adam } from '../../src/optim/index.js';
 import { tensor } from '../../src/tensor/creation.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { Generator } from '../../src/tensor/random.js';
 import { tempDir } from '../io/tmp.js';
 import { assertSameValues, mutate, mutateJson, runFuzz, type Dictionary, type Rng } from './mutate.js';
@@ -74,12 +75,12 @@ function compareCheckpoint(got: Checkpoint, want: RefCheckpoint): void {
     assert.deepEqual(got.optimizer.paramGroups, want.optimizer.paramGroups);
     assert.deepEqual(Object.keys(got.optimizer.state).sort(), [...want.optimizer.state.keys()].sort());
     for (const [idx, values] of want.optimizer.state) {
-      const st = Object.getOwnPropertyDescriptor(got.optimizer.state, idx)!.value as Record<string, number | ArrayLike<number>>;
+      const st = Object.getOwnPropertyDescriptor(got.optimizer.state, idx)!.value as Record<string, number | Tensor>;
       assert.deepEqual(Object.keys(st).sort(), [...values.keys()].sort());
       for (const [key, v] of values) {
-        const g = Object.getOwnPropertyDescriptor(st, key)!.value as number | ArrayLike<number>;
+        const g = Object.getOwnPropertyDescriptor(st, key)!.value as number | Tensor;
         if (typeof v === 'number') assert.ok(Object.is(g, v), `${idx}.${key}`);
-        else assertSameValues(g as ArrayLike<number>, v, `${idx}.${key}`);
+        else assertSameValues((g as Tensor).data, v, `${idx}.${key}`);
       }
     }
   }
