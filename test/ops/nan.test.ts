@@ -130,3 +130,41 @@ test('relu passes the gradient at NaN on, as torch threshold_backward does', () 
     assert.deepEqual(Array.from(z.grad!.data), [1, 1, 0], backend);
   });
 });
+
+test('the layers\' compositions propagate NaN: conv1d, convTranspose2d, groupNorm, pad, interpolate, the robust losses', () => {
+  eachBackend((backend) => {
+    const countNaN = (t: Tensor): number => Array.from(t.data).filter(Number.isNaN).length;
+    // one NaN pixel at (row 1, col 1) of channel 0
+    const img = ones([1, 2, 6, 6]);
+    img.data[7] = NaN;
+    const seq = ones([1, 2, 8]);
+    seq.data[3] = NaN;
+    const v = tensor([[1, NaN, 2, 3], [1, 2, 3, 4]]);
+    // the counts PyTorch 1.13 gives for the same inputs
+    assert.equal(countNaN(nn.F.conv1d(seq, ones([1, 2, 3]))), 3, `${backend}: conv1d`);
+    assert.equal(countNaN(nn.F.convTranspose2d(img, ones([2, 1, 3, 3]))), 9, `${backend}: convTranspose2d`);
+    assert.equal(countNaN(nn.F.groupNorm(img, 2)), 36, `${backend}: groupNorm`);
+    assert.equal(countNaN(nn.F.pad(img, [1, 1, 1, 1], { mode: 'reflect' })), 4, `${backend}: pad reflect`);
+    assert.equal(countNaN(nn.F.interpolate(img, { scaleFactor: 2, mode: 'nearest' })), 4, `${backend}: interpolate nearest`);
+    // a NaN in a row makes its norm NaN; it used to count as a zero norm, and gave 1e12s
+    assert.equal(countNaN(nn.F.normalize(v)), 4, `${backend}: normalize`);
+    assert.deepEqual(Array.from(nn.F.cosineSimilarity(v, ones([2, 4])).data, Number.isNaN), [true, false], `${backend}: cosineSimilarity`);
+    // binaryCrossEntropy clamps log(q) at −100, as PyTorch, but log(NaN) stays NaN there too
+    const bce = nn.F.binaryCrossEntropy(tensor([NaN, 0.5, 0]), tensor([1, 1, 1]), { reduction: 'none' });
+    assert.ok(Number.isNaN(bce.data[0]!) && Number.isFinite(bce.data[1]!), `${backend}: binaryCrossEntropy ${Array.from(bce.data)}`);
+    assert.equal(bce.data[2], 100, `${backend}: binaryCrossEntropy keeps its clamp`);
+    for (const loss of [nn.F.smoothL1Loss, nn.F.huberLoss, nn.F.binaryCrossEntropyWithLogits]) {
+      assert.deepEqual(Array.from(loss(v, zerosLike(v), { reduction: 'none' }).data, Number.isNaN), [false, true, false, false, false, false, false, false], `${backend}: ${loss.name}`);
+    }
+  });
+});
+
+test('adaptiveAvgPool2d and bilinear interpolate keep a NaN in its own window', {
+  todo: 'both run as matmuls with averaging matrices, where NaN·0 spreads a NaN over its whole channel (PyTorch: 1 and 25 outputs)',
+}, () => {
+  const img = ones([1, 2, 6, 6]);
+  img.data[7] = NaN;
+  const countNaN = (t: Tensor): number => Array.from(t.data).filter(Number.isNaN).length;
+  assert.equal(countNaN(nn.F.adaptiveAvgPool2d(img, 2)), 1);
+  assert.equal(countNaN(nn.F.interpolate(img, { scaleFactor: 2, mode: 'bilinear' })), 25);
+});
