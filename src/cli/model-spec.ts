@@ -49,7 +49,7 @@ export function parseArchitecture(model: string, flag = '--model'): Architecture
     throw new ValueError(`${flag}: bad model '${model}'; allowed: mlp:IN-HIDDEN...-OUT (e.g. mlp:784-256-10) or lenet5`);
   }
   const sizes = m[1]!.split('-').map(Number);
-  if (sizes.some((s) => !(s >= 1))) throw new ValueError(`${flag}: layer sizes in '${model}' must be positive integers`);
+  if (sizes.some((s) => !Number.isSafeInteger(s) || s < 1)) throw new ValueError(`${flag}: layer sizes in '${model.length > 60 ? `${model.slice(0, 60)}…` : model}' must be positive integers`);
   const arch: Architecture = { kind: 'mlp', sizes };
   // checked before anything is built: mlp:2-1000000000-2 would otherwise allocate gigabytes
   const n = parameterCount(arch);
