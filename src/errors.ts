@@ -36,6 +36,23 @@ export class DeviceError extends BackpropError {}
 /** Backward-compatible name for gradcheck failures. */
 export class GradcheckError extends BackpropError {}
 
+/**
+ * A model that cannot be written in an export format: an op without an ONNX exporter (naming
+ * the op and the module it ran in), or a shape that depends on the batch size in a way the
+ * format cannot express.
+ */
+export class ExportError extends BackpropError {
+  constructor(
+    message: string,
+    /** the op that could not be exported, when one is to blame */
+    readonly op: string | null = null,
+    /** the dotted path of the module it ran in ('' for the top-level module) */
+    readonly modulePath: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
 /** Formats a shape the way messages show it: `[2,3]`. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;

@@ -4,9 +4,10 @@ import { UsageError } from './args.js';
 import { trainCommand } from './train-command.js';
 import { evalCommand } from './eval-command.js';
 import { predictCommand } from './predict-command.js';
+import { exportCommand } from './export-command.js';
 
 /**
- * The `backprop` command: `backprop train|eval|predict [flags]`. Bad input (flags, files, data)
+ * The `backprop` command: `backprop train|eval|predict|export [flags]`. Bad input (flags, files, data)
  * ends with a one-line message and exit code 2; the stack trace is shown only with
  * BACKPROP_DEBUG=1.
  */
@@ -17,6 +18,7 @@ usage:
   backprop train   [flags]   train a model (default: a small MLP on the synthetic spirals data)
   backprop eval    [flags]   measure loss and accuracy of a saved model
   backprop predict [flags]   print the predicted class of each input row or image
+  backprop export  [flags]   write a saved model as an ONNX file
 
 Run 'backprop <command> --help' for the flags of a command.
 Environment: BACKPROP_BACKEND=js|wasm picks the compute backend; BACKPROP_THREADS=N the wasm thread count;
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
   eval: evalCommand,
   predict: predictCommand,
+  export: exportCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

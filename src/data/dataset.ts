@@ -5,10 +5,15 @@ import { defaultGenerator, type Generator } from '../tensor/random.js';
 /**
  * Anything indexable with a length. `getBatch`, when present, builds a whole batch at once
  * (DataLoader uses it instead of stacking single items).
+ * @example
+ * const squares: Dataset<[Tensor, Tensor]> = { length: 10, get: (i) => [tensor([i]), tensor([i * i])] };
  */
 export interface Dataset<T> {
+  /** the number of items */
   readonly length: number;
+  /** item i, for 0 ≤ i < length */
   get(i: number): T;
+  /** the items at `indices`, stacked into one batch */
   getBatch?(indices: Int32Array): T;
 }
 
@@ -49,7 +54,10 @@ export class TensorDataset implements Dataset<[Tensor, Tensor]> {
   }
 }
 
-/** A view of some items of another dataset, in the order of `indices`. */
+/**
+ * A view of some items of another dataset, in the order of `indices`.
+ * @example const firstHundred = new Subset(ds, Array.from({ length: 100 }, (_, i) => i));
+ */
 export class Subset<T> implements Dataset<T> {
   readonly dataset: Dataset<T>;
   readonly indices: Int32Array;
@@ -73,6 +81,7 @@ export class Subset<T> implements Dataset<T> {
     return this.dataset.get(this.indices[i]!);
   }
 
+  /** the items at `indices` as one batch, when the underlying dataset can batch */
   getBatch?: (indices: Int32Array) => T;
 }
 

@@ -4,6 +4,7 @@
  * const {x, y} = data.spirals({n: 300, classes: 3, seed: 0});
  * const loader = new data.DataLoader(new data.TensorDataset(x, y), {batchSize: 32, shuffle: true});
  * for (const [xb, yb] of loader) { ... }
+ * @packageDocumentation
  */
 export { type Dataset, TensorDataset, Subset, randomSplit } from './dataset.js';
 export { DataLoader, type DataLoaderOptions } from './loader.js';

@@ -4,7 +4,12 @@ import { Tensor } from '../tensor/tensor.js';
 import { Generator, defaultGenerator } from '../tensor/random.js';
 import type { Dataset } from './dataset.js';
 
+/**
+ * How a DataLoader batches: size, shuffling, and whether to drop a short last batch.
+ * @example new DataLoader(ds, { batchSize: 64, shuffle: true, dropLast: true })
+ */
 export interface DataLoaderOptions {
+  /** items per batch (default 1) */
   batchSize?: number;
   /** reshuffle at the start of every pass */
   shuffle?: boolean;
@@ -42,6 +47,7 @@ export class DataLoader<T extends Tensor[] = [Tensor, Tensor]> implements Iterab
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
+  /** One pass over the data set, a batch at a time (reshuffled first when shuffle is on). @example for (const [xb, yb] of loader) step(xb, yb); */
   *[Symbol.iterator](): Iterator<T> {
     const n = this.dataset.length;
     let order: Int32Array;

@@ -2,18 +2,29 @@ import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 
-/** A labelled 2-D point set: x [n,2] float32, y [n] int32 class indices. */
+/**
+ * A labelled 2-D point set: x [n,2] float32, y [n] int32 class indices.
+ * @example const { x, y, numClasses } = moons({ n: 200, noise: 0.1 });
+ */
 export interface Synthetic2D {
+  /** the points, [n, 2] float32 */
   x: Tensor;
+  /** their classes, [n] int32 */
   y: Tensor;
+  /** the number of classes */
   numClasses: number;
 }
 
+/**
+ * Size, noise and seed of a synthetic data set.
+ * @example spirals({ n: 300, noise: 0.2, seed: 1 })
+ */
 export interface SyntheticOptions {
   /** total number of points (split as evenly as possible between classes) */
   n?: number;
   /** standard deviation of the gaussian noise added to each coordinate */
   noise?: number;
+  /** seed of a fresh generator (default 0), so the same options give the same points */
   seed?: number;
   /** used instead of `seed` when given */
   generator?: Generator;

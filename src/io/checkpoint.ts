@@ -8,13 +8,25 @@ import { parseSafetensors, serializeSafetensors } from './safetensors.js';
 import { setOwn } from './records.js';
 import { checkCount, checkGeneratorState, preview } from '../validate.js';
 
+/**
+ * Any value JSON can hold: what a checkpoint's `extra` may carry.
+ * @example const extra: JsonValue = { scheduler: sched.stateDict(), bestAccuracy: 0.98 };
+ */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** Everything needed to resume training where it stopped. */
+/**
+ * Everything needed to resume training where it stopped.
+ * @example
+ * const ckpt: Checkpoint = { model: model.stateDict(), optimizer: opt.stateDict(), epoch: 3, rng: defaultGenerator.getState() };
+ */
 export interface Checkpoint {
+  /** the model's state dict */
   model: Record<string, Tensor>;
+  /** the optimizer's state dict (buffers and hyper-parameters) */
   optimizer?: OptimizerStateDict;
+  /** epochs completed */
   epoch: number;
+  /** batches completed, for a mid-epoch checkpoint */
   step?: number;
   /** generator states (e.g. the DataLoader's and dropout's), one or a record of them */
   rng?: GeneratorState | Record<string, GeneratorState>;

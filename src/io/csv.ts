@@ -2,26 +2,42 @@ import { readFileSync } from 'node:fs';
 import { FormatError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/**
+ * How to read a labelled CSV: which column is the label, which to drop, header and delimiter.
+ * @example readCsv('wdbc.csv', { labelColumn: 'diagnosis', dropColumns: ['id'] })
+ */
 export interface CsvOptions {
   /** the target column, by header name or index (negative counts from the end); default the last column */
   labelColumn?: string | number;
   /** columns to leave out of the features (e.g. an id), by name or index */
   dropColumns?: ReadonlyArray<string | number>;
+  /** whether the first row names the columns (default true) */
   hasHeader?: boolean;
+  /** the field separator (default ',') */
   delimiter?: string;
 }
 
+/**
+ * A labelled CSV as tensors: features, labels, and the names of both.
+ * @example const { x, y, classes } = readCsv('iris.csv', { labelColumn: 'species' });
+ */
 export interface CsvData {
   /** float32 [rows, features] */
   x: Tensor;
   /** int32 class indices (string or integer labels), or float32 for non-integer numeric labels */
   y: Tensor;
+  /** the names of the feature columns, in the order of x's columns */
   featureNames: string[];
+  /** the name of the label column */
   labelName: string;
   /** the class names for string labels, in the order of their indices (sorted); null for numeric labels */
   classes: string[] | null;
 }
 
+/**
+ * How to read a CSV of features only (no label column), e.g. inputs for prediction.
+ * @example readCsvFeatures('new-samples.csv', { columns: ['radius', 'texture'] })
+ */
 export interface CsvFeatureOptions extends Omit<CsvOptions, 'labelColumn'> {
   /** take exactly these columns, by name or index, in this order (dropColumns is then ignored) */
   columns?: ReadonlyArray<string | number>;
@@ -200,7 +216,10 @@ export function readCsv(path: string, opts: CsvOptions = {}): CsvData {
   return parseCsv(readFileSync(path, 'utf8'), path, opts);
 }
 
-/** Reads a CSV file whose columns are all numeric features (no label column). */
+/**
+ * Reads a CSV file whose columns are all numeric features (no label column).
+ * @example const { x, featureNames } = readCsvFeatures('inputs.csv', { dropColumns: ['id'] });
+ */
 export function readCsvFeatures(path: string, opts: CsvFeatureOptions = {}): { x: Tensor; featureNames: string[] } {
   return parseCsvFeatures(readFileSync(path, 'utf8'), path, opts);
 }

@@ -16,12 +16,18 @@ const IDX_TYPES: Record<number, { name: string; size: number; float: boolean }> 
   0x0e: { name: 'float64', size: 8, float: true },
 };
 
-/** The parsed header of an IDX file: element type, dims, and where the data starts. */
+/**
+ * The parsed header of an IDX file: element type, dims, and where the data starts.
+ * @example const { dims } = parseIdxHeader(bytes, 'train-images-idx3-ubyte'); // [60000, 28, 28]
+ */
 export interface IdxHeader {
+  /** the IDX element type: 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32, 0x0e float64 */
   typeCode: number;
+  /** the size of each dimension */
   dims: number[];
   /** byte offset of the first element */
   offset: number;
+  /** bytes per element */
   elemSize: number;
 }
 
@@ -51,7 +57,10 @@ function readIdxHead(bytes: Uint8Array, name: string): IdxHeader & { typeName: s
   return { typeCode, dims, offset, elemSize: type.size, typeName: type.name, dataBytes: elements * type.size };
 }
 
-/** Reads and checks an IDX header, including that the data has exactly the declared length. */
+/**
+ * Reads and checks an IDX header, including that the data has exactly the declared length.
+ * @example const header = parseIdxHeader(readIdxBytes(path), path);
+ */
 export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {
   const { typeName, dataBytes, ...h } = readIdxHead(bytes, name);
   const got = bytes.length - h.offset;
@@ -60,6 +69,10 @@ export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {
   return h;
 }
 
+/**
+ * Options of readIdx and parseIdx.
+ * @example readIdx('train-labels-idx1-ubyte.gz', { limit: 1000 })
+ */
 export interface IdxOptions {
   /** dtype of the result; default int32 for 1-D integer data (labels), else float32 (float64 data stays float64) */
   dtype?: DType;
@@ -163,6 +176,7 @@ export function unpackIdx(bytes: Uint8Array, name = 'IDX data'): Uint8Array {
 /**
  * Reads a file, inflating it if it starts with the gzip magic bytes 1f 8b (at most
  * MAX_DECODED_BYTES). A damaged gzip stream is a FormatError naming the file.
+ * @example const bytes = readMaybeGzip('data/mnist/t10k-labels-idx1-ubyte.gz');
  */
 export function readMaybeGzip(path: string): Uint8Array {
   const raw = readFileSync(path);
@@ -171,7 +185,10 @@ export function readMaybeGzip(path: string): Uint8Array {
   return gunzipCapped(bytes, path, MAX_DECODED_BYTES, () => `inflates to more than ${MAX_DECODED_BYTES} bytes, the most a reader will allocate`)!;
 }
 
-/** Reads an IDX file's raw bytes, inflating gzip with the header's size checked first (see unpackIdx). */
+/**
+ * Reads an IDX file's raw bytes, inflating gzip with the header's size checked first (see unpackIdx).
+ * @example const header = parseIdxHeader(readIdxBytes(path), path);
+ */
 export function readIdxBytes(path: string): Uint8Array {
   const raw = readFileSync(path);
   return unpackIdx(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), path);

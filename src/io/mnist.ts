@@ -4,7 +4,12 @@ import { FormatError, ValueError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { parseIdxHeader, readIdxBytes } from './idx.js';
 
+/**
+ * Which MNIST split to load, and how much of it.
+ * @example loadMnist('data/mnist', { split: 'test', limit: 1000 })
+ */
 export interface MnistOptions {
+  /** the 60,000 training or 10,000 test examples (default 'train') */
   split?: 'train' | 'test';
   /** keep only the first `limit` examples */
   limit?: number;

@@ -63,20 +63,24 @@ export class Sequential extends Module {
     return this.layers.map((m, i) => [String(i), m]);
   }
 
+  /** Adds a layer at the end; returns this. @example new Sequential(new Linear(2, 4)).append(new ReLU()) */
   append(m: Module): this {
     checkModule('Sequential.append', m);
     this.layers.push(m);
     return this;
   }
 
+  /** The layer at index i (negative counts from the end). @example model.at(-1) // the last layer */
   at(i: number): Module | undefined {
     return this.layers.at(i);
   }
 
+  /** The number of layers. */
   get length(): number {
     return this.layers.length;
   }
 
+  /** The layers in order. @example for (const layer of model) console.log(layer.toString()); */
   [Symbol.iterator](): Iterator<Module> {
     return this.layers[Symbol.iterator]();
   }

@@ -9,18 +9,32 @@ import type { Tensor } from '../tensor/tensor.js';
 import { resetLinearLike } from './linear.js';
 import { Module } from './module.js';
 
+/**
+ * A size given once for both spatial dims, or as [height, width].
+ * @example new Conv2d(3, 8, [3, 5], { padding: [1, 2] })
+ */
 export type Pair = number | readonly [number, number];
 
 /** How toString shows a size per dim. @example fmtList([3, 3]) // '[3, 3]' */
 export const fmtList = (v: readonly number[]): string => `[${v.join(', ')}]`;
 export const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
+/**
+ * Options of the Conv2d layer, as in torch.nn.Conv2d.
+ * @example new Conv2d(16, 32, 3, { stride: 2, padding: 1, bias: false })
+ */
 export interface Conv2dLayerOptions {
+  /** step between windows (default 1) */
   stride?: Pair;
+  /** zeros added on each side (default 0) */
   padding?: Pair;
+  /** spacing between kernel taps (default 1) */
   dilation?: Pair;
+  /** split channels into this many independent convolutions (default 1) */
   groups?: number;
+  /** learn a per-channel bias (default true) */
   bias?: boolean;
+  /** the random source of the initial weights (default: the global one) */
   generator?: Generator;
 }
 

@@ -5,9 +5,14 @@ import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
+/**
+ * Options of the functional dropout.
+ * @example dropout(h, 0.1, { training: model.training, generator: new Generator(7) })
+ */
 export interface DropoutOptions {
   /** when false, dropout is the identity (default true, as torch's F.dropout) */
   training?: boolean;
+  /** the random source of the mask (default: the global one) */
   generator?: Generator;
 }
 

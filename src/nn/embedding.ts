@@ -1,4 +1,5 @@
 import { DTypeError, ValueError } from '../errors.js';
+import { traceScope } from '../autograd/trace.js';
 import { indexSelect } from '../ops/indexing.js';
 import { reshape } from '../ops/shape.js';
 import { zeros } from '../tensor/creation.js';
@@ -28,8 +29,11 @@ export class Embedding extends Module {
       const v = d[i]!;
       if (v < 0 || v >= this.numEmbeddings) throw new ValueError(`${this.label()}: index ${v} (at flat position ${i}) is out of range [0, ${this.numEmbeddings})`);
     }
-    const rows = indexSelect(this.weight, 0, reshape(indices, [indices.size]));
-    return reshape(rows, [...indices.shape, this.embeddingDim]);
+    // an exporter sees one lookup (ONNX Gather on indices of any shape)
+    return traceScope('embedding', [this.weight, indices], {}, () => {
+      const rows = indexSelect(this.weight, 0, reshape(indices, [indices.size]));
+      return reshape(rows, [...indices.shape, this.embeddingDim]);
+    });
   }
 
   override label(): string {

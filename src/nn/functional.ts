@@ -1,6 +1,8 @@
 /**
  * Functional forms of the layers and the losses, like torch.nn.functional. Also exported as
- * `nn.F`. @example nn.F.crossEntropy(logits, y, {labelSmoothing: 0.1})
+ * `nn.F`.
+ * @example nn.F.crossEntropy(logits, y, {labelSmoothing: 0.1})
+ * @packageDocumentation
  */
 export { linear } from './linear.js';
 export { dropout, type DropoutOptions } from './dropout.js';

@@ -5,6 +5,7 @@
  * manualSeed(0);
  * const model = new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Linear(16, 3));
  * const loss = nn.F.crossEntropy(model.forward(x), y);
+ * @packageDocumentation
  */
 export {
   Module, StateDictError, type AnyModule, type ForwardHook, type ForwardPreHook, type ShapeMismatch, type LoadStateDictResult,

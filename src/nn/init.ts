@@ -1,18 +1,36 @@
+/**
+ * In-place initializers with PyTorch's formulas (torch.nn.init). Each fills a tensor's data
+ * and returns the tensor; random ones draw from `{generator}`, by default the library's
+ * default generator, so `manualSeed(n)` makes a freshly built model reproducible.
+ * @example
+ * const fc = new nn.Linear(256, 10);
+ * nn.init.xavierUniform(fc.weight);
+ * nn.init.zeros(fc.bias!);
+ * @packageDocumentation
+ */
+
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
- * In-place initializers with PyTorch's formulas (torch.nn.init). Each fills a tensor's data
- * and returns the tensor; random ones draw from `{generator}`, by default the library's
- * default generator, so `manualSeed(n)` makes a freshly built model reproducible.
+ * The random source of an initializer.
+ * @example normal(w, 0, 0.02, { generator: new Generator(42) })
  */
-
 export interface InitOptions {
+  /** default: the library's default generator (seeded by manualSeed) */
   generator?: Generator;
 }
 
+/**
+ * The activation after a layer, which sets the gain of the Xavier and Kaiming initializers.
+ * @example calculateGain('tanh') // 5/3
+ */
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'leaky_relu' | 'selu';
+/**
+ * Whether Kaiming scales by the fan-in (preserves forward variance) or the fan-out (backward).
+ * @example kaimingNormal(w, { mode: 'fanOut', nonlinearity: 'relu' })
+ */
 export type FanMode = 'fanIn' | 'fanOut' | 'fan_in' | 'fan_out';
 
 function floatData(op: string, t: Tensor): Float32Array | Float64Array {
@@ -65,7 +83,7 @@ export function uniform(t: Tensor, a = 0, b = 1, opts: InitOptions = {}): Tensor
   return t;
 }
 
-/** Fills with N(mean, std²). */
+/** Fills with N(mean, std²). @example normal(embedding.weight, 0, 0.02) */
 export function normal(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): Tensor {
   const d = floatData('normal', t);
   const g = opts.generator ?? defaultGenerator;
@@ -73,7 +91,7 @@ export function normal(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): Te
   return t;
 }
 
-/** Fills with N(mean, std²) redrawn until inside [a, b]. */
+/** Fills with N(mean, std²) redrawn until inside [a, b]. @example truncNormal(w, 0, 0.02, -0.04, 0.04) */
 export function truncNormal(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts: InitOptions = {}): Tensor {
   if (!(a < b)) throw new ValueError(`init.truncNormal: need a < b, got [${a}, ${b}]`);
   const d = floatData('truncNormal', t);
@@ -86,15 +104,18 @@ export function truncNormal(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts: I
   return t;
 }
 
+/** Fills with one value. @example constant(bn.weight!, 0.5) */
 export function constant(t: Tensor, value: number): Tensor {
   t.data.fill(value);
   return t;
 }
 
+/** Fills with 0. @example zeros(fc.bias!) */
 export function zeros(t: Tensor): Tensor {
   return constant(t, 0);
 }
 
+/** Fills with 1. @example ones(ln.weight!) */
 export function ones(t: Tensor): Tensor {
   return constant(t, 1);
 }
@@ -106,16 +127,22 @@ export function xavierUniform(t: Tensor, opts: InitOptions & { gain?: number } =
   return uniform(t, -bound, bound, opts);
 }
 
-/** Glorot: N(0, gain²·2/(fanIn+fanOut)). */
+/** Glorot: N(0, gain²·2/(fanIn+fanOut)). @example xavierNormal(w) */
 export function xavierNormal(t: Tensor, opts: InitOptions & { gain?: number } = {}): Tensor {
   const { fanIn, fanOut } = fans(t);
   return normal(t, 0, (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), opts);
 }
 
+/**
+ * Options of kaimingUniform and kaimingNormal, as torch.nn.init.kaiming_*.
+ * @example kaimingUniform(w, { a: 0.1, mode: 'fanIn', nonlinearity: 'leakyRelu' })
+ */
 export interface KaimingOptions extends InitOptions {
   /** negative slope of the leaky ReLU that follows (default 0) */
   a?: number;
+  /** the fan the variance is scaled by (default 'fanIn') */
   mode?: FanMode;
+  /** the activation after the layer (default 'leakyRelu', with slope a) */
   nonlinearity?: Nonlinearity;
 }
 
@@ -133,7 +160,7 @@ export function kaimingUniform(t: Tensor, opts: KaimingOptions = {}): Tensor {
   return uniform(t, -bound, bound, opts);
 }
 
-/** He: N(0, gain²/fan). */
+/** He: N(0, gain²/fan). @example kaimingNormal(conv.weight, { nonlinearity: 'relu' }) */
 export function kaimingNormal(t: Tensor, opts: KaimingOptions = {}): Tensor {
   return normal(t, 0, kaimingStd(t, opts), opts);
 }

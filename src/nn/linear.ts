@@ -1,7 +1,9 @@
 import { ShapeError, fmtShape } from '../errors.js';
 import type { BiasActivation } from '../backend/backend.js';
+import { traceScope } from '../autograd/trace.js';
 import { biasAct } from '../ops/bias-act.js';
-import { add } from '../ops/elementwise.js';
+import { add, cast } from '../ops/elementwise.js';
+import { promote } from '../tensor/dtype.js';
 import { matmul } from '../ops/matmul.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
@@ -15,8 +17,11 @@ import { Module } from './module.js';
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   if (weight.shape.length !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
-  const y = matmul(x, weight, { transB: true });
-  return bias ? add(y, bias) : y;
+  // an exporter sees one fully connected layer (ONNX Gemm), not a matmul and an add
+  return traceScope('linear', bias ? [x, weight, bias] : [x, weight], { act: 'none', bias: !!bias }, () => {
+    const y = matmul(x, weight, { transB: true });
+    return bias ? add(y, bias) : y;
+  });
 }
 
 /** Weight default of Linear and Conv2d: kaiming_uniform(a=√5), i.e. U(±1/√fanIn); bias U(±1/√fanIn). */
@@ -55,10 +60,12 @@ export class Linear extends Module {
     const bias = this.bias;
     if (bias === null) return this.forward(x);
     if (x.shape.length === 0 || x.shape[x.shape.length - 1] !== this.inFeatures) throw this.shapeError(`[..., ${this.inFeatures}]`, x.shape);
-    const z = matmul(x, this.weight, { transB: true });
-    // mixed dtypes take the unfused path, which promotes as add does
-    if (z.dtype !== bias.dtype) return this.forward(x);
-    return biasAct(z, bias, act);
+    return traceScope('linear', [x, this.weight, bias], { act, bias: true }, () => {
+      const z = matmul(x, this.weight, { transB: true });
+      // mixed dtypes promote as add does (the activation still applies: Sequential skips its layer)
+      const d = promote(z.dtype, bias.dtype);
+      return biasAct(cast(z, d), cast(bias, d), act);
+    });
   }
 
   override extraRepr(): string {

@@ -15,7 +15,12 @@ import { Tensor } from '../tensor/tensor.js';
 export { crossEntropy, type CrossEntropyOptions, type Reduction } from '../ops/loss.js';
 import { Module } from './module.js';
 
+/**
+ * How a loss reduces its per-element values: 'mean' (default), 'sum' or 'none'.
+ * @example mse(pred, y, { reduction: 'sum' })
+ */
 export interface LossOptions {
+  /** 'mean' (default), 'sum', or 'none' for one loss per element */
   reduction?: Reduction;
 }
 
@@ -44,6 +49,10 @@ export function l1(input: Tensor, target: Tensor, opts: LossOptions = {}): Tenso
   return reduceLoss('l1', abs(sub(input, pairUp('l1', input, target))), opts.reduction ?? 'mean');
 }
 
+/**
+ * Options of nllLoss.
+ * @example nllLoss(logSoftmax(z, 1), y, { weight: classWeights, ignoreIndex: 0 })
+ */
 export interface NllLossOptions extends LossOptions {
   /** per-class weights [C] */
   weight?: Tensor;
@@ -92,6 +101,10 @@ function clampedLog(q: Tensor): Tensor {
   return where(tiny, -100, log(where(tiny, 1, q)));
 }
 
+/**
+ * Options of binaryCrossEntropy.
+ * @example binaryCrossEntropy(p, y, { weight: w, reduction: 'sum' })
+ */
 export interface BceOptions extends LossOptions {
   /** a rescaling weight broadcast against the input */
   weight?: Tensor;
@@ -116,6 +129,10 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptio
   return reduceLoss('binaryCrossEntropy', losses, opts.reduction ?? 'mean');
 }
 
+/**
+ * Options of binaryCrossEntropyWithLogits.
+ * @example binaryCrossEntropyWithLogits(z, y, { posWeight: tensor([3]) })
+ */
 export interface BceWithLogitsOptions extends BceOptions {
   /** weight of positive examples, broadcast against the last dim (one per class) */
   posWeight?: Tensor;

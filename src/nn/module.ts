@@ -8,7 +8,11 @@ export function indentTail(s: string): string {
   return s.split('\n').join('\n  ');
 }
 
-/** A state-dict key that did not fit, with the shapes involved. */
+/**
+ * A state-dict key that did not fit, with the shapes involved.
+ * @example
+ * const m: nn.ShapeMismatch = { key: '0.weight', expected: [16, 2], got: [8, 2] };
+ */
 export interface ShapeMismatch {
   key: string;
   expected: readonly number[];
@@ -18,6 +22,8 @@ export interface ShapeMismatch {
 /**
  * loadStateDict found keys it did not expect, missed keys it needs, or shapes that differ.
  * The lists are on the error so tools can report or repair them.
+ * @example
+ * try { model.loadStateDict(sd); } catch (e) { if (e instanceof nn.StateDictError) console.log(e.missingKeys); }
  */
 export class StateDictError extends ValueError {
   constructor(
@@ -33,6 +39,12 @@ export class StateDictError extends ValueError {
   }
 }
 
+/**
+ * What loadStateDict left out: keys the model has but the dict lacks, and keys only the dict has
+ * (both empty in strict mode, which throws instead).
+ * @example
+ * const { missingKeys } = model.loadStateDict(sd, { strict: false });
+ */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
@@ -78,6 +90,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   #preHooks: StoredPreHook[] = [];
   #hooks: StoredHook[] = [];
 
+  /** The layer's computation: its output for its inputs. @example new nn.ReLU().forward(tensor([-1, 2])) // [0, 2] */
   abstract forward(...inputs: In): Out;
 
   /** PyTorch's `module(...)`: forward between the forward pre-hooks and the forward hooks. */
@@ -178,6 +191,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return out;
   }
 
+  /** This module's own buffers (not its children's), by name. */
   ownBuffers(): [string, Tensor][] {
     return [...this.#buffers.entries()];
   }
@@ -203,6 +217,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return out;
   }
 
+  /** This module and every module below it, depth first. @example model.modules().length */
   modules(): AnyModule[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -226,6 +241,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this.namedParameters().map(([, t]) => t);
   }
 
+  /** Every buffer with its dotted name (`1.running_mean`). */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
@@ -234,6 +250,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return out;
   }
 
+  /** Every buffer (running statistics), depth first. */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, t]) => t);
   }
@@ -312,10 +329,12 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this;
   }
 
+  /** Converts floating parameters and buffers to float64, like `to('float64')`. */
   double(): this {
     return this.to('float64');
   }
 
+  /** Converts floating parameters and buffers to float32, like `to('float32')`. */
   float(): this {
     return this.to('float32');
   }

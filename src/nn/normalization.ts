@@ -1,4 +1,5 @@
 import { noGrad } from '../autograd/mode.js';
+import { traceScope } from '../autograd/trace.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
@@ -9,13 +10,20 @@ import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
+/**
+ * Options of the functional batchNorm.
+ * @example batchNorm(x, runningMean, runningVar, { weight: gamma, bias: beta, training: true, momentum: 0.1 })
+ */
 export interface BatchNormOptions {
+  /** per-channel scale (default none) */
   weight?: Tensor | null;
+  /** per-channel shift (default none) */
   bias?: Tensor | null;
   /** normalize with batch statistics (and update the running ones) instead of running ones */
   training?: boolean;
   /** weight of the new batch statistic in the running average (default 0.1) */
   momentum?: number;
+  /** added to the variance before the square root (default 1e-5) */
   eps?: number;
 }
 
@@ -37,25 +45,30 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const momentum = opts.momentum ?? 0.1;
   const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
-  let y: Tensor;
-  if (opts.training ?? false) {
-    const n = x.size / c;
-    if (n <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
-    const mu = mean(x, axes, true);
-    const xc = sub(x, mu);
-    const v = mean(mul(xc, xc), axes, true);
-    y = div(xc, sqrt(add(v, eps)));
-    noGrad(() => {
-      if (runningMean) blend(runningMean, mu.data, momentum, 1);
-      if (runningVar) blend(runningVar, v.data, momentum, n / (n - 1));
-    });
-  } else {
+  const affine = (y: Tensor): Tensor => {
+    if (opts.weight) y = mul(y, reshape(opts.weight, bshape));
+    if (opts.bias) y = add(y, reshape(opts.bias, bshape));
+    return y;
+  };
+  if (!(opts.training ?? false)) {
     if (!runningMean || !runningVar) throw new ValueError('batchNorm: running statistics are needed when training is false');
-    y = div(sub(x, reshape(runningMean, bshape)), sqrt(add(reshape(runningVar, bshape), eps)));
+    // an exporter sees one normalization by the running statistics
+    const params = [opts.weight, opts.bias].filter((t): t is Tensor => !!t);
+    const attrs = { eps, weight: !!opts.weight, bias: !!opts.bias };
+    return traceScope('batchNorm', [x, runningMean, runningVar, ...params], attrs, () =>
+      affine(div(sub(x, reshape(runningMean, bshape)), sqrt(add(reshape(runningVar, bshape), eps)))));
   }
-  if (opts.weight) y = mul(y, reshape(opts.weight, bshape));
-  if (opts.bias) y = add(y, reshape(opts.bias, bshape));
-  return y;
+  const n = x.size / c;
+  if (n <= 1) throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+  const mu = mean(x, axes, true);
+  const xc = sub(x, mu);
+  const v = mean(mul(xc, xc), axes, true);
+  const y = div(xc, sqrt(add(v, eps)));
+  noGrad(() => {
+    if (runningMean) blend(runningMean, mu.data, momentum, 1);
+    if (runningVar) blend(runningVar, v.data, momentum, n / (n - 1));
+  });
+  return affine(y);
 }
 
 /** running ← (1 − m)·running + m·scale·stat, in place. */
@@ -64,7 +77,12 @@ function blend(running: Tensor, stat: ArrayLike<number>, m: number, scale: numbe
   for (let i = 0; i < r.length; i++) r[i] = (1 - m) * r[i]! + m * scale * stat[i]!;
 }
 
+/**
+ * Options of the BatchNorm1d and BatchNorm2d layers, as in PyTorch.
+ * @example new BatchNorm2d(32, { momentum: 0.01, affine: false })
+ */
 export interface BatchNormLayerOptions {
+  /** added to the variance before the square root (default 1e-5) */
   eps?: number;
   /** default 0.1; null gives a cumulative average over all batches seen */
   momentum?: number | null;
@@ -109,6 +127,7 @@ abstract class BatchNormBase extends Module {
     return this.trackRunningStats ? this.buffer('num_batches_tracked').item() : 0;
   }
 
+  /** Throws a ShapeError naming this layer unless x has the rank and channel count it takes. */
   protected abstract checkInput(x: Tensor): void;
 
   override extraRepr(): string {
@@ -148,7 +167,10 @@ export class BatchNorm1d extends BatchNormBase {
   }
 }
 
-/** Batch normalization of NCHW input per channel. */
+/**
+ * Batch normalization of NCHW input per channel.
+ * @example new Sequential(new Conv2d(1, 8, 3), new BatchNorm2d(8), new ReLU())
+ */
 export class BatchNorm2d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormLayerOptions = {}) {
     super(numFeatures, opts);
@@ -163,9 +185,16 @@ export class BatchNorm2d extends BatchNormBase {
   }
 }
 
+/**
+ * Options of the functional layerNorm.
+ * @example layerNorm(x, [512], { weight: gamma, bias: beta, eps: 1e-6 })
+ */
 export interface LayerNormOptions {
+  /** elementwise scale of shape normalizedShape (default none) */
   weight?: Tensor | null;
+  /** elementwise shift of shape normalizedShape (default none) */
   bias?: Tensor | null;
+  /** added to the variance before the square root (default 1e-5) */
   eps?: number;
 }
 
@@ -182,13 +211,17 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     throw new ShapeError(`layerNorm: expected input [..., ${ns.join(', ')}], got ${fmtShape(x.shape)}`);
   }
   const axes = ns.map((_, i) => x.shape.length - k + i);
-  const mu = mean(x, axes, true);
-  const xc = sub(x, mu);
-  const v = mean(mul(xc, xc), axes, true);
-  let y = div(xc, sqrt(add(v, opts.eps ?? 1e-5)));
-  if (opts.weight) y = mul(y, opts.weight);
-  if (opts.bias) y = add(y, opts.bias);
-  return y;
+  const eps = opts.eps ?? 1e-5;
+  const params = [opts.weight, opts.bias].filter((t): t is Tensor => !!t);
+  return traceScope('layerNorm', [x, ...params], { normalizedShape: ns, eps, weight: !!opts.weight, bias: !!opts.bias }, () => {
+    const mu = mean(x, axes, true);
+    const xc = sub(x, mu);
+    const v = mean(mul(xc, xc), axes, true);
+    let y = div(xc, sqrt(add(v, eps)));
+    if (opts.weight) y = mul(y, opts.weight);
+    if (opts.bias) y = add(y, opts.bias);
+    return y;
+  });
 }
 
 /**

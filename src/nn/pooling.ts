@@ -2,6 +2,7 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { matmul } from '../ops/matmul.js';
 import { assertFloat } from '../tensor/dtype.js';
 import { noGrad } from '../autograd/mode.js';
+import { traceScope } from '../autograd/trace.js';
 import { convArgs, poolArgmax, unfoldChannels } from '../ops/conv.js';
 import { gather } from '../ops/indexing.js';
 import { div } from '../ops/elementwise.js';
@@ -12,13 +13,23 @@ import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { fmtList, pairOf, type Pair } from './conv.js';
 
+/**
+ * Window options of maxPool2d and avgPool2d (and their layers), as in PyTorch.
+ * @example maxPool2d(x, 3, { stride: 2, padding: 1 })
+ */
 export interface PoolOptions {
   /** default: the kernel size */
   stride?: Pair;
+  /** implicit padding on each side (default 0): −∞ for max, zeros for average */
   padding?: Pair;
+  /** spacing between window taps (default 1) */
   dilation?: Pair;
 }
 
+/**
+ * Options of avgPool2d and AvgPool2d.
+ * @example avgPool2d(x, 2, { padding: 1, countIncludePad: false })
+ */
 export interface AvgPoolOptions extends PoolOptions {
   /** count the zero padding in the divisor (PyTorch's default, true) */
   countIncludePad?: boolean;
@@ -45,28 +56,35 @@ function insideMask(x: Tensor, k: [number, number], o: PoolOptions): Tensor {
  * @example maxPool2d(x, 2) // halves H and W
  */
 export function maxPool2d(x: Tensor, kernel: Pair, opts: PoolOptions = {}): Tensor {
-  return pooled('maxPool2d', x, kernel, opts, (x4, k) => {
+  return pooled('maxPool2d', x, kernel, opts, (x4, k) => traceScope('maxPool2d', [x4], windowAttrs(k, opts), () => {
     const [n, c] = x4.shape as [number, number];
     const args = convArgs('maxPool2d', x4.shape, c, k, { ...opts, stride: opts.stride ?? k });
     // one pass finds each window's arg-max; the values are then a gather at those indices, so
     // the gradient is a scatter to exactly the winning inputs (no unfolded copy of x)
     const idx = reshape(poolArgmax(x4, args), [-1]);
     return reshape(gather(reshape(x4, [-1]), 0, idx), [n, c, args.outH, args.outW]);
-  });
+  }));
 }
 
 /**
  * Mean over each kH×kW window of NCHW input. By default padding zeros count in the divisor
  * (count_include_pad, as PyTorch's default).
+ * @example avgPool2d(x, 2) // halves H and W
  */
 export function avgPool2d(x: Tensor, kernel: Pair, opts: AvgPoolOptions = {}): Tensor {
-  return pooled('avgPool2d', x, kernel, opts, (x4, k) => {
+  const countIncludePad = opts.countIncludePad ?? true;
+  return pooled('avgPool2d', x, kernel, opts, (x4, k) => traceScope('avgPool2d', [x4], { ...windowAttrs(k, opts), countIncludePad }, () => {
     const o = { stride: opts.stride ?? k, padding: opts.padding ?? 0, dilation: opts.dilation ?? 1 };
     const { cols, args } = unfoldChannels(x4, k, o);
     const padded = pairOf(o.padding).some((p) => p > 0);
     const avg = padded && opts.countIncludePad === false ? div(sum(cols, 2), sum(insideMask(x4, k, o), 2)) : mean(cols, 2);
     return reshape(avg, [x4.shape[0]!, x4.shape[1]!, args.outH, args.outW]);
-  });
+  }));
+}
+
+/** A pooling window's geometry as an exporter records it (stride defaults to the kernel). */
+function windowAttrs(k: [number, number], o: PoolOptions): { kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number] } {
+  return { kernel: k, stride: pairOf(o.stride ?? k), padding: pairOf(o.padding ?? 0), dilation: pairOf(o.dilation ?? 1) };
 }
 
 /** PyTorch's pooling extra_repr: kernelSize, stride and padding (and dilation for max pooling). */

@@ -1,5 +1,6 @@
 import type { Conv2dArgs } from '../backend/backend.js';
 import { apply } from '../autograd/engine.js';
+import { traceScope } from '../autograd/trace.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defineOp, type OpDef } from './op.js';
@@ -75,6 +76,12 @@ export function convArgs(op: string, xShape: readonly number[], cOut: number, ke
  * @example conv2d(x, weight, bias, {padding: 2})
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  // an exporter sees one convolution, not the im2col + matmul that compute it
+  const attrs = { stride: pairOf(opts.stride ?? 1), padding: pairOf(opts.padding ?? 0), dilation: pairOf(opts.dilation ?? 1), groups: opts.groups ?? 1 };
+  return traceScope('conv2d', bias ? [x, weight, bias] : [x, weight], attrs, () => conv2dBody(x, weight, bias, opts));
+}
+
+function conv2dBody(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): Tensor {
   if (x.dtype === 'int32' || weight.dtype === 'int32') throw new DTypeError(`conv2d: expected floating tensors, got ${x.dtype} and ${weight.dtype}`);
   if (weight.shape.length !== 4) throw new ShapeError(`conv2d: weight must be 4-D [cOut, cIn/groups, kH, kW], got ${fmtShape(weight.shape)}`);
   const [cOut, cg, kh, kw] = weight.shape as [number, number, number, number];

@@ -4,14 +4,22 @@ import { assignInPlace } from '../ops/optim.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, buffer, nextStep, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
+/**
+ * Adagrad's hyper-parameters, as in PyTorch; each param group may override any of them.
+ * @example new Adagrad(model.parameters(), { lr: 0.05, lrDecay: 1e-4 })
+ */
 export interface AdagradOptions {
+  /** the learning rate (default 1e-2) */
   lr: number;
   /** the lr at step t is lr / (1 + (t − 1)·lrDecay) */
   lrDecay: number;
+  /** L2 penalty added to the gradient (default 0) */
   weightDecay: number;
   /** starting value of the sum of squared gradients */
   initialAccumulatorValue: number;
+  /** added after the square root (default 1e-10) */
   eps: number;
+  /** ascend the objective instead of descending (default false) */
   maximize: boolean;
 }
 

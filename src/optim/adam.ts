@@ -4,12 +4,22 @@ import type { Tensor } from '../tensor/tensor.js';
 import { preview } from '../validate.js';
 import { Optimizer, buffer, nextStep, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
+/**
+ * Adam's and AdamW's hyper-parameters, as in PyTorch; each param group may override any of them.
+ * @example new AdamW(model.parameters(), { lr: 3e-4, betas: [0.9, 0.95], weightDecay: 0.1 })
+ */
 export interface AdamOptions {
+  /** the learning rate (default 1e-3) */
   lr: number;
+  /** decay rates of the first and second moment averages (default [0.9, 0.999]) */
   betas: [number, number];
+  /** added to the root of the second moment (default 1e-8) */
   eps: number;
+  /** L2 penalty (Adam) or decoupled decay (AdamW); default 0 (Adam), 1e-2 (AdamW) */
   weightDecay: number;
+  /** use the running maximum of the second moment (default false) */
   amsgrad: boolean;
+  /** ascend the objective instead of descending (default false) */
   maximize: boolean;
 }
 

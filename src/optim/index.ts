@@ -4,6 +4,7 @@
  * const opt = new optim.Adam(model.parameters(), {lr: 1e-3});
  * const sched = new optim.CosineAnnealingLR(opt, {tMax: 10});
  * opt.zeroGrad(); loss.backward(); optim.clipGradNorm(model.parameters(), 1); opt.step(); sched.step();
+ * @packageDocumentation
  */
 export {
   Optimizer, type BaseHyper, type ParamGroup, type ParamsArg, type ParamState, type StateValue, type HyperValue,

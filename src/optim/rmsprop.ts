@@ -5,15 +5,24 @@ import type { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../errors.js';
 import { Optimizer, buffer, nextStep, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
+/**
+ * RMSprop's hyper-parameters, as in PyTorch; each param group may override any of them.
+ * @example new RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9, centered: true })
+ */
 export interface RMSpropOptions {
+  /** the learning rate (default 1e-2) */
   lr: number;
   /** smoothing constant of the running average of squared gradients */
   alpha: number;
+  /** added after the square root (default 1e-8) */
   eps: number;
+  /** L2 penalty added to the gradient (default 0) */
   weightDecay: number;
+  /** momentum of the scaled step (default 0) */
   momentum: number;
   /** normalise by an estimate of the gradient's variance instead of its second moment */
   centered: boolean;
+  /** ascend the objective instead of descending (default false) */
   maximize: boolean;
 }
 

@@ -1,13 +1,21 @@
 import { ValueError } from '../errors.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
 
-/** A scheduler's snapshot, for checkpoints (plain numbers; `best` may be ±Infinity). */
+/**
+ * A scheduler's snapshot, for checkpoints (plain numbers; `best` may be ±Infinity).
+ * @example const saved: SchedulerStateDict = sched.stateDict(); later.loadStateDict(saved);
+ */
 export type SchedulerStateDict = Record<string, number | number[] | string>;
 
 /**
  * Base of the epoch/step-indexed schedulers: `step()` advances `lastEpoch` and sets every
  * group's lr from a closed form of it, so a restored `lastEpoch` reproduces the same lrs.
  * As in PyTorch, constructing a scheduler applies the lr of step 0.
+ * @example
+ * class HalveEvery10 extends optim.LRScheduler {
+ *   constructor(opt: optim.Optimizer) { super(opt); this.step(); }
+ *   lrAt(t: number, base: number) { return base * 0.5 ** Math.floor(t / 10); }
+ * }
  */
 export abstract class LRScheduler {
   readonly optimizer: Optimizer<BaseHyper>;
@@ -30,6 +38,7 @@ export abstract class LRScheduler {
     this.apply();
   }
 
+  /** Sets every group's lr to lrAt(lastEpoch) (step and loadStateDict call it). */
   protected apply(): void {
     this.lastLr = this.baseLrs.map((b) => this.lrAt(this.lastEpoch, b));
     this.optimizer.paramGroups.forEach((g, i) => (g.lr = this.lastLr[i]!));
@@ -40,6 +49,7 @@ export abstract class LRScheduler {
     return [...this.lastLr];
   }
 
+  /** `lastEpoch` and the base lrs, for a checkpoint. @example io.saveCheckpoint(path, { ..., scheduler: sched.stateDict() }) */
   stateDict(): SchedulerStateDict {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
   }
@@ -167,9 +177,14 @@ export class SequentialLR extends LRScheduler {
   }
 }
 
+/**
+ * When ReduceLROnPlateau cuts the lr, and by how much, as in PyTorch.
+ * @example new ReduceLROnPlateau(opt, { mode: 'max', factor: 0.5, patience: 3 })
+ */
 export interface ReduceLROnPlateauOptions {
   /** 'min': lower metrics are better (a loss); 'max': higher are better (an accuracy) */
   mode?: 'min' | 'max';
+  /** the lr is multiplied by this on a plateau (default 0.1) */
   factor?: number;
   /** number of steps without improvement tolerated before the lr is reduced */
   patience?: number;
@@ -179,6 +194,7 @@ export interface ReduceLROnPlateauOptions {
   thresholdMode?: 'rel' | 'abs';
   /** steps to wait after a reduction before counting bad steps again */
   cooldown?: number;
+  /** the lr never goes below this, one for all groups or one per group (default 0) */
   minLr?: number | number[];
   /** reductions smaller than this are skipped */
   eps?: number;
@@ -256,14 +272,17 @@ export class ReduceLROnPlateau {
     }
   }
 
+  /** The optimizer's current lrs, one per group. */
   getLastLr(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The plateau tracking state (best value, bad-step and cooldown counters), for a checkpoint. */
   stateDict(): SchedulerStateDict {
     return { best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch };
   }
 
+  /** Restores what stateDict saved (a JSON null `best` means none yet). */
   loadStateDict(sd: SchedulerStateDict): void {
     const { best, numBadEpochs, cooldownCounter, lastEpoch } = sd;
     // checkpoints written as JSON may turn ±Infinity into null; that means "no best yet"

@@ -3,13 +3,23 @@ import { sgdUpdate } from '../ops/optim.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, buffer, hasBuffer, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
+/**
+ * SGD's hyper-parameters, as torch.optim.SGD; every one but lr has a default, and each param
+ * group may override any of them.
+ * @example new SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 })
+ */
 export interface SGDOptions {
+  /** the learning rate (required) */
   lr: number;
+  /** velocity decay; 0 (default) is plain SGD */
   momentum: number;
+  /** the fraction of each gradient kept out of the velocity (default 0) */
   dampening: number;
+  /** Nesterov momentum (default false) */
   nesterov: boolean;
   /** L2 penalty added to the gradient: g + weightDecay·θ. */
   weightDecay: number;
+  /** ascend the objective instead of descending (default false) */
   maximize: boolean;
 }
 

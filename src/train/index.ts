@@ -10,35 +10,66 @@ import { checkCount } from '../validate.js';
  * model or a plain array of batches works too.
  */
 
-/** What fit and evaluate need from a model: `nn.Module` satisfies it. */
+/**
+ * What fit and evaluate need from a model: `nn.Module` satisfies it.
+ * @example
+ * const model: TrainableModel = new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 2));
+ */
 export interface TrainableModel {
+  /** the model's output for a batch of inputs */
   forward(x: Tensor): Tensor;
+  /** the tensors the optimizer updates */
   parameters(): Tensor[];
+  /** true in train mode */
   training: boolean;
+  /** switches to train mode (fit calls it before each epoch) */
   train(on?: boolean): unknown;
+  /** switches to eval mode (for validation and evaluate) */
   eval(): unknown;
 }
 
-/** What fit needs from an optimizer: `optim.Optimizer` satisfies it. */
+/**
+ * What fit needs from an optimizer: `optim.Optimizer` satisfies it.
+ * @example
+ * const opt: StepOptimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+ */
 export interface StepOptimizer {
+  /** clears the gradients before a batch's backward pass */
   zeroGrad(): void;
+  /** updates the parameters from their gradients */
   step(): void;
 }
 
 /**
  * A learning-rate scheduler. `step(metric)` is called with the epoch's validation loss (or the
  * training loss without validation): `ReduceLROnPlateau` uses it, the others ignore it.
+ * @example
+ * const sched: StepScheduler = new optim.StepLR(opt, { stepSize: 10, gamma: 0.5 });
  */
 export interface StepScheduler {
+  /** advances the schedule by one epoch (or batch) */
   step(metric?: number): void;
 }
 
-/** A batch source: a `DataLoader`, or any iterable of `[inputs, targets]` pairs. */
+/**
+ * A batch source: a `DataLoader`, or any iterable of `[inputs, targets]` pairs.
+ * @example
+ * const batches: BatchSource = [[tensor([[0, 1]]), tensor([1], { dtype: 'int32' })]];
+ */
 export type BatchSource = Iterable<readonly [Tensor, Tensor]> & { length?: number };
 
-/** A loss taking the model's output and the targets, returning a scalar averaged over the batch. */
+/**
+ * A loss taking the model's output and the targets, returning a scalar averaged over the batch.
+ * @example
+ * const loss: LossFn = (out, y) => nn.F.crossEntropy(out, y, { labelSmoothing: 0.1 });
+ */
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 
+/**
+ * What fit reports after each batch (to `callbacks.onBatchEnd`).
+ * @example
+ * await fit(model, loader, { optimizer, loss, epochs: 1, callbacks: { onBatchEnd: (b) => console.log(b.batch, b.loss) } });
+ */
 export interface BatchLog {
   /** 1-based epoch number */
   epoch: number;
@@ -58,14 +89,22 @@ export interface BatchLog {
   samplesPerSecond: number;
 }
 
+/**
+ * What fit reports after each epoch (to `callbacks.onEpochEnd`, and in the history it resolves to).
+ * @example
+ * const [first] = await fit(model, loader, { optimizer, loss, epochs: 1 });
+ * console.log(first.trainLoss, first.samplesPerSecond);
+ */
 export interface EpochLog {
   /** 1-based epoch number */
   epoch: number;
   /** sample-weighted mean training loss of the epoch (measured in training mode, while learning) */
   trainLoss: number;
+  /** fraction correct in the epoch (null when the output is not [N, classes]) */
   trainAccuracy: number | null;
   /** loss and accuracy on `validation`, or null without one */
   testLoss: number | null;
+  /** fraction correct on `validation`, or null */
   testAccuracy: number | null;
   /** wall time of the epoch including validation */
   seconds: number;
@@ -75,13 +114,26 @@ export interface EpochLog {
   lr: number | null;
 }
 
+/**
+ * Hooks fit calls as it trains.
+ * @example
+ * const callbacks: FitCallbacks = { onEpochEnd: (e) => console.log(`epoch ${e.epoch}: ${e.trainLoss}`) };
+ */
 export interface FitCallbacks {
+  /** after every batch, with the running loss and accuracy */
   onBatchEnd?(log: BatchLog): void;
   /** May return a promise (for example a checkpoint write); fit waits for it before going on. */
   onEpochEnd?(log: EpochLog): void | Promise<void>;
 }
 
+/**
+ * How fit trains: optimizer, loss and epochs, plus optional validation, callbacks,
+ * scheduler and abort signal.
+ * @example
+ * const opts: FitOptions = { optimizer: new optim.Adam(model.parameters()), loss: nn.F.crossEntropy, epochs: 10 };
+ */
 export interface FitOptions {
+  /** updates the parameters after each batch */
   optimizer: StepOptimizer;
   /** e.g. `nn.F.crossEntropy`; must average over the batch (reduction 'mean') */
   loss: LossFn;
@@ -89,10 +141,13 @@ export interface FitOptions {
   epochs: number;
   /** epochs already done (when resuming from a checkpoint); default 0 */
   initialEpoch?: number;
+  /** batches measured (without a graph, in eval mode) after each epoch */
   validation?: BatchSource;
+  /** hooks called after each batch and epoch */
   callbacks?: FitCallbacks;
   /** aborting stops fit at the next batch boundary; fit then rejects with `signal.reason` */
   signal?: AbortSignal;
+  /** stepped once per epoch (or per batch, see schedulerInterval) */
   scheduler?: StepScheduler;
   /** call `scheduler.step()` once per epoch (default, PyTorch's usual placement) or after every batch */
   schedulerInterval?: 'epoch' | 'batch';
@@ -100,10 +155,20 @@ export interface FitOptions {
   yieldEvery?: number;
 }
 
+/**
+ * How evaluate measures: the loss to average.
+ * @example evaluate(model, testLoader, { loss: nn.F.crossEntropy })
+ */
 export interface EvaluateOptions {
+  /** e.g. `nn.F.crossEntropy`, averaged over each batch */
   loss: LossFn;
 }
 
+/**
+ * What evaluate measures over the whole loader.
+ * @example
+ * const { loss, accuracy } = evaluate(model, testLoader, { loss: nn.F.crossEntropy });
+ */
 export interface EvaluateResult {
   /** sample-weighted mean loss */
   loss: number;
@@ -111,6 +176,12 @@ export interface EvaluateResult {
   accuracy: number | null;
 }
 
+/**
+ * One log per epoch, as fit resolves.
+ * @example
+ * const history: History = await fit(model, loader, opts);
+ * const best = Math.max(...history.map((e) => e.testAccuracy ?? 0));
+ */
 export type History = EpochLog[];
 
 /**

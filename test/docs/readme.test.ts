@@ -48,3 +48,29 @@ blocks.forEach((code, i) => {
     }
   });
 });
+
+test('every backprop name in the "From PyTorch" table exists in the built library', async () => {
+  const section = readme.split(/^## From PyTorch$/m)[1]?.split(/^## /m)[0] ?? '';
+  const rows = section.split('\n').filter((l) => l.startsWith('| `'));
+  assert.ok(rows.length >= 20, `expected the From PyTorch table in README.md, found ${rows.length} rows`);
+  const lib = (await import(entry)) as Record<string, unknown> & { tensor: (v: number[], o?: object) => object };
+  const nnLib = lib['nn'] as { Linear: new (i: number, o: number) => object };
+  const optimLib = lib['optim'] as { SGD: new (p: object[], o: { lr: number }) => object };
+  const model = new nnLib.Linear(1, 1);
+  const x = lib.tensor([1], { requiresGrad: true });
+  // the names a row's code starts from: a tensor, a model, an optimizer, or the library itself
+  const roots: Record<string, unknown> = { x, loss: x, model, opt: new optimLib.SGD((model as { parameters(): object[] }).parameters(), { lr: 0.1 }) };
+  const missing: string[] = [];
+  for (const row of rows) {
+    const ours = row.split('|')[2] ?? '';
+    for (const [, code] of ours.matchAll(/`([^`]+)`/g)) {
+      const path = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*/.exec(code!)?.[0];
+      if (!path) continue;
+      const [head, ...rest] = path.split('.');
+      let v: unknown = head! in roots ? roots[head!] : lib[head!];
+      for (const k of rest) v = v !== null && (typeof v === 'object' || typeof v === 'function') && k in v ? (v as Record<string, unknown>)[k] : undefined;
+      if (v === undefined) missing.push(`${path} (in \`${code}\`)`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});

@@ -48,7 +48,7 @@ export function refSafetensors(bytes: Uint8Array): RefSafetensors | string {
   const dataStart = 8 + size;
   const dataLen = bytes.length - dataStart;
   const metadata = new Map<string, string>();
-  const spans: { name: string; dtype: RefDType; shape: number[]; begin: number; end: number }[] = [];
+  const spans: { name: string; st: string; dtype: RefDType; width: number; shape: number[]; begin: number; end: number }[] = [];
   for (const name of Object.keys(header)) {
     const entry = header[name];
     if (name === '__metadata__') {
@@ -62,14 +62,10 @@ export function refSafetensors(bytes: Uint8Array): RefSafetensors | string {
     }
     if (typeof entry !== 'object' || entry === null) return `${name} is not an object`;
     const e = entry as Record<string, unknown>;
-    let dtype: RefDType;
-    let width: number;
-    switch (e['dtype']) {
-      case 'F32': dtype = 'float32'; width = 4; break;
-      case 'F64': dtype = 'float64'; width = 8; break;
-      case 'I32': dtype = 'int32'; width = 4; break;
-      default: return `${name} has an unsupported dtype`;
-    }
+    const st = e['dtype'];
+    const kind = typeof st === 'string' ? ST_KINDS.get(st) : undefined;
+    if (kind === undefined) return `${name} has an unsupported dtype`;
+    const { dtype, width } = kind;
     const shape = e['shape'];
     const offsets = e['data_offsets'];
     if (!Array.isArray(shape) || !shape.every(isCount)) return `${name} has a bad shape`;
@@ -79,7 +75,7 @@ export function refSafetensors(bytes: Uint8Array): RefSafetensors | string {
     let count = 1;
     for (const d of shape as number[]) count *= d;
     if (count * width !== end - begin) return `${name} shape and offsets disagree`;
-    spans.push({ name, dtype, shape: shape as number[], begin, end });
+    spans.push({ name, st: st as string, dtype, width, shape: shape as number[], begin, end });
   }
   spans.sort((a, b) => (a.begin !== b.begin ? a.begin - b.begin : a.end - b.end));
   let pos = 0;
@@ -91,14 +87,60 @@ export function refSafetensors(bytes: Uint8Array): RefSafetensors | string {
   const tensors = new Map<string, RefTensor>();
   for (const s of spans) {
     const values: number[] = [];
-    for (let p = dataStart + s.begin; p < dataStart + s.end;) {
-      if (s.dtype === 'float32') { values.push(dv.getFloat32(p, true)); p += 4; }
-      else if (s.dtype === 'float64') { values.push(dv.getFloat64(p, true)); p += 8; }
-      else { values.push(dv.getInt32(p, true)); p += 4; }
+    for (let p = dataStart + s.begin; p < dataStart + s.end; p += s.width) {
+      const v = readElement(s.st, dv, p);
+      if (v === null) return `${s.name}: a value the library cannot hold`;
+      values.push(v);
     }
     tensors.set(s.name, { dtype: s.dtype, shape: s.shape, values });
   }
   return { tensors, metadata };
+}
+
+/** Each safetensors dtype the library reads: its width, and the dtype it becomes. */
+const ST_KINDS = new Map<string, { dtype: RefDType; width: number }>([
+  ['F16', { dtype: 'float32', width: 2 }], ['BF16', { dtype: 'float32', width: 2 }], ['F32', { dtype: 'float32', width: 4 }],
+  ['F64', { dtype: 'float64', width: 8 }], ['I8', { dtype: 'int32', width: 1 }], ['U8', { dtype: 'int32', width: 1 }],
+  ['I16', { dtype: 'int32', width: 2 }], ['U16', { dtype: 'int32', width: 2 }], ['I32', { dtype: 'int32', width: 4 }],
+  ['U32', { dtype: 'int32', width: 4 }], ['I64', { dtype: 'int32', width: 8 }], ['U64', { dtype: 'int32', width: 8 }],
+  ['BOOL', { dtype: 'int32', width: 1 }],
+]);
+
+/** IEEE binary16 from its bits, by the formula: subnormal, normal, or infinity/NaN. */
+function half(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac === 0 ? sign * Infinity : NaN;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** One little-endian element at p, or null when it is outside int32 (or a BOOL byte above 1). */
+function readElement(st: string, dv: DataView, p: number): number | null {
+  const int32 = (x: bigint | number): number | null => (x >= -2147483648 && x <= 2147483647 ? Number(x) : null);
+  switch (st) {
+    case 'F16': return Math.fround(half(dv.getUint16(p, true)));
+    case 'BF16': {
+      const f = new DataView(new ArrayBuffer(4));
+      f.setUint32(0, dv.getUint16(p, true) * 65536);
+      return f.getFloat32(0);
+    }
+    case 'F32': return dv.getFloat32(p, true);
+    case 'F64': return dv.getFloat64(p, true);
+    case 'I8': return dv.getInt8(p);
+    case 'U8': return dv.getUint8(p);
+    case 'I16': return dv.getInt16(p, true);
+    case 'U16': return dv.getUint16(p, true);
+    case 'I32': return dv.getInt32(p, true);
+    case 'U32': return int32(dv.getUint32(p, true));
+    case 'I64': return int32(dv.getBigInt64(p, true));
+    case 'U64': return int32(dv.getBigUint64(p, true));
+    default: { // BOOL
+      const b = dv.getUint8(p);
+      return b <= 1 ? b : null;
+    }
+  }
 }
 
 /** Builds safetensors bytes from a header text and a data section (the header padded to 8). */

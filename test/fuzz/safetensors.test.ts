@@ -18,6 +18,15 @@ const SEEDS: Uint8Array[] = [
   }, { 'backprop.model': 'mlp:2-3-2', note: 'hi' }),
   serializeSafetensors({ only: tensor([1, 2, 3, 4]) }),
   serializeSafetensors({}, { a: 'b' }),
+  serializeSafetensors({ h: tensor([1, -0.5, 65504, 1e-7]), n: tensor([3], { dtype: 'int32' }) }, {}, { dtype: 'float16' }),
+  serializeSafetensors({ h: tensor([[1, -0.5], [3e38, 1e-40]]) }, {}, { dtype: 'bfloat16' }),
+  // the integer dtypes other writers use, each a few bytes
+  assembleSafetensors(enc.encode(JSON.stringify({
+    i64: { dtype: 'I64', shape: [2], data_offsets: [0, 16] }, u8: { dtype: 'U8', shape: [2], data_offsets: [16, 18] },
+    b: { dtype: 'BOOL', shape: [2], data_offsets: [18, 20] }, u16: { dtype: 'U16', shape: [1], data_offsets: [20, 22] },
+    i8: { dtype: 'I8', shape: [2], data_offsets: [22, 24] }, u32: { dtype: 'U32', shape: [1], data_offsets: [24, 28] },
+    u64: { dtype: 'U64', shape: [1], data_offsets: [28, 36] },
+  })), Uint8Array.of(3, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 7, 255, 0, 1, 0xff, 0xff, 0x80, 0x7f, 1, 2, 3, 4, 9, 0, 0, 0, 0, 0, 0, 0)),
   // offsets listed out of order, as other writers may
   assembleSafetensors(enc.encode('{"b":{"dtype":"I32","shape":[1],"data_offsets":[4,8]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'), Uint8Array.of(0, 0, 0x80, 0x3f, 7, 0, 0, 0)),
 ];
@@ -25,7 +34,8 @@ const SEEDS: Uint8Array[] = [
 const DICT: Dictionary = [
   '{', '}', '[', ']', ',', ':', '"', 'null', 'true', '0', '-1', '1.5', '1e400', '4294967296', '9007199254740993', '[[[[[[[[',
   '"__proto__"', '"constructor"', '"toString"', '"__metadata__"', '"dtype"', '"shape"', '"data_offsets"',
-  '"F32"', '"F64"', '"I32"', '"F16"', '"BF16"', '"U8"', '[0,4]', '[4,8]', '[0,0]', '[]', '[2,2]', '\u00ff', '\\u0000',
+  '"F32"', '"F64"', '"I32"', '"F16"', '"BF16"', '"U8"', '"I8"', '"U16"', '"I16"', '"U32"', '"I64"', '"U64"', '"BOOL"', '"F8_E4M3"',
+  '[0,4]', '[4,8]', '[0,0]', '[]', '[2,2]', '\u00ff', '\\u0000',
 ];
 
 /**

@@ -75,3 +75,13 @@ test('Sequential rejects anything that is not a Module when built, not at forwar
   assert.throws(() => new nn.Sequential(new nn.ReLU(), null as never), /argument 1 is not a Module \(got null\)/);
   assert.throws(() => new nn.Sequential().append({} as never), (e: Error) => e instanceof ValueError && /Sequential\.append is not a Module/.test(e.message));
 });
+
+test('Linear then an activation in a Sequential applies the activation when input and weights differ in dtype', () => {
+  const linear = new nn.Linear(3, 4);
+  const x = randn([5, 3], { dtype: 'float64' });
+  for (const [act, fn] of [[new nn.ReLU(), 'relu'], [new nn.Tanh(), 'tanh']] as const) {
+    const y = new nn.Sequential(linear, act).forward(x);
+    assert.equal(y.dtype, 'float64');
+    assertClose(y, linear.forward(x)[fn]().data, 1e-12, fn);
+  }
+});
