@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as io from '../../src/io/index.js';
 import { Generator } from '../../src/tensor/random.js';
-import { requireData, sharedData } from '../shared-data.js';
+import { requireData, sharedData } from '../helpers/shared-data.js';
 
 // The CLI compiled by the same tsc run as this test (build/src/cli/main.js), so the test never
 // runs a stale dist/; it is the file the `backprop` bin (dist/cli/main.js) is compiled from.

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { parseCsv, parseCsvFeatures, readCsv } from '../../src/io/index.js';
 import { FormatError, ValueError } from '../../src/errors.js';
 import { tempDir } from './tmp.js';
-import { requireData, sharedData } from '../shared-data.js';
+import { requireData, sharedData } from '../helpers/shared-data.js';
 
 const iris = sharedData('iris.csv');
 const wdbc = sharedData('wdbc.csv');

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { loadMnist } from '../../src/io/index.js';
 import { FormatError, ValueError } from '../../src/errors.js';
 import { tempDir } from './tmp.js';
-import { requireData, sharedData } from '../shared-data.js';
+import { requireData, sharedData } from '../helpers/shared-data.js';
 
 const mnist = sharedData('mnist');
 const fashion = sharedData('fashion-mnist');

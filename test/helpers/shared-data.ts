@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
  * Tests of behaviour do not use these: they build small fixtures themselves.
  */
 
-/** The repository root: this file runs as build/test/shared-data.js. */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root: this file runs as build/test/helpers/shared-data.js. */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Where the data sets go: $BACKPROP_DATA, else ../shared/data next to the checkout. */
 export const DATA_DIR = process.env['BACKPROP_DATA'] ?? join(ROOT, '..', 'shared', 'data');
