@@ -98,3 +98,20 @@ test('module.to moves parameters in place; loadStateDict lands on the module dev
   assert.equal(model.weight.device, 'cpu');
   assert.equal(model.weight.data.length, 6);
 });
+
+test('fit and evaluateAsync on the device: the same history as on the CPU; sync evaluate names evaluateAsync', async () => {
+  const { fit, evaluate, evaluateAsync, data } = await import('../../src/index.js');
+  const run = async (device: Device): Promise<number[]> => {
+    const g = new Generator(5);
+    const x = randn([40, 3], { generator: g }), y = randint(0, 2, [40], { generator: g });
+    const loader = new data.DataLoader(new data.TensorDataset(x.to(device), y.to(device)), { batchSize: 8, shuffle: true, generator: new Generator(1) });
+    const model = new nn.Sequential(new nn.Linear(3, 8, { generator: g }), new nn.ReLU(), new nn.Linear(8, 2, { generator: g })).to(device);
+    const history = await fit(model, loader, { optimizer: new optim.Adam(model.parameters(), { lr: 0.05 }), loss: nn.functional.crossEntropy, epochs: 3, validation: loader });
+    const final = await evaluateAsync(model, loader, { loss: nn.functional.crossEntropy });
+    if (device !== 'cpu') assert.throws(() => evaluate(model, loader, { loss: nn.functional.crossEntropy }), (e: unknown) => e instanceof DeviceError && /evaluateAsync/.test(e.message));
+    return [...history.flatMap((h) => [h.trainLoss, h.trainAccuracy!, h.testLoss!, h.testAccuracy!]), final.loss, final.accuracy!];
+  };
+  // the device sums the batch losses in float32 on the device, the CPU in JS doubles
+  const [dev, cpu] = [await run('webgpu'), await run('cpu')];
+  dev.forEach((v, i) => assert.ok(Math.abs(v - cpu[i]!) <= 1e-6, `value ${i}: device ${v} vs cpu ${cpu[i]}`));
+});
