@@ -186,6 +186,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const checkFinite = (loss: number, where: string): void => {
     if (!Number.isFinite(loss)) throw diverged('loss', loss, where);
     for (let k = 0; k < params.length; k++) {
+      // weights on a GPU (BACKPROP_DEVICE) cannot be read each step; the loss still shows divergence
+      if (params[k]!.device !== 'cpu') continue;
       const i = firstNonFinite(params[k]!.data);
       if (i >= 0) throw diverged(`weights (parameter ${k}, index ${i})`, params[k]!.data[i]!, where);
     }
