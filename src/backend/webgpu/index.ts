@@ -15,7 +15,7 @@ import type {
   ReduceOp, SgdHyper, Shape, TypedArray, UnaryOp,
 } from '../backend.js';
 import { DTypeError } from '../../errors.js';
-import { registerDevice } from '../registry.js';
+import type { DeviceInfo } from '../registry.js';
 import { GpuBuffer } from './buffer.js';
 import { acquireDevice, type WebGpuAdapterInfo } from './gpu.js';
 import { GpuRuntime, f2u, type DispatchStats, type MemoryStats } from './runtime.js';
@@ -237,7 +237,6 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
 }
 
 let shared: Promise<WebGpuBackend> | null = null;
-let started: WebGpuBackend | null = null;
 
 /**
  * The process's one WebGPU backend, created on first use (a failed attempt is not cached).
@@ -246,34 +245,13 @@ let started: WebGpuBackend | null = null;
 export function webgpuBackend(opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
   if (!shared) {
     shared = WebGpuBackend.create(opts);
-    shared.then((b) => { started = b; }, () => { shared = null; });
+    shared.catch(() => { shared = null; });
   }
   return shared;
 }
 
-const NO_MEMORY: MemoryStats = { liveBytes: 0, liveBuffers: 0, pooledBytes: 0, pooledBuffers: 0, peakLiveBytes: 0, allocatedBytes: 0 };
-const NO_DISPATCHES: DispatchStats = { dispatches: 0, submissions: 0, pipelines: 0, uploads: 0, readbacks: 0 };
-
-/**
- * GPU memory of the webgpu device: bytes held by tensors (live) and kept for reuse (pooled);
- * zeros before initDevice('webgpu').
- * @example const { liveBytes, pooledBytes } = memoryStats();
- */
-export function memoryStats(): MemoryStats {
-  return started?.memoryStats() ?? { ...NO_MEMORY };
-}
-
-/**
- * Work the webgpu device has done so far: kernels dispatched and command buffers submitted
- * (subtract two readings to count per training step).
- * @example const before = dispatchStats(); step(); const perStep = dispatchStats().dispatches - before.dispatches;
- */
-export function dispatchStats(): DispatchStats {
-  return started?.dispatchStats() ?? { ...NO_DISPATCHES };
-}
-
-// initDevice('webgpu') starts this backend; nothing (not even the webgpu package) loads before
-registerDevice('webgpu', async () => {
+/** @internal what initDevice('webgpu') needs: the backend and a description of its adapter */
+export async function startWebGpu(): Promise<{ backend: WebGpuBackend; info: DeviceInfo }> {
   const backend = await webgpuBackend();
   const i = backend.info;
   return {
@@ -293,4 +271,4 @@ registerDevice('webgpu', async () => {
       },
     },
   };
-});
+}
