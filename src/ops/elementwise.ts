@@ -55,11 +55,16 @@ export function unaryRaw(b: Backend, op: UnaryOp, x: Tensor, p0?: number, p1?: n
   return { storage: out, shape: x.shape };
 }
 
-function binaryRaw(b: Backend, op: BinaryOp, name: string, x: Tensor, y: Tensor, outDtype?: DType): Raw {
+export function binaryRaw(b: Backend, op: BinaryOp, name: string, x: Tensor, y: Tensor, outDtype?: DType): Raw {
   const shape = sameShape(x.shape, y.shape) ? x.shape : broadcastShapes(name, x.shape, y.shape);
   const out = b.alloc(outDtype ?? x.dtype, sizeOf(shape));
   b.binary(op, x.storage, x.shape, y.storage, y.shape, out, shape);
   return { storage: out, shape };
+}
+
+/** Both operands of a binary op as tensors of one dtype: numbers lifted, dtypes promoted as PyTorch does. */
+export function binaryOperands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  return promoted(...pair(name, a, b));
 }
 
 /** Brings both operands to one dtype before a binary op (PyTorch's promotion). */

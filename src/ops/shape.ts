@@ -288,3 +288,88 @@ export function sliceDim(x: Tensor, dim: number, start: number, stop?: number, s
   specs[axis] = { start, stop: stop ?? null, step };
   return slice(x, specs);
 }
+
+/**
+ * `length` elements of dim from `start` (negative counts from the end), as torch.narrow.
+ * @example narrow(arange(6).reshape([2, 3]), 1, 1, 2) // [[1, 2], [4, 5]]
+ */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const axis = normAxis('narrow', dim, x.shape.length);
+  const n = x.shape[axis]!;
+  if (!Number.isInteger(start) || start < -n || start > n) throw new ValueError(`narrow: start ${start} is out of range for dim ${axis} of size ${n} (expected ${-n}..${n})`);
+  const s = start < 0 ? start + n : start;
+  if (!Number.isInteger(length) || length < 0 || s + length > n) {
+    throw new ValueError(`narrow: start ${s} + length ${length} exceeds dim ${axis} of size ${n} in ${fmtShape(x.shape)}`);
+  }
+  return sliceDim(x, axis, s, s + length);
+}
+
+/**
+ * Splits into `chunks` pieces along dim (default 0) of ceil(size/chunks) each, the last smaller,
+ * as torch.chunk (so fewer pieces may come back).
+ * @example chunk(arange(5), 3).map((t) => t.toArray()) // [[0, 1], [2, 3], [4]]
+ */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new ValueError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  const axis = normAxis('chunk', dim, x.shape.length);
+  const n = x.shape[axis]!;
+  if (n === 0) return [x];
+  return split(x, Math.ceil(n / chunks), axis);
+}
+
+/**
+ * The slices along dim (default 0), each without that dim, as torch.unbind.
+ * @example unbind(tensor([[1, 2], [3, 4]])).map((t) => t.toArray()) // [[1, 2], [3, 4]]
+ */
+export function unbind(x: Tensor, dim = 0): Tensor[] {
+  const axis = normAxis('unbind', dim, x.shape.length);
+  if (x.shape.length === 0) throw new ShapeError('unbind: a 0-d tensor has no dim to unbind');
+  const n = x.shape[axis]!;
+  const shape = x.shape.filter((_, i) => i !== axis);
+  return Array.from({ length: n }, (_, i) => reshape(sliceDim(x, axis, i, i + 1), shape));
+}
+
+/**
+ * Moves dims `source` to positions `destination`, keeping the others in order, as torch.movedim.
+ * @example movedim(zeros([2, 3, 4]), 0, -1).shape // [3, 4, 2]
+ */
+export function movedim(x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor {
+  const rank = x.shape.length;
+  const src = (typeof source === 'number' ? [source] : [...source]).map((d) => normAxis('movedim', d, rank));
+  const dst = (typeof destination === 'number' ? [destination] : [...destination]).map((d) => normAxis('movedim', d, rank));
+  if (src.length !== dst.length) throw new ValueError(`movedim: source ${JSON.stringify(source)} and destination ${JSON.stringify(destination)} must have the same number of dims`);
+  if (new Set(src).size !== src.length) throw new ValueError(`movedim: source ${JSON.stringify(source)} repeats a dim`);
+  if (new Set(dst).size !== dst.length) throw new ValueError(`movedim: destination ${JSON.stringify(destination)} repeats a dim`);
+  const perm = new Array<number>(rank).fill(-1);
+  src.forEach((s, i) => { perm[dst[i]!] = s; });
+  const rest = Array.from({ length: rank }, (_, i) => i).filter((i) => !src.includes(i));
+  let k = 0;
+  for (let i = 0; i < rank; i++) if (perm[i] === -1) perm[i] = rest[k++]!;
+  return permute(x, perm);
+}
+
+/**
+ * Shifts elements along dims, wrapping around, as torch.roll: two slices and a concat per dim.
+ * Without dims the flattened tensor is rolled and reshaped back.
+ * @example roll(tensor([1, 2, 3, 4]), 1) // [4, 1, 2, 3]
+ */
+export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+  const sh = typeof shifts === 'number' ? [shifts] : [...shifts];
+  if (sh.some((s) => !Number.isInteger(s))) throw new ValueError(`roll: shifts must be integers, got ${JSON.stringify(shifts)}`);
+  if (dims === undefined) {
+    if (sh.length !== 1) throw new ValueError(`roll: without dims, shifts must be one number, got ${JSON.stringify(shifts)}`);
+    return reshape(roll(reshape(x, [x.size]), sh[0]!, 0), x.shape);
+  }
+  const ds = typeof dims === 'number' ? [dims] : [...dims];
+  if (ds.length !== sh.length) throw new ValueError(`roll: shifts ${JSON.stringify(shifts)} and dims ${JSON.stringify(dims)} must have the same length`);
+  let y = x;
+  ds.forEach((d, i) => {
+    const axis = normAxis('roll', d, x.shape.length);
+    const n = x.shape[axis]!;
+    if (n === 0) return;
+    const s = ((sh[i]! % n) + n) % n;
+    if (s === 0) return;
+    y = concat([sliceDim(y, axis, n - s, n), sliceDim(y, axis, 0, n - s)], axis);
+  });
+  return y;
+}
