@@ -107,27 +107,31 @@ export function sigmoid(x: Tensor): Tensor {
   assertFloat('sigmoid', x.dtype);
   return apply(sigmoidOp, [x], {});
 }
+/** Hyperbolic tangent, elementwise. @example tanh(tensor([0])) // [0] */
 export function tanh(x: Tensor): Tensor {
   assertFloat('tanh', x.dtype);
   return apply(tanhOp, [x], {});
 }
+/** max(0, x), elementwise (NaN stays NaN). @example relu(tensor([-1, 2])) // [0, 2] */
 export function relu(x: Tensor): Tensor {
   return apply(reluOp, [x], {});
 }
-/** x for x > 0, slope·x otherwise (PyTorch's default slope 0.01). */
+/** x for x > 0, slope·x otherwise (PyTorch's default slope 0.01). @example leakyRelu(tensor([-1, 2]), 0.2) // [-0.2, 2] */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
   assertFloat('leakyRelu', x.dtype);
   return apply(leakyReluOp, [x], { slope });
 }
+/** x for x > 0, alpha·(eˣ − 1) otherwise (default alpha 1). @example elu(tensor([-1, 2])) // [-0.632, 2] */
 export function elu(x: Tensor, alpha = 1): Tensor {
   assertFloat('elu', x.dtype);
   return apply(eluOp, [x], { alpha });
 }
-/** The exact (erf) GELU, PyTorch's default. */
+/** The exact (erf) GELU, PyTorch's default: x·Φ(x). @example gelu(tensor([1])) // [0.841] */
 export function gelu(x: Tensor): Tensor {
   assertFloat('gelu', x.dtype);
   return apply(geluOp, [x], {});
 }
+/** log(1 + eˣ), computed stably. @example softplus(tensor([0])) // [0.693] */
 export function softplus(x: Tensor): Tensor {
   assertFloat('softplus', x.dtype);
   return apply(softplusOp, [x], {});
@@ -208,6 +212,7 @@ export function hardswish(x: Tensor): Tensor {
   return apply(hardswishOp, [x], {});
 }
 
+/** Corners of hardtanh. @example hardtanh(x, {minVal: 0, maxVal: 6}) */
 export interface HardtanhOptions {
   /** lower corner (default −1) */
   minVal?: number;

@@ -79,6 +79,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 /**
  * torch.gather: out[i][j] = x[i][index[i][j]] for dim 1. index has x's rank; its size along
  * every other dim must not exceed x's.
+ * @example gather(logProbs, 1, targets.unsqueeze(1)) // [N, 1]
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const rank = x.shape.length;

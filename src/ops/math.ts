@@ -227,6 +227,7 @@ function finiteMax(dtype: DType): number {
   return dtype === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
 }
 
+/** Replacements for nanToNum. @example nanToNum(x, {nan: 0, posinf: 1e4}) */
 export interface NanToNumOptions {
   /** what NaN becomes (default 0) */
   nan?: number;

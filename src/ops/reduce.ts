@@ -29,7 +29,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return apply(sumOp, [x], { axes, keepdim });
 }
 
-/** Mean over dims (all when omitted). int32 input gives float32. */
+/** Mean over dims (all when omitted). int32 input gives float32. @example mean(x, 0) */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const xf = x.dtype === 'int32' ? cast(x, 'float32') : x;
   const axes = normAxes('mean', dim, x.shape.length);
@@ -37,7 +37,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return div(sum(xf, axes, keepdim), count);
 }
 
-/** Variance with Bessel's correction by default (correction 1, as torch.var). */
+/** Variance with Bessel's correction by default (correction 1, as torch.var). @example variance(x, 1, {keepdim: true}) */
 export function variance(x: Tensor, dim?: Dims, opts: { keepdim?: boolean; correction?: number } = {}): Tensor {
   const xf = x.dtype === 'int32' ? cast(x, 'float32') : x;
   const axes = normAxes('var', dim, x.shape.length);
@@ -138,18 +138,18 @@ function argReduce(op: ArgReduceOp, x: Tensor, axis: number, keepdim: boolean): 
   return apply(argReduceOp, [x.detach()], { op, axis, keepdim });
 }
 
-/** Index of the max along dim (over the flattened tensor when omitted), as int32. */
+/** Index of the max along dim (over the flattened tensor when omitted), as int32. @example argmax(logits, 1) */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
   if (dim === undefined) return argReduce('argmax', reshape(x, [x.size]), 0, false);
   return argReduce('argmax', x, normAxis('argmax', dim, x.shape.length), keepdim);
 }
-/** Index of the min along dim (over the flattened tensor when omitted), as int32. */
+/** Index of the min along dim (over the flattened tensor when omitted), as int32. @example argmin(distances, 1) */
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
   if (dim === undefined) return argReduce('argmin', reshape(x, [x.size]), 0, false);
   return argReduce('argmin', x, normAxis('argmin', dim, x.shape.length), keepdim);
 }
 
-/** log(sum(exp(x))) over dims, computed stably by shifting by the max. */
+/** log(sum(exp(x))) over dims, computed stably by shifting by the max. @example logSumExp(logits, 1) */
 export function logSumExp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const axes = normAxes('logSumExp', dim, x.shape.length);
   // the shift is a constant to autograd: its two contributions cancel exactly
@@ -218,7 +218,7 @@ export function std(x: Tensor, dim?: Dims, opts: { keepdim?: boolean; correction
   return safeSqrt(variance(x, dim, opts));
 }
 
-/** The order of a vector norm: a number (1, 2, Infinity, −Infinity, 0 or any other p) or 'fro' (= 2). */
+/** The order of a vector norm: a number (1, 2, Infinity, −Infinity, 0 or any other p) or 'fro' (= 2). @example norm(x, Infinity as NormOrd) */
 export type NormOrd = number | 'fro';
 
 /**

@@ -8,6 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 // tensors synchronously; tensors on another device through the async variants, which wait for
 // the readback and put the int32 result back on the input's device.
 
+/** Options of multinomial. @example multinomial(w, 3, {replacement: true, generator: new Generator(1)}) */
 export interface MultinomialOptions {
   /** draw with replacement (default false: each category at most once per row) */
   replacement?: boolean;
@@ -15,6 +16,7 @@ export interface MultinomialOptions {
   generator?: Generator;
 }
 
+/** Options of sampleCategorical. @example sampleCategorical(logits, {temperature: 0.8, topK: 40}) */
 export interface SampleCategoricalOptions {
   /** divides the logits; 0 picks the arg-max (greedy), default 1 */
   temperature?: number;

@@ -20,7 +20,7 @@ export const argsortOp = defineOp<{ axis: number; descending: boolean }>({
   backward: () => [null],
 });
 
-/** Sorted values and where each came from (the result of sort and topk). */
+/** Sorted values and where each came from (the result of sort and topk). @example const { values, indices } = sort(x) */
 export interface SortResult {
   values: Tensor;
   /** int32 positions along the sorted dim */

@@ -20,6 +20,7 @@ import { biasActOp } from './bias-act.js';
  * backward rule, and the gradcheck test is typed over `OpName`, so a new op without a rule or
  * without a gradcheck case fails to compile. Everything else (mean, var, max, logSumExp,
  * transpose, stack, norm, einsum, sort, ...) is a composition of these and needs no rule of its own.
+ * @example Object.keys(opTable).length
  */
 export const opTable = {
   cast: castOp, add: addOp, sub: subOp, mul: mulOp, div: divOp, pow: powOp, powScalar: powScalarOp,
@@ -42,4 +43,5 @@ export const opTable = {
   biasAct: biasActOp,
 } as const;
 
+/** The name of a differentiable primitive. @example const name: OpName = 'matmul' */
 export type OpName = keyof typeof opTable;
