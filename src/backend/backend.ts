@@ -34,7 +34,8 @@ export type Storage = TypedArray | DeviceBuffer;
 /**
  * Elementwise maps. `p0`/`p1` are parameters: leakyRelu (p0 = slope), elu (p0 = alpha),
  * powScalar (p0 = exponent), clamp (p0 = lo, p1 = hi). isfinite and isnan write 1/0 in out's
- * dtype. NaN propagates through every other map, as in PyTorch.
+ * dtype; sign is (0 < x) − (x < 0), so sign(NaN) = 0 as in PyTorch. NaN propagates through every
+ * other map, as in PyTorch.
  *
  * The rest follow C's libm and PyTorch: round is half to even (2.5 → 2), trunc rounds toward
  * zero, rsqrt = 1/√x, reciprocal = 1/x; silu = x·σ(x), mish = x·tanh(softplus(x)),

@@ -109,7 +109,7 @@ function stepMap(op: OpDef<NoAttrs>, name: string, x: Tensor): Tensor {
   return apply(op, [x], {});
 }
 
-/** −1, 0 or 1 by the sign of x (NaN stays NaN); its gradient is zero. @example sign(tensor([-2, 0, 3])) // [-1, 0, 1] */
+/** −1, 0 or 1 by the sign of x (0 for NaN, as PyTorch); its gradient is zero. @example sign(tensor([-2, 0, 3])) // [-1, 0, 1] */
 export const sign = (x: Tensor): Tensor => stepMap(signOp, 'sign', x);
 /** Rounds down; zero gradient. @example floor(tensor([-1.5, 1.5])) // [-2, 1] */
 export const floor = (x: Tensor): Tensor => stepMap(floorOp, 'floor', x);

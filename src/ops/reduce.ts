@@ -231,7 +231,7 @@ export function norm(x: Tensor, p: NormOrd = 'fro', dim?: Dims, keepdim = false)
   if (x.dtype === 'int32') throw new DTypeError("norm: expected a floating dtype (float32 or float64), got int32; convert with .to('float32')");
   const axes = normAxes('norm', dim, x.shape.length);
   if (p === 'fro' || p === 2) {
-    if (p === 'fro' && axes.length > 2) throw new ValueError(`norm: the Frobenius norm takes at most 2 dims, got ${axes.length}; use p = 2 for a vector norm over more`);
+    if (p === 'fro' && dim !== undefined && axes.length > 2) throw new ValueError(`norm: the Frobenius norm takes at most 2 dims, got ${axes.length}; use p = 2 for a vector norm over more`);
     return safeSqrt(sum(mul(x, x), axes, keepdim));
   }
   if (typeof p !== 'number' || Number.isNaN(p)) throw new ValueError(`norm: unknown order ${String(p)}; expected a number (1, 2, Infinity, ...) or 'fro'`);

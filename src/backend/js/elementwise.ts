@@ -33,7 +33,8 @@ const MAPS: Record<UnaryOp, ScalarMap> = {
   copy: (v) => v,
   neg: (v) => -v,
   abs: Math.abs,
-  sign: Math.sign,
+  // (0 < v) − (v < 0), as PyTorch: sign(NaN) = 0 and sign(−0) = 0
+  sign: (v) => (v > 0 ? 1 : v < 0 ? -1 : 0),
   floor: Math.floor,
   ceil: Math.ceil,
   round: roundHalfEven,
