@@ -201,6 +201,8 @@ export function remainder(input: TensorLike, other: TensorLike): Tensor {
 export function lerp(input: Tensor, end: TensorLike, weight: TensorLike): Tensor {
   checkTensor('lerp', input);
   const [s, e] = floatPair('lerp', input, end);
+  const shape = broadcastShapes('lerp', s.shape, e.shape);
+  if (weight instanceof Tensor) broadcastShapes('lerp', shape, weight.shape);
   const diff = sub(e, s);
   if (typeof weight === 'number') {
     return weight < 0.5 ? add(s, mul(diff, weight)) : sub(e, mul(diff, 1 - weight));
@@ -217,9 +219,8 @@ export function lerp(input: Tensor, end: TensorLike, weight: TensorLike): Tensor
 export function addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, opts: { value?: number } = {}): Tensor {
   checkTensor('addcmul', input);
   const value = opts.value ?? 1;
-  const prodT = value === 1 ? mul(tensor1, tensor2) : mul(mul(tensor1, value), tensor2);
-  broadcastShapes('addcmul', input.shape, prodT.shape);
-  return add(input, prodT);
+  broadcastShapes('addcmul', input.shape, broadcastShapes('addcmul', tensor1.shape, tensor2.shape));
+  return add(input, value === 1 ? mul(tensor1, tensor2) : mul(mul(tensor1, value), tensor2));
 }
 
 /** The largest finite value of a float dtype (what PyTorch puts for +∞ by default). */

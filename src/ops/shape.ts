@@ -316,7 +316,8 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0) throw new ValueError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const axis = normAxis('chunk', dim, x.shape.length);
   const n = x.shape[axis]!;
-  if (n === 0) return [x];
+  // an empty dim gives `chunks` empty pieces, as in PyTorch
+  if (n === 0) return Array.from({ length: chunks }, () => x);
   return split(x, Math.ceil(n / chunks), axis);
 }
 

@@ -28,8 +28,9 @@ export interface SortResult {
 }
 
 function along(name: string, x: Tensor, dim: number): { t: Tensor; axis: number; scalar: boolean } {
-  const axis = normAxis(name, dim, x.shape.length);
-  return x.shape.length === 0 ? { t: reshape(x, [1]), axis: 0, scalar: true } : { t: x, axis, scalar: false };
+  // a 0-d tensor sorts as one element along dim 0 (or −1), as in PyTorch
+  if (x.shape.length === 0) return { t: reshape(x, [1]), axis: normAxis(name, dim, 1), scalar: true };
+  return { t: x, axis: normAxis(name, dim, x.shape.length), scalar: false };
 }
 
 function permutation(x: Tensor, axis: number, descending: boolean): Tensor {
