@@ -13,14 +13,35 @@
  * composition of core kernels or ops beside its op, which runs where a backend lacks it.
  */
 
+/**
+ * A tensor's element type: float32 (the default), float64 (gradcheck, exact fixtures) or int32
+ * (indices and class labels).
+ * @example const y = tensor([3, 1, 4], { dtype: 'int32' }); const d: DType = y.dtype;
+ */
 export type DType = 'float32' | 'float64' | 'int32';
+/**
+ * The host arrays that hold CPU tensors, one per DType; `tensor()` takes one and `t.data` returns one.
+ * @example const buf: TypedArray = new Float32Array([1, 2, 3, 4]); tensor(buf, { shape: [2, 2] });
+ */
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 export type Shape = readonly number[];
 
-/** Where a tensor's elements live: host memory (the js and wasm backends) or a WebGPU device. */
+/**
+ * Where a tensor's elements live: host memory (the js and wasm backends) or a WebGPU device.
+ * @example
+ * const device: Device = 'webgpu';
+ * await initDevice(device);
+ * const x = randn([64, 784], { device });
+ */
 export type Device = 'cpu' | 'webgpu';
 
-/** A storage that lives off the host (a GPU buffer); the backend that made it knows its type. */
+/**
+ * A storage that lives off the host (a GPU buffer); the backend that made it knows its type.
+ * Read it back with `await backend.read(buf)` (or `await t.dataAsync()` on the tensor).
+ * @example
+ * const s = x.storage;
+ * if (!ArrayBuffer.isView(s)) console.log(`${s.length} ${s.dtype} values on ${s.device}`);
+ */
 export interface DeviceBuffer {
   readonly device: Device;
   readonly dtype: DType;
@@ -28,7 +49,11 @@ export interface DeviceBuffer {
   readonly length: number;
 }
 
-/** A tensor's elements: a typed array on the CPU, a device buffer elsewhere. */
+/**
+ * A tensor's elements: a typed array on the CPU, a device buffer elsewhere. Ops hand storages to
+ * kernels without looking inside.
+ * @example const values = await backendFor(x.device).read(x.storage); // a TypedArray copy
+ */
 export type Storage = TypedArray | DeviceBuffer;
 
 /**
@@ -118,7 +143,13 @@ export interface AdamHyper {
   step: number;
 }
 
-/** Allocation and transfer: how tensors get onto and off a backend. */
+/**
+ * Allocation and transfer: how tensors get onto and off a backend.
+ * @example
+ * const b = getBackend();
+ * const s = b.upload(new Float32Array([1, 2, 3]));
+ * console.log(await b.read(s)); // Float32Array [1, 2, 3]
+ */
 export interface BackendMemory<S> {
   /** A zero-filled storage for `size` elements of `dtype`. */
   alloc(dtype: DType, size: number): S;
@@ -134,7 +165,14 @@ export interface BackendMemory<S> {
   release?(x: S): void;
 }
 
-/** The kernels every backend implements. */
+/**
+ * The kernels every backend implements; ops are written in terms of these, so a new backend
+ * that has them runs every op and its gradient.
+ * @example
+ * const b = getBackend();
+ * const out = b.alloc('float32', 3);
+ * b.unary('exp', b.upload(new Float32Array([0, 1, 2])), out);
+ */
 export interface CoreKernels<S> {
   /** out = x converted to out's dtype; float → int32 truncates toward zero. */
   cast(x: S, out: S): void;
@@ -210,6 +248,9 @@ export interface CoreKernels<S> {
 /**
  * Kernels a backend may add for speed. Each has a reference composition beside its op
  * (src/ops), used where a backend leaves it out; the conformance suite checks one against the other.
+ * @example
+ * const b = getBackend();
+ * console.log(b.logSoftmax ? 'fused log-softmax' : 'log-softmax composed of core kernels');
  */
 export interface FusedKernels<S> {
   /**
@@ -231,11 +272,22 @@ export interface FusedKernels<S> {
   adamStep?(x: S, g: S, m: S, v: S, vmax: S | null, h: AdamHyper): void;
 }
 
-/** A backend: memory, the core kernels and whichever fused kernels it has. */
+/**
+ * A backend: memory, the core kernels and whichever fused kernels it has. Implement one to run
+ * the library somewhere new; `registerBackend` makes a CPU one selectable by name.
+ * @example
+ * const b: Backend = getBackend();
+ * console.log(b.name, b.device); // 'wasm' 'cpu'
+ */
 export interface Backend<S = Storage> extends BackendMemory<S>, CoreKernels<S>, FusedKernels<S> {
   readonly name: string;
   readonly device: Device;
 }
 
-/** The names of the optional fused kernels. */
+/**
+ * The names of the optional fused kernels, e.g. to report which ones a backend has.
+ * @example
+ * const names: FusedKernelName[] = ['biasAct', 'actGrad', 'logSoftmax', 'crossEntropy', 'crossEntropyGrad', 'sgdStep', 'adamStep'];
+ * console.log(names.filter((k) => getBackend()[k] !== undefined));
+ */
 export type FusedKernelName = keyof FusedKernels<unknown>;

@@ -19,6 +19,10 @@ function vectorNorm(x: Tensor, p: number, dim: number): Tensor {
   return where(nonzero, p === 2 ? sqrt(safe) : pow(safe, 1 / p), Tensor.scalar(0, s.dtype));
 }
 
+/**
+ * normalize's options: the norm's exponent, the dim, and the smallest divisor.
+ * @example nn.F.normalize(features, { p: 1, dim: 1 }) // rows summing to 1 in absolute value
+ */
 export interface NormalizeOptions {
   /** the exponent of the norm (default 2; Infinity for the max norm) */
   p?: number;
@@ -40,6 +44,10 @@ export function normalize(x: Tensor, opts: NormalizeOptions = {}): Tensor {
   return div(x, clamp(vectorNorm(x, p, dim), opts.eps ?? 1e-12));
 }
 
+/**
+ * cosineSimilarity's options: the dim holding the vectors and the smallest norm.
+ * @example nn.F.cosineSimilarity(queries, keys, { dim: -1, eps: 1e-6 }) // [N, D] and [N, D] → [N]
+ */
 export interface CosineSimilarityOptions {
   /** the dim holding the vectors (default 1) */
   dim?: number;

@@ -3,43 +3,86 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { clone, toDevice } from '../ops/copy.js';
 
-/** Hyper-parameters every optimizer has; each optimizer adds its own. */
+/**
+ * Hyper-parameters every optimizer has; each optimizer adds its own. Code that only touches the
+ * learning rate (a scheduler, a warmup) can take any optimizer through it.
+ * @example
+ * function setLr(opt: optim.Optimizer<optim.BaseHyper>, lr: number): void {
+ *   for (const g of opt.paramGroups) g.lr = lr;
+ * }
+ */
 export interface BaseHyper {
+  /** the learning rate */
   lr: number;
 }
 
-/** A group of parameters sharing hyper-parameters (e.g. a smaller lr for a pretrained body). */
+/**
+ * A group of parameters sharing hyper-parameters (e.g. a smaller lr for a pretrained body), as
+ * an optimizer holds it in `paramGroups`, with every default filled in.
+ * @example
+ * const groups: optim.ParamGroup<optim.SGDOptions>[] = opt.paramGroups;
+ * for (const g of groups) console.log(g.params.length, g.lr, g.momentum);
+ */
 export type ParamGroup<H extends BaseHyper> = H & { params: Tensor[] };
 
-/** What optimizers take: a flat list of tensors, or groups each overriding some hyper-parameters. */
+/**
+ * What optimizers take: a flat list of tensors, or groups each overriding some hyper-parameters.
+ * @example
+ * new optim.SGD(model.parameters(), { lr: 0.1 });
+ * new optim.SGD([{ params: body.parameters(), lr: 0.01 }, { params: head.parameters() }], { lr: 0.1, momentum: 0.9 });
+ */
 export type ParamsArg<H extends BaseHyper> = Iterable<Tensor> | Array<{ params: Iterable<Tensor> } & Partial<H>>;
 
 /**
  * One buffer or counter of a parameter's optimizer state (`step`, `expAvg`, ...). Buffers are
  * tensors of the parameter's dtype on the parameter's device.
+ * @example
+ * const st = adam.state.get(fc.weight);
+ * const step: optim.StateValue | undefined = st?.['step']; // a number; st?.['expAvg'] is a Tensor
  */
 export type StateValue = number | Tensor;
 
-/** Per-parameter state, keyed by buffer name. */
+/**
+ * Per-parameter state, keyed by buffer name; an optimizer's `state` maps each parameter to one.
+ * @example
+ * const st: optim.ParamState | undefined = opt.state.get(fc.weight);
+ * console.log(Object.keys(st ?? {})); // e.g. ['step', 'expAvg', 'expAvgSq'] for Adam
+ */
 export type ParamState = Record<string, StateValue>;
 
-/** A hyper-parameter as stored in a state dict. */
+/**
+ * A hyper-parameter as stored in a state dict: a number (lr), a flag (nesterov), a name, or a
+ * pair (Adam's betas).
+ * @example const lr: optim.HyperValue = opt.stateDict().paramGroups[0]!['lr']!;
+ */
 export type HyperValue = number | boolean | string | number[];
 
 /**
  * A snapshot of an optimizer: per-parameter state keyed by the parameter's position across all
  * groups (as PyTorch does), and each group's hyper-parameters with the positions of its params.
  * Buffers are copies, so later steps do not change a saved snapshot.
+ * @example
+ * const saved: optim.OptimizerStateDict = opt.stateDict();
+ * opt.loadStateDict(saved); // e.g. when resuming; io.saveCheckpoint stores it for you
  */
 export interface OptimizerStateDict {
   /** buffers are tensors; loadStateDict also takes typed arrays (e.g. read from a file) */
   state: Record<string, Record<string, StateValue | TypedArray>>;
+  /** each group's hyper-parameters and the positions of its parameters */
   paramGroups: Array<Record<string, HyperValue> & { params: number[] }>;
 }
 
 /**
  * The base of every optimizer: parameter groups, per-parameter state, zeroGrad/step and state
  * dicts. Subclasses only write `updateParam`, the per-element update of one parameter.
+ * @example
+ * class SignSGD extends optim.Optimizer {
+ *   constructor(params: Iterable<Tensor>, opts: { lr: number }) { super('SignSGD', params, opts); }
+ *   protected updateParam(p: Tensor, g: Tensor, group: optim.ParamGroup<optim.BaseHyper>): void {
+ *     const w = p.data, d = g.data; // CPU tensors: the live arrays, updated in place
+ *     for (let i = 0; i < w.length; i++) w[i]! -= group.lr * Math.sign(d[i]!);
+ *   }
+ * }
  */
 export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   readonly paramGroups: ParamGroup<H>[] = [];

@@ -19,6 +19,10 @@ function alloc(dtype: DType, size: number): TypedArray {
  * The reference backend: plain TypeScript loops over typed arrays, split by kernel family in
  * this folder. Every other backend is tested against it. It implements every core kernel and
  * every fused kernel, so it is also usable for real training.
+ * @example
+ * const ref = new JsBackend();
+ * const out = ref.alloc('float32', 2);
+ * ref.binary('mul', new Float32Array([1, 2]), [2], new Float32Array([3, 4]), [2], out, [2]); // out = [3, 8]
  */
 export class JsBackend implements Backend<TypedArray> {
   readonly name: string = 'js';

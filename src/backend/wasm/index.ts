@@ -53,6 +53,14 @@ function elementwise(bytes: number): { ex: ElementwiseKernels; f32: Float32Array
 
 const vecBytes = (n: number): number => Math.ceil(n / 4) * 16;
 
+/**
+ * The WebAssembly backend, the default where WebAssembly SIMD exists: the js reference with the
+ * float32 GEMM (multi-threaded), the transcendental maps and fused bias + activation in SIMD
+ * wasm. Choose it with `setBackend('wasm')`; construct one directly only to test or benchmark it.
+ * @example
+ * if (wasmAvailable()) setBackend('wasm');
+ * const wasm = new WasmBackend(); // e.g. to compare its kernels with new JsBackend()
+ */
 export class WasmBackend implements Backend<TypedArray> {
   readonly name: string = 'wasm';
   readonly device = 'cpu' as const;
