@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from '../errors.js';
+import { preview } from '../validate.js';
 import { flatten } from '../ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BiasActivation } from '../backend/backend.js';
@@ -12,6 +13,13 @@ function fusableActivation(m: Module | undefined): BiasActivation | null {
   return c === Sigmoid ? 'sigmoid' : c === ReLU ? 'relu' : c === Tanh ? 'tanh' : c === GELU ? 'gelu' : null;
 }
 
+/** A layer must be a Module: anything else would fail only later, at forward, as a TypeError. */
+function checkModule(where: string, m: unknown): void {
+  if (m instanceof Module) return;
+  const got = m === null || m === undefined ? String(m) : Array.isArray(m) ? `an array ${preview(m)}` : `${typeof m} ${preview(m)}`;
+  throw new ValueError(`${where} is not a Module (got ${got}); pass layers as separate arguments, e.g. new Sequential(new Linear(2, 3), new ReLU())`);
+}
+
 /**
  * Runs modules in order; their parameters are named by position (`0.weight`, `2.bias`).
  * @example const mlp = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
@@ -21,6 +29,7 @@ export class Sequential extends Module {
 
   constructor(...modules: Module[]) {
     super();
+    modules.forEach((m, i) => checkModule(`Sequential: argument ${i}`, m));
     this.layers = modules;
   }
 
@@ -56,6 +65,7 @@ export class Sequential extends Module {
 
   /** Adds a layer at the end; returns this. @example new Sequential(new Linear(2, 4)).append(new ReLU()) */
   append(m: Module): this {
+    checkModule('Sequential.append', m);
     this.layers.push(m);
     return this;
   }

@@ -14,9 +14,10 @@ function vectorNorm(x: Tensor, p: number, dim: number): Tensor {
   if (p === Infinity) return max(abs(x), dim, true);
   if (p === 1) return sum(abs(x), dim, true);
   const s = p === 2 ? sum(mul(x, x), dim, true) : sum(pow(abs(x), p), dim, true);
-  const nonzero = compare('gt', s.detach(), 0);
-  const safe = where(nonzero, s, Tensor.scalar(1, s.dtype));
-  return where(nonzero, p === 2 ? sqrt(safe) : pow(safe, 1 / p), Tensor.scalar(0, s.dtype));
+  // test for s = 0, not s > 0: a NaN sum must give a NaN norm, not the zero vector's 0
+  const zero = compare('eq', s.detach(), 0);
+  const safe = where(zero, Tensor.scalar(1, s.dtype), s);
+  return where(zero, Tensor.scalar(0, s.dtype), p === 2 ? sqrt(safe) : pow(safe, 1 / p));
 }
 
 /**

@@ -94,8 +94,9 @@ export function nllLoss(input: Tensor, targets: Tensor, opts: NllLossOptions = {
 
 /** log(q), but −100 where q ≤ e^−100 (PyTorch's clamp), with zero gradient there instead of NaN. */
 function clampedLog(q: Tensor): Tensor {
-  const ok = compare('gt', q.detach(), Math.exp(-100));
-  return where(ok, log(where(ok, q, 1)), -100);
+  // test q ≤ e^−100 rather than q > e^−100, so NaN stays NaN (as torch's clamp) instead of −100
+  const tiny = compare('le', q.detach(), Math.exp(-100));
+  return where(tiny, -100, log(where(tiny, 1, q)));
 }
 
 /**

@@ -41,7 +41,8 @@ function actGradReference(g: Tensor, y: Tensor, act: ActGradActivation): Tensor 
   switch (act) {
     case 'sigmoid': return mul(g, mul(y, sub(1, y)));
     case 'tanh': return mul(g, sub(1, mul(y, y)));
-    case 'relu': return mul(g, positive(y));
+    // 1 − [y ≤ 0], not [y > 0]: at y = NaN the gradient passes on, as torch's threshold_backward
+    case 'relu': return mul(g, sub(1, cast(compare('le', y.detach(), 0), y.dtype)));
   }
 }
 

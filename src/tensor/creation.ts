@@ -144,6 +144,7 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
   const [s, e] = end === undefined ? [0, start] : [start, end];
   if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be a non-zero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((e - s) / step));
+  checkShape('arange', [n]);
   const a = arrayFor(checkDType('arange', opts.dtype), n);
   for (let i = 0; i < n; i++) a[i] = s + i * step;
   return finish(new Tensor(a, [n]), opts);
@@ -155,6 +156,7 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
  */
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  checkShape('linspace', [steps]);
   const a = arrayFor(checkDType('linspace', opts.dtype), steps);
   for (let i = 0; i < steps; i++) a[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
   return finish(new Tensor(a, [steps]), opts);

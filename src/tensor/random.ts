@@ -1,4 +1,5 @@
 import { ValueError } from '../errors.js';
+import { checkGeneratorState } from '../validate.js';
 
 /**
  * A seeded random number generator (xoshiro128**). Integer arithmetic only, so the same seed
@@ -114,9 +115,9 @@ export class Generator {
    * @example g.setState(JSON.parse(savedJson));
    */
   setState(state: GeneratorState): this {
-    if (!Array.isArray(state.s) || state.s.length !== 4) throw new ValueError('Generator.setState: expected {s: [4 uint32], spare}');
-    this.s.set(state.s.map((v) => v >>> 0));
-    this.spare = state.spare;
+    const valid = checkGeneratorState('Generator.setState', state);
+    this.s.set(valid.s);
+    this.spare = valid.spare;
     return this;
   }
 }
