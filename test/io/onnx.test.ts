@@ -325,6 +325,26 @@ test('max over a dim exports as ArgMax + GatherElements and matches ONNX Runtime
   }
 });
 
+test('the issue 9 maps and amax over several dims export and match ONNX Runtime (opsets 17 and 18)', async (t) => {
+  class Maps extends nn.Module {
+    forward(x: Tensor): Tensor {
+      const y = x.sin().add(x.cos()).add(x.mul(0.5).tan()).add(x.atan()).add(x.sinh().mul(0.1)).add(x.cosh().mul(0.1));
+      const z = x.mul(0.3).asin().add(x.mul(0.3).acos()).add(x.floor()).add(x.ceil()).add(x.round()).add(x.sign());
+      const w = x.abs().add(1).reciprocal();
+      // amax over the feature dims (max() over several dims routes to amax), kept as a dim for the concat
+      return concat([y.add(z).add(w), y.amax(1, true), z.amin([1], true)], 1);
+    }
+  }
+  for (const opset of [17, 18]) {
+    const model = new nn.Sequential(new nn.Linear(4, 6), new Maps());
+    const { opTypes, diffs } = await checkAgainstOrt(model, (b) => randn([b, 4], { generator: new Generator(b) }), opset);
+    for (const op of ['Sin', 'Cos', 'Tan', 'Atan', 'Sinh', 'Cosh', 'Asin', 'Acos', 'Floor', 'Ceil', 'Round', 'Sign', 'Reciprocal', 'ReduceMax', 'ReduceMin']) {
+      assert.ok(opTypes.includes(op), `opset ${opset}: ${op} missing from ${opTypes.join(',')}`);
+    }
+    t.diagnostic(`opset ${opset}: ${fmtDiffs(diffs)}`);
+  }
+});
+
 test('bad arguments are ValueErrors', () => {
   const model = new nn.Linear(2, 2);
   assert.throws(() => io.serializeOnnx(model, randn([2, 2]), { opset: 13 }), (e: unknown) => e instanceof ValueError && /opset must be an integer from 17 to 21, got 13/.test(e.message));
