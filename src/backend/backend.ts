@@ -58,23 +58,37 @@ export type Storage = TypedArray | DeviceBuffer;
 
 /**
  * Elementwise maps. `p0`/`p1` are parameters: leakyRelu (p0 = slope), elu (p0 = alpha),
- * powScalar (p0 = exponent), clamp (p0 = lo, p1 = hi). isfinite writes 1/0 in out's dtype.
- * NaN propagates through every map, as in PyTorch.
+ * powScalar (p0 = exponent), clamp (p0 = lo, p1 = hi). isfinite and isnan write 1/0 in out's
+ * dtype; sign is (0 < x) − (x < 0), so sign(NaN) = 0 as in PyTorch. NaN propagates through every
+ * other map, as in PyTorch.
+ *
+ * The rest follow C's libm and PyTorch: round is half to even (2.5 → 2), trunc rounds toward
+ * zero, rsqrt = 1/√x, reciprocal = 1/x; silu = x·σ(x), mish = x·tanh(softplus(x)),
+ * hardsigmoid = clamp(x/6 + 1/2, 0, 1), hardswish = x·hardsigmoid(x).
  */
 export type UnaryOp =
-  | 'copy' | 'neg' | 'abs' | 'sign' | 'floor'
-  | 'exp' | 'log' | 'sqrt' | 'erf'
-  | 'sigmoid' | 'tanh' | 'relu' | 'softplus' | 'gelu'
+  | 'copy' | 'neg' | 'abs' | 'sign' | 'floor' | 'ceil' | 'round' | 'trunc'
+  | 'exp' | 'expm1' | 'log' | 'log1p' | 'log2' | 'log10' | 'sqrt' | 'rsqrt' | 'reciprocal' | 'erf'
+  | 'sin' | 'cos' | 'tan' | 'asin' | 'acos' | 'atan' | 'sinh' | 'cosh'
+  | 'sigmoid' | 'tanh' | 'relu' | 'softplus' | 'gelu' | 'silu' | 'mish' | 'hardsigmoid' | 'hardswish'
   | 'leakyRelu' | 'elu' | 'powScalar' | 'clamp'
-  | 'isfinite';
+  | 'isfinite' | 'isnan';
 
-/** Broadcasting binary maps (NumPy rules). Comparisons write 1 or 0 in the output dtype. */
+/**
+ * Broadcasting binary maps (NumPy rules). Comparisons write 1 or 0 in the output dtype.
+ * atan2(a, b) is the angle of the point (b, a); fmod is C's fmod (the result has a's sign, as
+ * JS's %); remainder is Python's modulo (the result has b's sign, as torch.remainder).
+ */
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'atan2' | 'fmod' | 'remainder'
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
-export type ReduceOp = 'sum' | 'max' | 'min';
+/** prod of an empty axis is 1, sum 0, max −∞, min +∞ (the identities). NaN propagates. */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
 export type ArgReduceOp = 'argmax' | 'argmin';
+/** Inclusive scans along one axis: running sums (cumsum) and running products (cumprod). */
+export type ScanOp = 'sum' | 'prod';
 
 export interface MatmulArgs {
   /** number of matrices in the batch (product of broadcast batch dims); 1 for plain 2-D */
@@ -176,6 +190,19 @@ export interface CoreKernels<S> {
   reduce(op: ReduceOp, x: S, shape: Shape, axes: readonly number[], out: S): void;
   /** Index of the max/min along one axis into int32 out; that axis removed. Ties: first; NaN wins. */
   argReduce(op: ArgReduceOp, x: S, shape: Shape, axis: number, out: S): void;
+  /**
+   * Inclusive scan along `axis`; out has x's shape and dtype: out[…, i, …] = x[…, 0, …] op … op
+   * x[…, i, …], or with `reverse` x[…, i, …] op … op x[…, n−1, …] (the adjoint of a forward cumsum).
+   * Each line is accumulated in order, so the result does not depend on thread timing.
+   */
+  scan(op: ScanOp, x: S, shape: Shape, axis: number, reverse: boolean, out: S): void;
+  /**
+   * The permutation that sorts each line along `axis`, into int32 out of x's shape: out[…, i, …]
+   * is the position in x of the i-th smallest (largest if `descending`) element. Stable: equal
+   * elements keep their order. NaN counts as larger than every number, as in PyTorch (last when
+   * ascending, first when descending). sort and topk are this kernel plus a gather.
+   */
+  argsort(x: S, shape: Shape, axis: number, descending: boolean, out: S): void;
 
   /** Batched GEMM: out[b] = op(A[b]) @ op(B[b]), out is [batch, m, n] contiguous. */
   matmul(a: S, b: S, out: S, args: MatmulArgs): void;
@@ -199,6 +226,12 @@ export interface CoreKernels<S> {
   gather(x: S, shape: Shape, axis: number, index: S, indexShape: Shape, out: S): void;
   /** Backward of gather: out[i][index[i][j][k]][k] += g[i][j][k]; out has `shape`. Deterministic. */
   scatterAdd(g: S, indexShape: Shape, axis: number, index: S, out: S, shape: Shape): void;
+  /**
+   * torch.scatter in place: out[i][index[i][j][k]][k] = src[i][j][k] for axis 1; src has the
+   * index's shape, out has `shape` (the op fills it with the input first). Where an index repeats,
+   * one of the writes wins (which one is unspecified, as in PyTorch; the reference: the last).
+   */
+  scatter(src: S, indexShape: Shape, axis: number, index: S, out: S, shape: Shape): void;
 
   /** im2col for conv2d (NCHW): cols is [n, groups, cIn/groups*kh*kw, outH*outW]. */
   im2col(x: S, cols: S, args: Conv2dArgs): void;

@@ -5,6 +5,7 @@ import * as fused from './fused.js';
 import * as layout from './layout.js';
 import { matmul } from './matmul.js';
 import * as red from './reduce.js';
+import * as sort from './sort.js';
 
 function alloc(dtype: DType, size: number): TypedArray {
   switch (dtype) {
@@ -40,6 +41,8 @@ export class JsBackend implements Backend<TypedArray> {
   readonly where = ew.where;
   readonly reduce = red.reduce;
   readonly argReduce = red.argReduce;
+  readonly scan = red.scan;
+  readonly argsort = sort.argsort;
   readonly matmul = matmul;
   readonly strided = layout.strided;
   readonly stridedAdd = layout.stridedAdd;
@@ -47,6 +50,7 @@ export class JsBackend implements Backend<TypedArray> {
   readonly indexAdd = layout.indexAdd;
   readonly gather = layout.gather;
   readonly scatterAdd = layout.scatterAdd;
+  readonly scatter = layout.scatter;
   readonly im2col = conv.im2col;
   readonly col2im = conv.col2im;
   readonly poolArgmax = conv.poolArgmax;

@@ -79,12 +79,15 @@ export class WasmBackend implements Backend<TypedArray> {
   readonly where = this.js.where;
   readonly reduce = this.js.reduce;
   readonly argReduce = this.js.argReduce;
+  readonly scan = this.js.scan;
+  readonly argsort = this.js.argsort;
   readonly strided = this.js.strided;
   readonly stridedAdd = this.js.stridedAdd;
   readonly indexSelect = this.js.indexSelect;
   readonly indexAdd = this.js.indexAdd;
   readonly gather = this.js.gather;
   readonly scatterAdd = this.js.scatterAdd;
+  readonly scatter = this.js.scatter;
   readonly im2col = this.js.im2col;
   readonly col2im = this.js.col2im;
   readonly poolArgmax = this.js.poolArgmax;
