@@ -12,7 +12,7 @@
  */
 import type {
   ActGradActivation, AdamHyper, ArgReduceOp, Backend, BiasActivation, BinaryOp, Conv2dArgs, CrossEntropyArgs, DType, MatmulArgs,
-  ReduceOp, SgdHyper, Shape, TypedArray, UnaryOp,
+  ReduceOp, ScanOp, SgdHyper, Shape, TypedArray, UnaryOp,
 } from '../backend.js';
 import { DTypeError } from '../../errors.js';
 import type { DeviceInfo } from '../registry.js';
@@ -21,10 +21,11 @@ import { acquireDevice, type WebGpuAdapterInfo } from './gpu.js';
 import { GpuRuntime, f2u, type DispatchStats, type MemoryStats } from './runtime.js';
 import { groupsFor, sizeOf, wgslType } from './kernels/common.js';
 import { actGradKernel, biasActKernel, binaryCall, castKernel, unaryKernel, whereCall } from './kernels/elementwise.js';
-import { argReduce, reduce } from './kernels/reduce.js';
+import { argReduce, reduce, scan } from './kernels/reduce.js';
+import { argsort } from './kernels/sort.js';
 import { matmul } from './kernels/matmul.js';
 import { strided, stridedAdd } from './kernels/layout.js';
-import { gather, indexAdd, indexSelect, scatterAdd } from './kernels/indexing.js';
+import { gather, indexAdd, indexSelect, scatter, scatterAdd } from './kernels/indexing.js';
 import { col2im, im2col, poolArgmax } from './kernels/conv.js';
 import { adamStep, crossEntropy, crossEntropyGrad, logSoftmax, sgdStep } from './kernels/fused.js';
 
@@ -163,6 +164,14 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     argReduce(this.runtime, op, x, shape, axis, out);
   }
 
+  scan(op: ScanOp, x: GpuBuffer, shape: Shape, axis: number, reverse: boolean, out: GpuBuffer): void {
+    scan(this.runtime, op, x, shape, axis, reverse, out);
+  }
+
+  argsort(x: GpuBuffer, shape: Shape, axis: number, descending: boolean, out: GpuBuffer): void {
+    argsort(this.runtime, x, shape, axis, descending, out);
+  }
+
   matmul(a: GpuBuffer, b: GpuBuffer, out: GpuBuffer, args: MatmulArgs): void {
     matmul(this.runtime, a, b, out, args);
   }
@@ -189,6 +198,10 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
 
   scatterAdd(g: GpuBuffer, indexShape: Shape, axis: number, index: GpuBuffer, out: GpuBuffer, shape: Shape): void {
     scatterAdd(this.runtime, g, indexShape, axis, index, out, shape);
+  }
+
+  scatter(src: GpuBuffer, indexShape: Shape, axis: number, index: GpuBuffer, out: GpuBuffer, shape: Shape): void {
+    scatter(this.runtime, src, indexShape, axis, index, out, shape);
   }
 
   im2col(x: GpuBuffer, cols: GpuBuffer, args: Conv2dArgs): void {

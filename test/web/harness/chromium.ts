@@ -123,6 +123,7 @@ export function chromiumSuite(entry: string, what: string, opts: { timeoutMs?: n
     t.diagnostic(`adapter: ${run.adapter}`);
     for (const r of run.results) {
       await t.test(r.name, (st) => {
+        if (r.skipped !== undefined) { st.skip(r.skipped); return; }
         st.diagnostic(`${r.ms.toFixed(0)} ms in the page`);
         if (!r.ok) throw new Error(r.error ?? 'failed');
       });

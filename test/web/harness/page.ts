@@ -13,6 +13,8 @@ export interface CaseResult {
   name: string;
   ok: boolean;
   error?: string;
+  /** why the case did not apply (it threw an Error named SkipCase) */
+  skipped?: string;
   ms: number;
 }
 
@@ -53,7 +55,8 @@ export async function runInPage(setup: () => Promise<string>, cases: () => Brows
       await c.run();
       await w.__harnessResult({ name: c.name, ok: true, ms: performance.now() - t0 });
     } catch (e) {
-      await w.__harnessResult({ name: c.name, ok: false, error: describeError(e), ms: performance.now() - t0 });
+      if (e instanceof Error && e.name === 'SkipCase') await w.__harnessResult({ name: c.name, ok: true, skipped: e.message, ms: performance.now() - t0 });
+      else await w.__harnessResult({ name: c.name, ok: false, error: describeError(e), ms: performance.now() - t0 });
     }
   }
   await w.__harnessDone();

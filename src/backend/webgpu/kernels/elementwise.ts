@@ -34,9 +34,49 @@ fn tanh_(v: f32) -> f32 {
 }
 fn log_(v: f32) -> f32 { if (v < 0.0) { return nan_f32(); } if (v == 0.0) { return -inf_f32(); } return log(v); }
 fn sqrt_(v: f32) -> f32 { if (v < 0.0) { return nan_f32(); } return sqrt(v); }
-fn log1p_(y: f32) -> f32 { let u = 1.0 + y; if (u == 1.0) { return y; } return log(u) * (y / (u - 1.0)); }
+fn log1p_(y: f32) -> f32 {
+  let u = 1.0 + y;
+  if (u == 1.0) { return y; }
+  if (u <= 0.0 || !is_finite(u)) { return log_(u); }
+  return log(u) * (y / (u - 1.0));
+}
+fn log2_(v: f32) -> f32 { if (v < 0.0) { return nan_f32(); } if (v == 0.0) { return -inf_f32(); } return log2(v); }
+// through atan2, which drivers compute more closely than their asin/acos (SwiftShader's acos is off by 7e-5)
+fn asin_(v: f32) -> f32 { if (abs(v) > 1.0) { return nan_f32(); } return atan2(v, sqrt((1.0 - v) * (1.0 + v))); }
+fn acos_(v: f32) -> f32 { if (abs(v) > 1.0) { return nan_f32(); } return atan2(sqrt((1.0 - v) * (1.0 + v)), v); }
+// sin and cos from a reduction by π/2 in two parts and short polynomials, accurate to a few ulp
+// for |v| up to ~1e5 (WGSL promises only 2^-11 absolute for its builtins)
+fn sincos_(v: f32) -> vec2<f32> {
+  let q = round(v * 0.63661977);
+  var r = v - q * 1.5707963;
+  r = r - q * 7.5497894e-8;
+  let s = r * r;
+  let sn = r * (1.0 + s * (-0.16666667 + s * (0.0083333310 + s * (-0.00019840874 + s * 2.7525562e-6))));
+  let cs = 1.0 + s * (-0.5 + s * (0.041666638 + s * (-0.0013888378 + s * 2.4760495e-5)));
+  let k = i32(q) & 3;
+  if (k == 0) { return vec2<f32>(sn, cs); }
+  if (k == 1) { return vec2<f32>(cs, -sn); }
+  if (k == 2) { return vec2<f32>(-sn, -cs); }
+  return vec2<f32>(-cs, sn);
+}
+fn sinh_(v: f32) -> f32 { if (abs(v) < 0.5) { return 0.5 * (expm1_(v) - expm1_(-v)); } return 0.5 * (exp(v) - exp(-v)); }
+fn cosh_(v: f32) -> f32 { return 0.5 * (exp(v) + exp(-v)); }
+fn hardsigmoid_(v: f32) -> f32 { return min(max(v + 3.0, 0.0), 6.0) / 6.0; }
+// C's fmod (the dividend's sign), as JS's %
+fn fmod_(a: f32, b: f32) -> f32 {
+  if (b == 0.0 || !is_finite(a) || is_nan(b)) { return nan_f32(); }
+  if (!is_finite(b)) { return a; }
+  let r = a - trunc(a / b) * b;
+  // a / b rounded up past an integer leaves r a hair outside (−|b|, |b|) or of the wrong sign
+  if (abs(r) >= abs(b)) { return a - trunc(a / b - sign(a / b)) * b; }
+  if (r != 0.0 && (r < 0.0) != (a < 0.0)) { return r + select(abs(b), -abs(b), a < 0.0); }
+  return r;
+}
+fn remainder_(a: f32, b: f32) -> f32 { let r = fmod_(a, b); if (r != 0.0 && (r < 0.0) != (b < 0.0)) { return r + b; } return r; }
+fn ifmod_(a: i32, b: i32) -> i32 { if (b == 0 || b == -1) { return 0; } return a % b; }
+fn iremainder_(a: i32, b: i32) -> i32 { let r = ifmod_(a, b); if (r != 0 && (r < 0) != (b < 0)) { return r + b; } return r; }
 fn expm1_(x: f32) -> f32 { if (abs(x) > 0.5) { return exp(x) - 1.0; } let u = exp(x); if (u == 1.0) { return x; } return (u - 1.0) * x / log(u); }
-fn sign_(v: f32) -> f32 { if (is_nan(v)) { return v; } return select(select(0.0, 1.0, v > 0.0), -1.0, v < 0.0); }
+fn sign_(v: f32) -> f32 { return select(select(0.0, 1.0, v > 0.0), -1.0, v < 0.0); }
 fn erf_(x: f32) -> f32 {
   if (is_nan(x)) { return x; }
   let a = abs(x);
@@ -93,7 +133,31 @@ export const UNARY: Record<UnaryOp, UnaryEntry> = {
   log: { f32: (v) => `log_(${v})` },
   sqrt: { f32: (v) => `sqrt_(${v})` },
   abs: { f32: (v) => `abs(${v})`, i32: (v) => `abs(${v})` },
-  sign: { f32: (v) => `sign_(${v})`, i32: (v) => `sign(${v})` },
+  // sign(NaN) is 0, as in PyTorch
+  sign: { f32: (v) => `sign_(${v})`, i32: (v) => `sign(${v})`, nan: '0.0' },
+  ceil: { f32: (v) => `ceil(${v})`, i32: (v) => v },
+  // WGSL's round is half to even, as the CPU's
+  round: { f32: (v) => `round(${v})`, i32: (v) => v },
+  trunc: { f32: (v) => `trunc(${v})`, i32: (v) => v },
+  expm1: { f32: (v) => `expm1_(${v})` },
+  log1p: { f32: (v) => `log1p_(${v})` },
+  log2: { f32: (v) => `log2_(${v})` },
+  log10: { f32: (v) => `log2_(${v}) * 0.30102999566` },
+  rsqrt: { f32: (v) => `1.0 / sqrt_(${v})` },
+  reciprocal: { f32: (v) => `1.0 / ${v}` },
+  sin: { f32: (v) => `select(sincos_(${v}).x, nan_f32(), !is_finite(${v}))` },
+  cos: { f32: (v) => `select(sincos_(${v}).y, nan_f32(), !is_finite(${v}))` },
+  tan: { f32: (v) => `select(sincos_(${v}).x / sincos_(${v}).y, nan_f32(), !is_finite(${v}))` },
+  asin: { f32: (v) => `asin_(${v})` },
+  acos: { f32: (v) => `acos_(${v})` },
+  atan: { f32: (v) => `atan(${v})` },
+  sinh: { f32: (v) => `sinh_(${v})` },
+  cosh: { f32: (v) => `cosh_(${v})` },
+  silu: { f32: (v) => `${v} * sigmoid_(${v})` },
+  mish: { f32: (v) => `${v} * tanh_(softplus_(${v}))` },
+  hardsigmoid: { f32: (v) => `hardsigmoid_(${v})` },
+  hardswish: { f32: (v) => `${v} * min(max(${v} + 3.0, 0.0), 6.0) / 6.0` },
+  isnan: { f32: () => '0.0', i32: () => '0', nan: '1.0' },
   sigmoid: { f32: (v) => `sigmoid_(${v})` },
   tanh: { f32: (v) => `tanh_(${v})` },
   relu: { f32: (v) => `select(0.0, ${v}, ${v} > 0.0)`, i32: (v) => `max(${v}, 0)` },
@@ -112,13 +176,19 @@ export const UNARY: Record<UnaryOp, UnaryEntry> = {
 /** A WGSL expression of a and b (both the compute type) giving the compute type. */
 type BinaryExpr = (a: string, b: string) => string;
 
-/** Every binary op, in WGSL, for float32 and int32 operands. Comparisons give 1 or 0. */
-export const BINARY: Record<BinaryOp, { f32: BinaryExpr; i32: BinaryExpr }> = {
+/**
+ * Every binary op, in WGSL: the float32 form, and one that stays in i32 for two int32 operands
+ * (without it they are computed in f32). Comparisons give 1 or 0.
+ */
+export const BINARY: Record<BinaryOp, { f32: BinaryExpr; i32?: BinaryExpr }> = {
   add: { f32: (a, b) => `${a} + ${b}`, i32: (a, b) => `${a} + ${b}` },
   sub: { f32: (a, b) => `${a} - ${b}`, i32: (a, b) => `${a} - ${b}` },
   mul: { f32: (a, b) => `${a} * ${b}`, i32: (a, b) => `${a} * ${b}` },
   div: { f32: (a, b) => `${a} / ${b}`, i32: (a, b) => `idiv_(${a}, ${b})` },
   pow: { f32: (a, b) => `pow_(${a}, ${b})`, i32: (a, b) => `ipow_(${a}, ${b})` },
+  atan2: { f32: (a, b) => `atan2(${a}, ${b})` },
+  fmod: { f32: (a, b) => `fmod_(${a}, ${b})`, i32: (a, b) => `ifmod_(${a}, ${b})` },
+  remainder: { f32: (a, b) => `remainder_(${a}, ${b})`, i32: (a, b) => `iremainder_(${a}, ${b})` },
   maximum: { f32: (a, b) => `fmax_(${a}, ${b})`, i32: (a, b) => `max(${a}, ${b})` },
   minimum: { f32: (a, b) => `fmin_(${a}, ${b})`, i32: (a, b) => `min(${a}, ${b})` },
   eq: { f32: (a, b) => `select(0.0, 1.0, ${a} == ${b})`, i32: (a, b) => `select(0, 1, ${a} == ${b})` },
@@ -171,11 +241,12 @@ function broadcastLayout(op: string, inShapes: readonly Shape[], outShape: Shape
 /** out = a op b, NumPy broadcasting. Returns the kernel and its parameters. */
 export function binaryCall(op: BinaryOp, aDtype: DType, aShape: Shape, bDtype: DType, bShape: Shape, outDtype: DType, outShape: Shape, n: number): UnaryCall {
   const ta = wgslType(aDtype, op), tb = wgslType(bDtype, op), to = wgslType(outDtype, op);
-  const ct: Scalar = ta === 'f32' || tb === 'f32' ? 'f32' : 'i32';
+  const entry = BINARY[op];
+  const ct: Scalar = ta === 'f32' || tb === 'f32' || !entry.i32 ? 'f32' : 'i32';
   const l = broadcastLayout(op, [aShape, bShape], outShape);
   const flat = isFlat(l);
   const rank = flat ? 0 : l.dims.length;
-  const expr = BINARY[op][ct](convert('a[ia]', ta, ct), convert('b[ib]', tb, ct));
+  const expr = (ct === 'i32' ? entry.i32! : entry.f32)(convert('a[ia]', ta, ct), convert('b[ib]', tb, ct));
   const index = flat ? '  let ia = i; let ib = i;\n' : offsetsCode(rank, 2, 1, ['ia', 'ib']);
   const kernel: Kernel = {
     key: `binary:${op}:${ta}:${tb}:${to}:${rank}`,

@@ -73,11 +73,25 @@ ${code}  let v = idx[i];
 
 /** The adjoint of gather: out[p with p[axis] = index[q]] += g[q], in ascending q per destination. */
 export function scatterAdd(rt: GpuRuntime, g: GpuBuffer, indexShape: Shape, axis: number, index: GpuBuffer, out: GpuBuffer, shape: Shape): void {
-  const t = wgslType(g.dtype, 'scatterAdd');
+  scatterInto(rt, 'add', g, indexShape, axis, index, out, shape);
+}
+
+/** torch.scatter in place: out[p with p[axis] = index[q]] = src[q]; of repeated destinations the last q wins, as on the CPU. */
+export function scatter(rt: GpuRuntime, src: GpuBuffer, indexShape: Shape, axis: number, index: GpuBuffer, out: GpuBuffer, shape: Shape): void {
+  scatterInto(rt, 'set', src, indexShape, axis, index, out, shape);
+}
+
+/** A destination's sources, in ascending order, combined into it: added, or the last one kept. */
+type Combine = 'add' | 'set';
+const step = (mode: Combine, acc: string, v: string): string => (mode === 'add' ? `${acc} = ${acc} + ${v};` : `${acc} = ${v};`);
+
+function scatterInto(rt: GpuRuntime, mode: Combine, g: GpuBuffer, indexShape: Shape, axis: number, index: GpuBuffer, out: GpuBuffer, shape: Shape): void {
+  const op = mode === 'add' ? 'scatterAdd' : 'scatter';
+  const t = wgslType(g.dtype, op);
   const n = sizeOf(indexShape);
   if (n === 0 || out.length === 0) return;
   const r = shape.length;
-  if (r > MAX_RANK) throw new ShapeError(`scatterAdd: webgpu supports at most ${MAX_RANK} dims, got ${r}`);
+  if (r > MAX_RANK) throw new ShapeError(`${op}: webgpu supports at most ${MAX_RANK} dims, got ${r}`);
   const os = stridesOf(shape), is = stridesOf(indexShape);
   if (preferScan(out.length, indexShape[axis]!, n)) {
     // one thread per destination p: the sources are q = p with q[axis] = 0..indexShape[axis)
@@ -87,7 +101,7 @@ export function scatterAdd(rt: GpuRuntime, g: GpuBuffer, indexShape: Shape, axis
       code += ` if (${d}u == pu(1u)) { want = c; } else { if (c >= pu(${3 + r + d}u)) { inside = false; } src += c * pu(${3 + 2 * r + d}u); } }\n`;
     }
     const k: Kernel = {
-      key: `scatterAdd:scan:${t}:${r}`,
+      key: `${op}:scan:${t}:${r}`,
       decls: [{ name: 'g', type: t, access: 'read' }, { name: 'idx', type: 'i32', access: 'read' }, { name: 'o', type: t, access: 'rw' }],
       body: () => `${MAIN_1D}
   if (i >= pu(0u)) { return; }
@@ -96,7 +110,7 @@ ${code}  if (!inside) { return; }
   var acc = o[i];
   for (var j = 0u; j < count; j++) {
     let q = src + j * step;
-    if (idx[q] == i32(want)) { acc = acc + g[q]; }
+    if (idx[q] == i32(want)) { ${step(mode, 'acc', 'g[q]')} }
   }
   o[i] = acc;
 }`,
@@ -125,7 +139,7 @@ ${code}  pairs[i] = vec2<u32>(dst, i);
   };
   rt.run(keys, [index, pairs], [n, axis, len, ...indexShape, ...os, shape[axis]!], groupsFor(len));
   bitonicSort(rt, pairs, len);
-  accumulateRuns(rt, t, g, pairs, out, n, 'scatter', [n, out.length, 1, out.length, 1, 0]);
+  accumulateRuns(rt, t, mode, g, pairs, out, n, 'scatter', [n, out.length, 1, out.length, 1, 0]);
   rt.release(pairs);
 }
 
@@ -135,9 +149,9 @@ ${code}  pairs[i] = vec2<u32>(dst, i);
  * destination (o·red + key)·inner + j, source (o·m + tag)·inner + j.
  * params: [n pairs, red, inner, out length, outer, m]
  */
-function accumulateRuns(rt: GpuRuntime, t: Scalar, g: GpuBuffer, pairs: GpuBuffer, out: GpuBuffer, n: number, mode: 'scatter' | 'index', params: number[]): void {
+function accumulateRuns(rt: GpuRuntime, t: Scalar, combine: Combine, g: GpuBuffer, pairs: GpuBuffer, out: GpuBuffer, n: number, mode: 'scatter' | 'index', params: number[]): void {
   const k: Kernel = {
-    key: `accumulateRuns:${mode}:${t}`,
+    key: `accumulateRuns:${mode}:${combine}:${t}`,
     decls: [{ name: 'g', type: t, access: 'read' }, { name: 'pairs', type: 'vec2<u32>', access: 'read' }, { name: 'o', type: t, access: 'rw' }],
     body: () => `${MAIN_1D}
   let n = pu(0u); let red = pu(1u); let inner = pu(2u);
@@ -151,7 +165,7 @@ function accumulateRuns(rt: GpuRuntime, t: Scalar, g: GpuBuffer, pairs: GpuBuffe
   let dst = ${mode === 'scatter' ? 'key' : '(ob * red + key) * inner + j'};
   var acc = o[dst];
   for (var q = p; q < n && pairs[q].x == key; q++) {
-    acc = acc + g[${mode === 'scatter' ? 'pairs[q].y' : '(ob * pu(5u) + pairs[q].y) * inner + j'}];
+    ${step(combine, 'acc', `g[${mode === 'scatter' ? 'pairs[q].y' : '(ob * pu(5u) + pairs[q].y) * inner + j'}]`)}
   }
   o[dst] = acc;
 }`,
@@ -197,6 +211,6 @@ export function indexAdd(rt: GpuRuntime, g: GpuBuffer, axis: number, index: GpuB
   };
   rt.run(keys, [index, pairs], [m, len], groupsFor(len));
   bitonicSort(rt, pairs, len);
-  accumulateRuns(rt, t, g, pairs, out, m, 'index', [m, red, inner, out.length, outer, m]);
+  accumulateRuns(rt, t, 'add', g, pairs, out, m, 'index', [m, red, inner, out.length, outer, m]);
   rt.release(pairs);
 }

@@ -4,7 +4,7 @@
  * the order workgroups finish. Large reductions with few outputs take two passes (per-chunk
  * partials, then the partials) so the whole GPU works on them.
  */
-import type { ArgReduceOp, DType, ReduceOp, Shape } from '../../backend.js';
+import type { ArgReduceOp, DType, ReduceOp, ScanOp, Shape } from '../../backend.js';
 import type { GpuBuffer } from '../buffer.js';
 import type { GpuRuntime, Kernel } from '../runtime.js';
 import { MAIN_1D, WG, groupsFor, mergeDims, stridesOf, wgslType, type Scalar } from './common.js';
@@ -19,6 +19,7 @@ const CHUNK = 16384;
 
 function identity(op: ReduceOp, t: Scalar): string {
   if (op === 'sum') return t === 'f32' ? '0.0' : '0';
+  if (op === 'prod') return t === 'f32' ? '1.0' : '1';
   if (t === 'f32') return op === 'max' ? '-inf_f32()' : 'inf_f32()';
   return op === 'max' ? '(-2147483647 - 1)' : '2147483647';
 }
@@ -26,6 +27,7 @@ function identity(op: ReduceOp, t: Scalar): string {
 /** WGSL combining acc with v (NaN wins for max/min, as on the CPU). */
 function combine(op: ReduceOp, t: Scalar, acc: string, v: string): string {
   if (op === 'sum') return `${acc} = ${acc} + ${v};`;
+  if (op === 'prod') return `${acc} = ${acc} * ${v};`;
   const cmp = op === 'max' ? '>' : '<';
   if (t === 'i32') return `${acc} = ${op === 'max' ? 'max' : 'min'}(${acc}, ${v});`;
   return `if (!is_nan(${acc}) && (is_nan(${v}) || ${v} ${cmp} ${acc})) { ${acc} = ${v}; }`;
@@ -123,8 +125,8 @@ export function reduce(rt: GpuRuntime, op: ReduceOp, x: GpuBuffer, shape: Shape,
   const t = wgslType(x.dtype, op);
   if (out.length === 0) return;
   if (x.length === 0) {
-    // the CPU backends write ±Infinity, which an int32 array stores as 0
-    fill(rt, out, op === 'sum' || t === 'i32' ? 0 : op === 'max' ? -Infinity : Infinity);
+    // the identities; the CPU backends write ±Infinity, which an int32 array stores as 0
+    fill(rt, out, op === 'sum' ? 0 : op === 'prod' ? 1 : t === 'i32' ? 0 : op === 'max' ? -Infinity : Infinity);
     return;
   }
   const p = plan(shape, axes);
@@ -210,6 +212,35 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
 }`,
   };
   rt.run(k, [x, out], [n, red, inner], n);
+}
+
+/**
+ * Inclusive scan (cumsum, cumprod) along one axis, each line accumulated in order by one thread
+ * (forward, or from the end with `reverse`), so the result never depends on timing.
+ */
+export function scan(rt: GpuRuntime, op: ScanOp, x: GpuBuffer, shape: Shape, axis: number, reverse: boolean, out: GpuBuffer): void {
+  const t = wgslType(x.dtype, op);
+  if (x.length === 0) return;
+  let outer = 1, inner = 1;
+  for (let i = 0; i < axis; i++) outer *= shape[i]!;
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
+  const n = shape[axis]!, lines = outer * inner;
+  const k: Kernel = {
+    key: `scan:${op}:${t}:${reverse ? 'rev' : 'fwd'}`,
+    decls: [{ name: 'x', type: t, access: 'read' }, { name: 'o', type: t, access: 'write' }],
+    body: () => `${MAIN_1D}
+  if (i >= pu(0u)) { return; }
+  let n = pu(1u); let inner = pu(2u);
+  let base = (i / inner) * n * inner + i % inner;
+  var acc: ${t} = ${identity(op, t)};
+  for (var s = 0u; s < n; s++) {
+    let at = base + ${reverse ? '(n - 1u - s)' : 's'} * inner;
+    ${combine(op, t, 'acc', 'x[at]')}
+    o[at] = acc;
+  }
+}`,
+  };
+  rt.run(k, [x, out], [lines, n, inner], groupsFor(lines));
 }
 
 export type { DType };
