@@ -8,7 +8,7 @@
  * small parameters (sizes, strides, scalars) go into a 256-byte slot of one uniform arena that is
  * written once per submission, bound with a dynamic offset, so a batch costs one writeBuffer.
  */
-import type { DType, TypedArray } from '../backend.js';
+import type { DType } from '../backend.js';
 import { BufferPool, GpuBuffer, MapMode, sizeClass, Usage, type PooledBuffer } from './buffer.js';
 import type { AcquiredDevice, WebGpuAdapterInfo } from './gpu.js';
 import { DeviceError } from '../../errors.js';
@@ -386,9 +386,4 @@ export class GpuRuntime {
     this.device.destroy();
     void this.keepAlive;
   }
-}
-
-/** A typed array of `dtype` (float32 or int32) for a readback. */
-export function typedFor(dtype: DType, length: number): TypedArray {
-  return dtype === 'int32' ? new Int32Array(length) : dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
 }

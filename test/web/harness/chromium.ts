@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { CaseResult } from './page.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -27,6 +27,14 @@ export interface BrowserRun {
   console: string[];
 }
 
+/** Test modules shared with Node may import the library's Node entry; in the page it is the browser entry. */
+const browserEntry = {
+  name: 'browser-entry',
+  setup(b: { onResolve(o: { filter: RegExp }, f: (a: { path: string; importer: string }) => { path: string }): void }): void {
+    b.onResolve({ filter: /\/src\/index\.js$/ }, (a) => ({ path: resolve(dirname(a.importer), a.path.replace(/index\.js$/, 'browser.js')) }));
+  },
+};
+
 async function bundle(entry: string, outdir: string): Promise<string> {
   const { build } = await import('esbuild');
   const out = join(outdir, 'entry.js');
@@ -35,12 +43,15 @@ async function bundle(entry: string, outdir: string): Promise<string> {
     sourcemap: 'inline', logLevel: 'error',
     // Node-only modules are only loaded behind runtime checks that fail in the page
     external: ['node:*', 'webgpu'],
+    plugins: [browserEntry],
   });
   return out;
 }
 
 function serve(script: string): Promise<{ server: Server; url: string }> {
-  const html = '<!doctype html><meta charset="utf-8"><title>backprop browser tests</title><script type="module" src="/entry.js"></script>';
+  // a bundle that fails to load (a missing import) reports it at once instead of timing out
+  const failed = "window.__harnessSetup({ok: false, reason: 'the test bundle failed to load (see the console)', adapter: ''}).then(() => window.__harnessDone())";
+  const html = `<!doctype html><meta charset="utf-8"><title>backprop browser tests</title><script type="module" src="/entry.js" onerror="${failed}"></script>`;
   const server = createServer((req, res) => {
     if (req.url === '/entry.js') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
@@ -115,7 +126,7 @@ export function chromiumSuite(entry: string, what: string, opts: { timeoutMs?: n
     }
     const run = await runInChromium(entry, opts);
     if (run.adapter === null) {
-      const why = `${what} did not run in Chromium: ${run.reason}`;
+      const why = `${what} did not run in Chromium: ${run.reason}${run.console.length ? `\n${run.console.slice(0, 10).join('\n')}` : ''}`;
       if (CI || run.results.length > 0) throw new Error(`${why}\n${run.console.join('\n')}`);
       t.skip(why);
       return;

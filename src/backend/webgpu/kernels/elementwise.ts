@@ -42,7 +42,7 @@ fn log1p_(y: f32) -> f32 {
 }
 fn log2_(v: f32) -> f32 { if (v < 0.0) { return nan_f32(); } if (v == 0.0) { return -inf_f32(); } return log2(v); }
 // through atan2, which drivers compute more closely than their asin/acos (SwiftShader's acos is off by 7e-5)
-fn asin_(v: f32) -> f32 { if (abs(v) > 1.0) { return nan_f32(); } return atan2(v, sqrt((1.0 - v) * (1.0 + v))); }
+fn asin_(v: f32) -> f32 { if (abs(v) > 1.0) { return nan_f32(); } if (v == 0.0) { return v; } return atan2(v, sqrt((1.0 - v) * (1.0 + v))); }
 fn acos_(v: f32) -> f32 { if (abs(v) > 1.0) { return nan_f32(); } return atan2(sqrt((1.0 - v) * (1.0 + v)), v); }
 // sin and cos from a reduction by π/2 in two parts and short polynomials, accurate to a few ulp
 // for |v| up to ~1e5 (WGSL promises only 2^-11 absolute for its builtins)
