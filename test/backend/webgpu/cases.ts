@@ -260,7 +260,7 @@ add('argmax/argmin along each axis (first index on ties, NaN wins)', false, asyn
 
 // ---- matmul ------------------------------------------------------------------------------
 
-add('matmul NN/TN/NT/TT on odd sizes, both tile sizes', false, async (gpu) => {
+add('matmul NN/TN/NT/TT on odd sizes', false, async (gpu) => {
   for (const [m, n, k] of [[1, 1, 1], [3, 5, 7], [17, 33, 65], [64, 64, 64], [130, 70, 129], [300, 260, 100], [5, 3, 0]] as const) {
     for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const a = randF32(m * k), b = randF32(k * n);
@@ -268,6 +268,29 @@ add('matmul NN/TN/NT/TT on odd sizes, both tile sizes', false, async (gpu) => {
       const want = new Float32Array(m * n);
       ref.matmul(a, b, want, args);
       close(`matmul ${m}x${n}x${k} ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`, await onGpu(gpu, 'float32', m * n, (o) => gpu.matmul(gpu.upload(a), gpu.upload(b), o, args)), want, 1e-5, 1e-5 * Math.sqrt(Math.max(k, 1)));
+    }
+  }
+});
+
+add('matmul on 128×128 tiles (an output of over 128 of them)', false, async (gpu) => {
+  const [m, n, k] = [1500, 1450, 33];
+  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    const a = randF32(m * k), b = randF32(k * n);
+    const args: MatmulArgs = { batch: 1, m, n, k, transA, transB, aOffsets: null, bOffsets: null };
+    const want = new Float32Array(m * n);
+    ref.matmul(a, b, want, args);
+    close(`matmul ${m}x${n}x${k} ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`, await onGpu(gpu, 'float32', m * n, (o) => gpu.matmul(gpu.upload(a), gpu.upload(b), o, args)), want, 1e-5, 1e-5 * Math.sqrt(k));
+  }
+});
+
+add('matmul split along K (few output tiles, long K), batched too', false, async (gpu) => {
+  for (const [batch, m, n, k] of [[1, 17, 33, 2000], [3, 20, 30, 1500], [1, 128, 200, 784]] as const) {
+    for (const [transA, transB] of [[false, false], [true, false], [false, true]] as const) {
+      const a = randF32(batch * m * k), b = randF32(batch * k * n);
+      const args: MatmulArgs = { batch, m, n, k, transA, transB, aOffsets: null, bOffsets: null };
+      const want = new Float32Array(batch * m * n);
+      ref.matmul(a, b, want, args);
+      close(`matmul split-K ${batch}x${m}x${n}x${k} ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`, await onGpu(gpu, 'float32', batch * m * n, (o) => gpu.matmul(gpu.upload(a), gpu.upload(b), o, args)), want, 1e-5, 1e-5 * Math.sqrt(k));
     }
   }
 });
