@@ -2,7 +2,7 @@ import { apply, reference } from '../autograd/engine.js';
 import { assertFloat } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ActGradActivation, Backend, UnaryOp } from '../backend/backend.js';
-import { defineOp, type OpDef, type Raw } from './op.js';
+import { defineOp, fusedGradBackend, type OpDef, type Raw } from './op.js';
 import { add, cast, compare, erf, exp, mul, sub, unaryRaw, where } from './elementwise.js';
 
 function act(b: Backend, op: UnaryOp, x: Tensor, param?: number): Raw {
@@ -83,7 +83,14 @@ export const eluOp = defineOp<{ alpha: number }>({
 export const geluOp = defineOp<Record<string, never>>({
   name: 'gelu',
   forward: (b, [x]) => act(b, 'gelu', x!),
-  backward: (g, { inputs: [x] }) => [mul(g, geluDerivative(x!))],
+  backward: (g, { inputs: [x] }) => {
+    // one pass (g·gelu'(x)) where the backend has it, else the differentiable composition
+    const b = fusedGradBackend('geluGrad', g);
+    if (b === null || g.dtype !== x!.dtype) return [mul(g, geluDerivative(x!))];
+    const out = b.alloc(g.dtype, g.size);
+    b.geluGrad!(g.storage, x!.storage, out);
+    return [Tensor.fromRaw(out, g.shape)];
+  },
 });
 
 /** gelu(x) = xΦ(x), so gelu'(x) = Φ(x) + xφ(x); written with ops, so it differentiates again. */

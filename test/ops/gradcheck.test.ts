@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Generator, Tensor, gradcheck, type GradcheckOptions, randn, rand, randint, tensor, opTable, type OpName,
+  Generator, Tensor, gradcheck, autogradGrad, enableGrad, type GradcheckOptions, randn, rand, randint, tensor, opTable, type OpName,
   add, sub, mul, div, pow, maximum, minimum, where, clamp, neg, exp, log, sqrt, abs, erf, cast,
   sigmoid, tanh, relu, leakyRelu, elu, gelu, softplus, matmul, reshape, permute, expand, slice, concat,
   indexSelect, gather, sum, softmax, logSoftmax, conv2d,
@@ -14,6 +14,8 @@ import { indexAddOp, scatterAddOp } from '../../src/ops/indexing.js';
 import { col2imOp } from '../../src/ops/conv.js';
 import { crossEntropy, crossEntropyGradOp } from '../../src/ops/loss.js';
 import { biasAct } from '../../src/ops/bias-act.js';
+import { layerNormLastDim } from '../../src/ops/layer-norm.js';
+import { attention, packedSelfAttention } from '../../src/ops/attention.js';
 
 /**
  * One gradcheck case per differentiable primitive. The record is typed over OpName, so adding
@@ -140,6 +142,15 @@ const cases: { [K in OpName]: Case[] } = {
     // shifted so z + b stays away from relu's kink
     { fn: (z, b) => biasAct(z!, b!, 'relu'), inputs: () => [awayFromZero([m, n]), tensor(new Array<number>(n).fill(0), { dtype: 'float64' })] },
   ],
+  layerNormLastDim: [
+    { fn: (x, w, b) => layerNormLastDim(x!, w!, b!, 1e-5), inputs: () => [r([k, m, n + 1]), r([n + 1]), r([n + 1])] },
+    { fn: (x) => layerNormLastDim(x!, null, null, 0.1), inputs: () => [r([m, n + 1])] },
+  ],
+  attention: [
+    { fn: (q, kk, v) => attention(q!, kk!, v!, { scale: 0.7, causal: false }), inputs: () => [r([2, m, 3]), r([2, n, 3]), r([2, n, 3])] },
+    { fn: (q, kk, v) => attention(q!, kk!, v!, { scale: 0.5, causal: true }), inputs: () => [r([m + 1, 2]), r([n, 2]), r([n, 2])] },
+    { fn: (qkv) => packedSelfAttention(qkv!, 2, { causal: true }), inputs: () => [r([2, m, 12])] },
+  ],
 };
 
 function awayFromBounds(shape: number[], bounds: number[]): Tensor {
@@ -173,6 +184,19 @@ const composites: Record<string, Case> = {
   'squeeze/unsqueeze': { fn: (a) => unsqueeze(squeeze(a!, 1), 0), inputs: () => [r([m, 1, n])] },
   stack: { fn: (a, b) => stack([a!, b!], 1), inputs: () => [r([m, n]), r([m, n])] },
   split: { fn: (a) => { const [p, q] = split(a!, [1, n], 1); return p!.mul(q!.sum(1, true)); }, inputs: () => [r([m, n + 1])] },
+  // second derivatives: the backward rules' compositions, differentiated once more
+  'layerNorm (double backward)': {
+    fn: (x, w) => enableGrad(() => autogradGrad(layerNormLastDim(x!, w!, null, 1e-5).pow(3).sum(), [x!, w!], { createGraph: true })[0]!),
+    inputs: () => [r([m, n + 2]), r([n + 2])],
+  },
+  'attention (double backward)': {
+    fn: (qkv) => enableGrad(() => autogradGrad(packedSelfAttention(qkv!, 2, { causal: true }).pow(2).sum(), [qkv!], { createGraph: true })[0]!),
+    inputs: () => [r([1, 3, 6])],
+  },
+  'gelu (double backward)': {
+    fn: (x) => enableGrad(() => autogradGrad(gelu(x!).pow(2).sum(), [x!], { createGraph: true })[0]!),
+    inputs: () => [r([m, n])],
+  },
   'conv2d groups+bias': {
     fn: (x, w, b) => conv2d(x!, w!, b!, { padding: [1, 0], dilation: [1, 2], groups: 2 }),
     inputs: () => [r([1, 4, 4, 5]), r([2, 2, 2, 2]), r([2])],

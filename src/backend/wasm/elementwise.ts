@@ -22,11 +22,12 @@ export const WASM_MAP_OPS: readonly WasmMapOp[] = ['exp', 'log', 'sigmoid', 'tan
 
 export interface ElementwiseKernels {
   [name: `map_${string}`]: (src: number, dst: number, nVec: number) => void;
+  map2_geluGrad: (g: number, x: number, dst: number, nVec: number) => void;
   [name: `bias_${string}`]: (z: number, bias: number, dst: number, rows: number, cols: number) => void;
 }
 
 /** Hands out v128 locals after a function's fixed locals. */
-class Regs {
+export class Regs {
   private next: number;
   readonly types: ValType[] = [];
   constructor(first: number) { this.next = first; }
@@ -40,7 +41,7 @@ function horner(c: Code, x: number, coefs: readonly number[]): void {
 }
 
 /** out = e^x (x unchanged). */
-function emitExp(c: Code, R: Regs, x: number, out: number): void {
+export function emitExp(c: Code, R: Regs, x: number, out: number): void {
   const t = R.v(), n = R.v(), r = R.v(), ni = R.v();
   // clamp keeps n within [-150, 128]; beyond it the result is 0 or Inf anyway, NaN passes through
   c.get(x).f32x4Const(-104).f32x4Max().f32x4Const(89).f32x4Min().set(t);
@@ -139,6 +140,25 @@ function emitSoftplus(c: Code, R: Regs, x: number, out: number): void {
  * 1 − ½erfc(|t|).
  */
 function emitGelu(c: Code, R: Regs, x: number, out: number): void {
+  emitPhi2(c, R, x, out);
+  c.get(out).get(x).f32x4Const(0.5).f32x4Mul().f32x4Mul().set(out);
+}
+
+/**
+ * gelu'(x) = Φ(x) + x·φ(x), times the incoming gradient g: Φ as in gelu, φ(x) = e^(−x²/2)/√(2π).
+ */
+function emitGeluGrad(c: Code, R: Regs, g: number, x: number, out: number): void {
+  const phi2 = R.v(), e = R.v(), h = R.v();
+  emitPhi2(c, R, x, phi2);
+  c.get(x).get(x).f32x4Mul().f32x4Const(-0.5).f32x4Mul().set(h);
+  emitExp(c, R, h, e);
+  c.get(phi2).f32x4Const(0.5).f32x4Mul();
+  c.get(x).get(e).f32x4Const(0.3989422804014327).f32x4Mul().f32x4Mul().f32x4Add();
+  c.get(g).f32x4Mul().set(out);
+}
+
+/** out = 1 + erf(x/√2) = 2Φ(x), the part gelu and its derivative share. */
+function emitPhi2(c: Code, R: Regs, x: number, out: number): void {
   const z = R.v(), t = R.v(), ec = R.v();
   // |t| capped at 12: erfc(12) underflows to 0 anyway, and Inf would turn the split below into NaN
   c.get(x).f32x4Abs().f32x4Const(Math.SQRT1_2).f32x4Mul().f32x4Const(12).f32x4Min().set(z);
@@ -158,8 +178,7 @@ function emitGelu(c: Code, R: Regs, x: number, out: number): void {
   emitExp(c, R, s, ec);
   c.get(ec).get(lo).f32x4Const(1).f32x4Add().f32x4Mul().get(t).f32x4Mul().set(ec); // erfc(|t|)
   // 1 + erf(x/√2): erfc(|t|) for x < 0, 2 − erfc(|t|) otherwise
-  c.get(ec).f32x4Const(2).get(ec).f32x4Sub().get(x).f32x4Const(0).f32x4Lt().v128Bitselect();
-  c.get(x).f32x4Const(0.5).f32x4Mul().f32x4Mul().set(out);
+  c.get(ec).f32x4Const(2).get(ec).f32x4Sub().get(x).f32x4Const(0).f32x4Lt().v128Bitselect().set(out);
 }
 
 const EMIT: Record<WasmMapOp, (c: Code, R: Regs, x: number, out: number) => void> = {
@@ -205,9 +224,26 @@ function genBias(op: WasmMapOp): FuncDef {
   return { name: `bias_${op}`, params: [I32, I32, I32, I32, I32], results: [], locals: [...locals, ...R.types], code: c };
 }
 
+/** map2_geluGrad(g, x, dst, nVec): dst[i] = g[i]·gelu'(x[i]) for 4·nVec floats. */
+function genGeluGrad(): FuncDef {
+  const c = new Code();
+  const gp = 0, xp = 1, dst = 2, n = 3;
+  const R = new Regs(4);
+  const g = R.v(), x = R.v(), y = R.v();
+  c.block().loop();
+  c.get(n).eqz().brIf(1);
+  c.get(gp).v128Load().set(g);
+  c.get(xp).v128Load().set(x);
+  emitGeluGrad(c, R, g, x, y);
+  c.get(dst).get(y).v128Store();
+  c.inc(gp, 16).inc(xp, 16).inc(dst, 16).inc(n, -1);
+  c.br(0).end().end();
+  return { name: 'map2_geluGrad', params: [I32, I32, I32, I32], results: [], locals: R.types, code: c };
+}
+
 /** Module bytes importing env.memory (shared when `shared`, matching the GEMM module's memory). */
 export function genElementwiseModule(shared: boolean, initialPages: number): Uint8Array<ArrayBuffer> {
-  const funcs: FuncDef[] = [];
+  const funcs: FuncDef[] = [genGeluGrad()];
   for (const op of WASM_MAP_OPS) funcs.push(genMap(op), genBias(op));
   return buildModule({ module: 'env', name: 'memory', initial: initialPages, maximum: MEMORY_MAX_PAGES, shared }, funcs);
 }

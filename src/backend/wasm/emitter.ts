@@ -79,6 +79,22 @@ export class Code {
   /** local[i] += local[j] */
   incBy(i: number, j: number): this { return this.get(i).get(j).add().set(i); }
 
+  i32And(): this { this.bytes.push(0x71); return this; }
+  i32ShrU(): this { this.bytes.push(0x76); return this; }
+  /** select: [a, b, cond] -> cond ? a : b */
+  select(): this { this.bytes.push(0x1b); return this; }
+
+  // f32 scalars
+  f32Const(v: number): this {
+    this.bytes.push(0x43);
+    for (const byte of new Uint8Array(new Float32Array([v]).buffer)) this.bytes.push(byte);
+    return this;
+  }
+  f32Add(): this { this.bytes.push(0x92); return this; }
+  f32Mul(): this { this.bytes.push(0x94); return this; }
+  f32Div(): this { this.bytes.push(0x95); return this; }
+  f32Max(): this { this.bytes.push(0x97); return this; }
+
   // scalar memory
   f32Load(offset = 0): this { this.bytes.push(0x2a); return this.memarg(2, offset); }
   f32Store(offset = 0): this { this.bytes.push(0x38); return this.memarg(2, offset); }
@@ -142,6 +158,7 @@ export class Code {
   i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
   f32x4ConvertI32x4S(): this { return this.simd(0xfa); }
   f32x4Splat(): this { return this.simd(0x13); }
+  f32x4ExtractLane(lane: number): this { this.simd(0x1f); this.bytes.push(lane); return this; }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Mul(): this { return this.simd(0xe6); }
   /** relaxed-simd f32x4.relaxed_madd(a, b, c) = a*b + c (fused or not, implementation choice). */

@@ -230,6 +230,18 @@ export function wasmMemory(bytes: number): { memory: WebAssembly.Memory; f32: Fl
   return { memory: r.memory, f32: r.f32, shared: r.shared };
 }
 
+/**
+ * The GEMM module's packing and macro kernels with the runtime's memory grown to at least
+ * `bytes`, for kernels that run small GEMMs of their own on the calling thread (attention's
+ * per-head products); null when wasm is unavailable.
+ */
+export function gemmKernels(bytes: number): { ex: GemmKernels; memory: WebAssembly.Memory; f32: Float32Array; shared: boolean } | null {
+  const r = init();
+  if (!r) return null;
+  ensureBytes(r, bytes);
+  return { ex: r.ex, memory: r.memory, f32: r.f32, shared: r.shared };
+}
+
 /** First byte free for other kernels' operands (after the GEMM control block). */
 export const OPERANDS_BASE = CTL_BYTES;
 

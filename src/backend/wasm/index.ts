@@ -16,7 +16,8 @@
  * BACKPROP_WASM_RELAXED=1 on Node 20 to enable relaxed SIMD (fused multiply-add, ~4% faster,
  * different rounding); engines that ship relaxed SIMD use it automatically.
  */
-import type { Backend, BiasActivation, MatmulArgs, TypedArray, UnaryOp } from '../backend.js';
+import type { AttentionArgs, Backend, BiasActivation, MatmulArgs, TypedArray, UnaryOp } from '../backend.js';
+import { attentionGradWasm, attentionWasm } from './attention.js';
 import { JsBackend } from '../js/index.js';
 import { registerBackend } from '../registry.js';
 import { genElementwiseModule, type ElementwiseKernels, type WasmMapOp } from './elementwise.js';
@@ -86,6 +87,8 @@ export class WasmBackend implements Backend<TypedArray> {
   readonly crossEntropyGrad = this.js.crossEntropyGrad;
   readonly sgdStep = this.js.sgdStep;
   readonly adamStep = this.js.adamStep;
+  readonly layerNorm = this.js.layerNorm;
+  readonly layerNormGrad = this.js.layerNormGrad;
 
   // ---- overridden: wasm SIMD where it pays, the reference below the size thresholds ----
   unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0 = 0, p1 = 0): void {
@@ -99,6 +102,23 @@ export class WasmBackend implements Backend<TypedArray> {
     if (z.length >= WASM_MIN_ELEMENTS && act !== 'none' && act !== 'relu' && z instanceof Float32Array && bias instanceof Float32Array
       && out instanceof Float32Array && this.biasActWasm(act, z, bias, out)) return;
     this.js.biasAct(act, z, bias, out);
+  }
+
+  geluGrad(g: TypedArray, x: TypedArray, out: TypedArray): void {
+    if (x.length >= WASM_MIN_ELEMENTS && g instanceof Float32Array && x instanceof Float32Array && out instanceof Float32Array && this.geluGradWasm(g, x, out)) return;
+    this.js.geluGrad(g, x, out);
+  }
+
+  attention(q: TypedArray, k: TypedArray, v: TypedArray, args: AttentionArgs, out: TypedArray): void {
+    if ((this.useWasm ??= wasmAvailable()) && q instanceof Float32Array && k instanceof Float32Array && v instanceof Float32Array
+      && out instanceof Float32Array && attentionWasm(q, k, v, args, out)) return;
+    this.js.attention(q, k, v, args, out);
+  }
+
+  attentionGrad(q: TypedArray, k: TypedArray, v: TypedArray, g: TypedArray, args: AttentionArgs, dq: TypedArray, dk: TypedArray, dv: TypedArray): void {
+    if ((this.useWasm ??= wasmAvailable()) && q instanceof Float32Array && k instanceof Float32Array && v instanceof Float32Array && g instanceof Float32Array
+      && dq instanceof Float32Array && dk instanceof Float32Array && dv instanceof Float32Array && attentionGradWasm(q, k, v, g, args, dq, dk, dv)) return;
+    this.js.attentionGrad(q, k, v, g, args, dq, dk, dv);
   }
 
   matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void {
@@ -124,6 +144,18 @@ export class WasmBackend implements Backend<TypedArray> {
     if (!k) return false;
     k.f32.set(x, src >> 2);
     k.ex[`map_${op}`]!(src, dst, bytes >> 4);
+    out.set(k.f32.subarray(dst >> 2, (dst >> 2) + n));
+    return true;
+  }
+
+  private geluGradWasm(g: Float32Array, x: Float32Array, out: Float32Array): boolean {
+    const n = x.length, bytes = vecBytes(n);
+    const gp = OPERANDS_BASE, xp = gp + bytes, dst = xp + bytes;
+    const k = this.kernels(dst + bytes);
+    if (!k) return false;
+    k.f32.set(g, gp >> 2);
+    k.f32.set(x, xp >> 2);
+    k.ex.map2_geluGrad(gp, xp, dst, bytes >> 4);
     out.set(k.f32.subarray(dst >> 2, (dst >> 2) + n));
     return true;
   }

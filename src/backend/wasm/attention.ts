@@ -1,0 +1,245 @@
+/**
+ * Scaled dot-product attention on the wasm runtime: q, k and v are copied into wasm memory once
+ * (once in all when they are one packed storage), then each head runs its small products with
+ * the GEMM module's packing routines and macro-kernel (the packing reads a head straight out of
+ * its strided layout, so no permute is ever materialized) and its softmax with the SIMD row
+ * kernels generated here. The backward recomputes the weights instead of storing them.
+ *
+ *   softmax_rows(p, rows, cols, ldBytes, scale, causal)   in place: p[r, :] = softmax(scale·p[r, :]),
+ *       keys after r masked when causal; the row padding up to a multiple of 4 comes out 0
+ *   softmax_grad_rows(p, dp, rows, cols, ldBytes, scale)  in place: dp = scale·p ⊙ (dp − Σ p⊙dp)
+ */
+import type { AttentionArgs, AttentionLayout, TypedArray } from '../backend.js';
+import { buildModule, Code, F32, FuncDef, I32, type ValType } from './emitter.js';
+import { emitExp, Regs } from './elementwise.js';
+import { gemmKernels, OPERANDS_BASE, WasmMemoryError } from './gemm.js';
+import { MEMORY_MAX_PAGES } from './kernels.js';
+import { MR, NR, type GemmKernels } from './tasks.js';
+
+interface RowKernels {
+  softmax_rows(p: number, rows: number, cols: number, ld: number, scale: number, causal: number): void;
+  softmax_grad_rows(p: number, dp: number, rows: number, cols: number, ld: number, scale: number): void;
+}
+
+/** Horizontal reduction of v128 local v by a binary f32 op, left on the stack. */
+function lanes(c: Code, v: number, op: 'add' | 'max'): void {
+  c.get(v).f32x4ExtractLane(0).get(v).f32x4ExtractLane(1);
+  if (op === 'add') c.f32Add(); else c.f32Max();
+  c.get(v).f32x4ExtractLane(2);
+  if (op === 'add') c.f32Add(); else c.f32Max();
+  c.get(v).f32x4ExtractLane(3);
+  if (op === 'add') c.f32Add(); else c.f32Max();
+}
+
+/** for (j = nvec, q = from; j > 0; j--, q += 16) body(): a loop over the vectors of one row (u, if given, steps along). */
+function vectors(c: Code, j: number, q: number, from: number, nvec: number, body: () => void, u = -1): void {
+  c.get(nvec).set(j).get(from).set(q);
+  c.block().loop();
+  c.get(j).eqz().brIf(1);
+  body();
+  c.inc(q, 16).inc(j, -1);
+  if (u >= 0) c.inc(u, 16);
+  c.br(0).end().end();
+}
+
+function genSoftmaxRows(): FuncDef {
+  const c = new Code();
+  const p = 0, rows = 1, cols = 2, ld = 3, scale = 4, causal = 5;
+  const r = 6, n = 7, q = 8, end = 9, nvec = 10, j = 11, mx = 12;
+  const R = new Regs(13);
+  const vsc = R.v(), vm = R.v(), x = R.v(), e = R.v(), acc = R.v();
+  const locals: ValType[] = [I32, I32, I32, I32, I32, I32, F32];
+  c.get(cols).i32(3).add().i32(2).i32ShrU().set(nvec);
+  c.get(scale).f32x4Splat().set(vsc);
+  c.i32(0).set(r);
+  c.block().loop();
+  c.get(r).get(rows).geS().brIf(1);
+  // visible keys: min(cols, r + 1) under the causal mask, else all
+  c.get(cols).get(r).i32(1).add().get(cols).get(r).i32(1).add().ltS().select();
+  c.get(cols).get(causal).select().set(n);
+  // scale, then mask (masking after scaling keeps −∞ for any sign of scale)
+  vectors(c, j, q, p, nvec, () => { c.get(q).get(q).v128Load().get(vsc).f32x4Mul().v128Store(); });
+  c.get(p).get(n).i32(4).mul().add().set(q);
+  c.get(p).get(nvec).i32(16).mul().add().set(end);
+  c.block().loop();
+  c.get(q).get(end).geS().brIf(1);
+  c.get(q).f32Const(-Infinity).f32Store();
+  c.inc(q, 4);
+  c.br(0).end().end();
+  c.f32x4Const(-Infinity).set(vm);
+  vectors(c, j, q, p, nvec, () => { c.get(vm).get(q).v128Load().f32x4Max().set(vm); });
+  lanes(c, vm, 'max');
+  c.set(mx);
+  c.get(mx).f32x4Splat().set(vm);
+  c.v128Zero().set(acc);
+  vectors(c, j, q, p, nvec, () => {
+    c.get(q).v128Load().get(vm).f32x4Sub().set(x);
+    emitExp(c, R, x, e);
+    c.get(q).get(e).v128Store();
+    c.get(acc).get(e).f32x4Add().set(acc);
+  });
+  c.f32Const(1);
+  lanes(c, acc, 'add');
+  c.f32Div().f32x4Splat().set(vm);
+  vectors(c, j, q, p, nvec, () => { c.get(q).get(q).v128Load().get(vm).f32x4Mul().v128Store(); });
+  c.incBy(p, ld).inc(r, 1);
+  c.br(0).end().end();
+  return { name: 'softmax_rows', params: [I32, I32, I32, I32, F32, I32], results: [], locals: [...locals, ...R.types], code: c };
+}
+
+function genSoftmaxGradRows(): FuncDef {
+  const c = new Code();
+  const p = 0, dp = 1, rows = 2, cols = 3, ld = 4, scale = 5;
+  const r = 6, q = 7, u = 8, nvec = 9, j = 10;
+  const R = new Regs(11);
+  const vsc = R.v(), acc = R.v(), vt = R.v();
+  const locals: ValType[] = [I32, I32, I32, I32, I32];
+  c.get(cols).i32(3).add().i32(2).i32ShrU().set(nvec);
+  c.get(scale).f32x4Splat().set(vsc);
+  c.i32(0).set(r);
+  c.block().loop();
+  c.get(r).get(rows).geS().brIf(1);
+  c.v128Zero().set(acc);
+  c.get(dp).set(u);
+  vectors(c, j, q, p, nvec, () => { c.get(acc).get(q).v128Load().get(u).v128Load().f32x4Mul().f32x4Add().set(acc); }, u);
+  lanes(c, acc, 'add');
+  c.f32x4Splat().set(vt);
+  c.get(dp).set(u);
+  vectors(c, j, q, p, nvec, () => {
+    c.get(u).get(q).v128Load().get(u).v128Load().get(vt).f32x4Sub().f32x4Mul().get(vsc).f32x4Mul().v128Store();
+  }, u);
+  c.incBy(p, ld).incBy(dp, ld).inc(r, 1);
+  c.br(0).end().end();
+  return { name: 'softmax_grad_rows', params: [I32, I32, I32, I32, I32, F32], results: [], locals: [...locals, ...R.types], code: c };
+}
+
+let rowKernels: { ex: RowKernels; memory: WebAssembly.Memory } | null = null;
+
+/** The GEMM kernels and the row kernels over wasm memory of at least `bytes`; null without wasm. */
+function kernels(bytes: number): { gemm: GemmKernels; rows: RowKernels; f32: Float32Array } | null {
+  let k;
+  try {
+    k = gemmKernels(bytes);
+  } catch (e) {
+    if (e instanceof WasmMemoryError) return null; // too big: the caller falls back to the reference
+    throw e;
+  }
+  if (!k) return null;
+  if (rowKernels === null || rowKernels.memory !== k.memory) {
+    const bytesOut = buildModule({ module: 'env', name: 'memory', initial: 1, maximum: MEMORY_MAX_PAGES, shared: k.shared }, [genSoftmaxRows(), genSoftmaxGradRows()]);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytesOut), { env: { memory: k.memory } });
+    rowKernels = { ex: inst.exports as unknown as RowKernels, memory: k.memory };
+  }
+  return { gemm: k.ex, rows: rowKernels.ex, f32: k.f32 };
+}
+
+const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
+const align64 = (x: number): number => roundUp(x, 64);
+
+/** A matrix operand in wasm memory: element (i, p) at ptr + i·rs + p·ks bytes. */
+interface Operand { ptr: number; rs: number; ks: number }
+
+/**
+ * C[m × n] = A[m × k]·B[k × n] into wasm memory at c (row pitch ldc bytes, padded to MR rows and
+ * NR columns), through pa and pb scratch. B is given as element (p, j) at ptr + p·rs + j·ks.
+ */
+function gemm(ex: GemmKernels, a: Operand, b: Operand, m: number, n: number, k: number, c: number, ldc: number, pa: number, pb: number): void {
+  for (let i = 0; i < m; i += MR) ex.packA(pa + i * k * 4, a.ptr + i * a.rs, k, Math.min(MR, m - i), a.ks, a.rs);
+  for (let j = 0; j < n; j += NR) ex.packB(pb + j * k * 4, b.ptr + j * b.ks, k, Math.min(NR, n - j), b.rs, b.ks);
+  ex.macro(pa, pb, c, roundUp(m, MR), roundUp(n, NR), k, ldc, 0);
+}
+
+/** Where each distinct storage among xs is copied into wasm memory, from `at` on. */
+function placement(xs: readonly TypedArray[], at: number): { ptrs: number[]; end: number } {
+  const ptrs: number[] = [];
+  let end = at;
+  xs.forEach((x, i) => {
+    const same = xs.indexOf(x);
+    if (same < i) { ptrs.push(ptrs[same]!); return; }
+    ptrs.push(end);
+    end = align64(end + x.length * 4);
+  });
+  return { ptrs, end };
+}
+
+const headBase = (l: AttentionLayout, b: number, h: number): number => l.offset + b * l.batchStride + h * l.headStride;
+
+/** Copies a padded [rows × d] tile (pitch `pitch` floats) out of wasm memory into dst's layout. */
+function tileOut(f32: Float32Array, tile: number, pitch: number, rows: number, d: number, dst: TypedArray, base: number, rowStride: number): void {
+  for (let i = 0; i < rows; i++) {
+    const s = tile + i * pitch, o = base + i * rowStride;
+    for (let c = 0; c < d; c++) dst[o + c] = f32[s + c]!;
+  }
+}
+
+/** Forward attention on the wasm runtime; false when it cannot run here (the caller uses the reference). */
+export function attentionWasm(q: Float32Array, k: Float32Array, v: Float32Array, a: AttentionArgs, out: Float32Array): boolean {
+  const { l, s, d } = a;
+  if (l === 0 || s === 0 || d === 0) return false;
+  const lPad = roundUp(l, MR), sPad = roundUp(s, NR), dPad = roundUp(d, NR);
+  const { ptrs: [qp, kp, vp], end } = placement([q, k, v], OPERANDS_BASE);
+  const sBuf = end, oBuf = align64(sBuf + lPad * sPad * 4);
+  const pa = align64(oBuf + lPad * dPad * 4), pb = align64(pa + lPad * Math.max(d, s) * 4);
+  const K = kernels(pb + Math.max(d * sPad, s * dPad) * 4);
+  if (!K) return false;
+  const { gemm: ex, rows, f32 } = K;
+  f32.set(q, qp! >> 2);
+  if (kp !== qp) f32.set(k, kp! >> 2);
+  if (vp !== qp && vp !== kp) f32.set(v, vp! >> 2);
+  for (let b = 0; b < a.batch; b++) {
+    for (let h = 0; h < a.heads; h++) {
+      const qh = qp! + headBase(a.q, b, h) * 4, kh = kp! + headBase(a.k, b, h) * 4, vh = vp! + headBase(a.v, b, h) * 4;
+      // scores = q·kᵀ, then the masked softmax in place, then weights·v
+      gemm(ex, { ptr: qh, rs: a.q.rowStride * 4, ks: 4 }, { ptr: kh, rs: 4, ks: a.k.rowStride * 4 }, l, s, d, sBuf, sPad * 4, pa, pb);
+      rows.softmax_rows(sBuf, l, s, sPad * 4, a.scale, a.causal ? 1 : 0);
+      gemm(ex, { ptr: sBuf, rs: sPad * 4, ks: 4 }, { ptr: vh, rs: a.v.rowStride * 4, ks: 4 }, l, d, s, oBuf, dPad * 4, pa, pb);
+      tileOut(f32, oBuf >> 2, dPad, l, d, out, headBase(a.out, b, h), a.out.rowStride);
+    }
+  }
+  return true;
+}
+
+/** The attention gradient on the wasm runtime; false when it cannot run here. */
+export function attentionGradWasm(
+  q: Float32Array, k: Float32Array, v: Float32Array, g: Float32Array, a: AttentionArgs, dq: Float32Array, dk: Float32Array, dv: Float32Array,
+): boolean {
+  const { l, s, d } = a;
+  if (l === 0 || s === 0 || d === 0) return false;
+  const lPad = roundUp(l, MR), sPad = roundUp(s, NR), sRows = roundUp(s, MR), dPad = roundUp(d, NR);
+  const { ptrs: [qp, kp, vp, gp], end } = placement([q, k, v, g], OPERANDS_BASE);
+  const pBuf = end, dpBuf = align64(pBuf + lPad * sPad * 4), tBuf = align64(dpBuf + lPad * sPad * 4);
+  const pa = align64(tBuf + Math.max(lPad, sRows) * dPad * 4);
+  const pb = align64(pa + Math.max(lPad * Math.max(d, s), sRows * l) * 4);
+  const K = kernels(pb + Math.max(d * sPad, Math.max(l, s) * dPad) * 4);
+  if (!K) return false;
+  const { gemm: ex, rows, f32 } = K;
+  const copied = new Set<number>();
+  [q, k, v, g].forEach((x, i) => {
+    const p = [qp, kp, vp, gp][i]!;
+    if (!copied.has(p)) { f32.set(x, p >> 2); copied.add(p); }
+  });
+  const ld = sPad * 4;
+  for (let b = 0; b < a.batch; b++) {
+    for (let h = 0; h < a.heads; h++) {
+      const qh = qp! + headBase(a.q, b, h) * 4, kh = kp! + headBase(a.k, b, h) * 4, vh = vp! + headBase(a.v, b, h) * 4;
+      const gh = gp! + headBase(a.out, b, h) * 4;
+      const qRows = a.q.rowStride * 4, kRows = a.k.rowStride * 4, vRows = a.v.rowStride * 4, gRows = a.out.rowStride * 4;
+      // the weights P, recomputed
+      gemm(ex, { ptr: qh, rs: qRows, ks: 4 }, { ptr: kh, rs: 4, ks: kRows }, l, s, d, pBuf, ld, pa, pb);
+      rows.softmax_rows(pBuf, l, s, ld, a.scale, a.causal ? 1 : 0);
+      // dP = g·vᵀ, then dS = scale·P ⊙ (dP − Σ P⊙dP) in place
+      gemm(ex, { ptr: gh, rs: gRows, ks: 4 }, { ptr: vh, rs: 4, ks: vRows }, l, s, d, dpBuf, ld, pa, pb);
+      rows.softmax_grad_rows(pBuf, dpBuf, l, s, ld, a.scale);
+      // dV = Pᵀ·g
+      gemm(ex, { ptr: pBuf, rs: 4, ks: ld }, { ptr: gh, rs: gRows, ks: 4 }, s, d, l, tBuf, dPad * 4, pa, pb);
+      tileOut(f32, tBuf >> 2, dPad, s, d, dv, headBase(a.v, b, h), a.v.rowStride);
+      // dQ = dS·k
+      gemm(ex, { ptr: dpBuf, rs: ld, ks: 4 }, { ptr: kh, rs: kRows, ks: 4 }, l, d, s, tBuf, dPad * 4, pa, pb);
+      tileOut(f32, tBuf >> 2, dPad, l, d, dq, headBase(a.q, b, h), a.q.rowStride);
+      // dK = dSᵀ·q
+      gemm(ex, { ptr: dpBuf, rs: 4, ks: ld }, { ptr: qh, rs: qRows, ks: 4 }, s, d, l, tBuf, dPad * 4, pa, pb);
+      tileOut(f32, tBuf >> 2, dPad, s, d, dk, headBase(a.k, b, h), a.k.rowStride);
+    }
+  }
+  return true;
+}
