@@ -50,7 +50,9 @@ export class TensorDataset implements Dataset<[Tensor, Tensor]> {
   /** Rows `indices` of x and y, gathered with one indexSelect each. */
   getBatch(indices: Int32Array): [Tensor, Tensor] {
     const idx = Tensor.fromRaw(indices, [indices.length]);
-    return [this.x.indexSelect(0, idx), this.y.indexSelect(0, idx)];
+    // the indices go where the data is (one small upload per batch on a GPU)
+    const ix = idx.to(this.x.device);
+    return [this.x.indexSelect(0, ix), this.y.indexSelect(0, this.y.device === this.x.device ? ix : idx.to(this.y.device))];
   }
 }
 

@@ -81,7 +81,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   const masks: AttentionMasks = { allowed: null, bias: null };
   if (opts.isCausal) {
     if (opts.attnMask) throw new ValueError('scaledDotProductAttention: give either attnMask or isCausal, not both');
-    masks.allowed = tril(ones([l, s], { dtype: 'int32' }));
+    masks.allowed = tril(ones([l, s], { dtype: 'int32', device: query.device }));
   } else if (opts.attnMask) {
     const m = opts.attnMask;
     broadcastShapes('scaledDotProductAttention: attnMask', m.shape, [l, s]);

@@ -24,7 +24,8 @@ export class Embedding extends Module {
 
   forward(indices: Tensor): Tensor {
     if (indices.dtype !== 'int32') throw new DTypeError(`${this.label()}: expected int32 indices, got ${indices.dtype}; convert with .int()`);
-    const d = indices.data;
+    // checked on the CPU; a GPU index tensor is not read back (the lookup kernel bounds-checks)
+    const d = indices.device === 'cpu' ? indices.data : new Int32Array(0);
     for (let i = 0; i < d.length; i++) {
       const v = d[i]!;
       if (v < 0 || v >= this.numEmbeddings) throw new ValueError(`${this.label()}: index ${v} (at flat position ${i}) is out of range [0, ${this.numEmbeddings})`);

@@ -9,6 +9,8 @@
  * @packageDocumentation
  */
 
+import { arrayFor } from '../tensor/dtype.js';
+import { backendFor } from '../backend/registry.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -33,9 +35,16 @@ export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'sigmoid' | 'tanh' |
  */
 export type FanMode = 'fanIn' | 'fanOut' | 'fan_in' | 'fan_out';
 
-function floatData(op: string, t: Tensor): Float32Array | Float64Array {
+/**
+ * Fills t in place from a host array: the values are drawn on the CPU (the same seeded stream
+ * on every device) and, for a tensor on a GPU, uploaded into it.
+ */
+function fill(op: string, t: Tensor, draw: (d: Float32Array | Float64Array) => void): Tensor {
   if (t.dtype === 'int32') throw new DTypeError(`init.${op}: expected a floating tensor, got int32`);
-  return t.data as Float32Array | Float64Array;
+  const d = (t.device === 'cpu' ? t.data : arrayFor(t.dtype, t.size)) as Float32Array | Float64Array;
+  draw(d);
+  if (t.device !== 'cpu') t.setStorage(backendFor(t.device).upload(d));
+  return t;
 }
 
 /**
@@ -77,35 +86,35 @@ function fanFor(t: Tensor, mode: FanMode): number {
 
 /** Fills with U(a, b). @example uniform(w, -0.1, 0.1, {generator: new Generator(1)}) */
 export function uniform(t: Tensor, a = 0, b = 1, opts: InitOptions = {}): Tensor {
-  const d = floatData('uniform', t);
   const g = opts.generator ?? defaultGenerator;
-  for (let i = 0; i < d.length; i++) d[i] = a + (b - a) * g.random();
-  return t;
+  return fill('uniform', t, (d) => { for (let i = 0; i < d.length; i++) d[i] = a + (b - a) * g.random(); });
 }
 
 /** Fills with N(mean, std²). @example normal(embedding.weight, 0, 0.02) */
 export function normal(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): Tensor {
-  const d = floatData('normal', t);
   const g = opts.generator ?? defaultGenerator;
-  for (let i = 0; i < d.length; i++) d[i] = mean + std * g.normal();
-  return t;
+  return fill('normal', t, (d) => { for (let i = 0; i < d.length; i++) d[i] = mean + std * g.normal(); });
 }
 
 /** Fills with N(mean, std²) redrawn until inside [a, b]. @example truncNormal(w, 0, 0.02, -0.04, 0.04) */
 export function truncNormal(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts: InitOptions = {}): Tensor {
   if (!(a < b)) throw new ValueError(`init.truncNormal: need a < b, got [${a}, ${b}]`);
-  const d = floatData('truncNormal', t);
   const g = opts.generator ?? defaultGenerator;
-  for (let i = 0; i < d.length; i++) {
-    let v = mean + std * g.normal();
-    for (let tries = 0; (v < a || v > b) && tries < 1000; tries++) v = mean + std * g.normal();
-    d[i] = Math.min(Math.max(v, a), b);
-  }
-  return t;
+  return fill('truncNormal', t, (d) => {
+    for (let i = 0; i < d.length; i++) {
+      let v = mean + std * g.normal();
+      for (let tries = 0; (v < a || v > b) && tries < 1000; tries++) v = mean + std * g.normal();
+      d[i] = Math.min(Math.max(v, a), b);
+    }
+  });
 }
 
 /** Fills with one value. @example constant(bn.weight!, 0.5) */
 export function constant(t: Tensor, value: number): Tensor {
+  if (t.device !== 'cpu') {
+    t.setStorage(backendFor(t.device).upload(arrayFor(t.dtype, t.size).fill(value)));
+    return t;
+  }
   t.data.fill(value);
   return t;
 }

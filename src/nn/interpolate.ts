@@ -33,7 +33,7 @@ function nearestIndex(exact: boolean, inSize: number, outSize: number, scaleFact
 }
 
 /** [out, in] linear-interpolation weights: each row mixes two neighbouring inputs, PyTorch's source index rule. */
-function linearWeights(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | null, dtype: Tensor['dtype']): Tensor {
+function linearWeights(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | null, dtype: Tensor['dtype'], device: Tensor['device']): Tensor {
   const m = Tensor.zerosOf([outSize, inSize], dtype);
   const scale = alignCorners
     ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0)
@@ -46,7 +46,8 @@ function linearWeights(inSize: number, outSize: number, alignCorners: boolean, s
     m.data[i * inSize + i0] += 1 - l1;
     m.data[i * inSize + i1] += l1;
   }
-  return m;
+  // a constant built on the host, then put where the input is
+  return m.to(device);
 }
 
 /**
@@ -90,11 +91,11 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
     const factor = factors ? factors[i]! : null;
     const last = i === spatial - 1;
     if (linear) {
-      const w = linearWeights(inSize, outSize, opts.alignCorners ?? false, factor, x.dtype);
+      const w = linearWeights(inSize, outSize, opts.alignCorners ?? false, factor, x.dtype, x.device);
       y = last ? matmul(y, w, { transB: true }) : matmul(w, y);
     } else if (outSize !== inSize || factor !== null) {
       const idx = nearestIndex(mode === 'nearest-exact', inSize, outSize, factor);
-      y = indexSelect(y, dim, Tensor.fromRaw(idx, [outSize]));
+      y = indexSelect(y, dim, Tensor.fromRaw(idx, [outSize]).to(x.device));
     }
   }
   return y;

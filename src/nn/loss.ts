@@ -1,9 +1,10 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { softplus } from '../ops/activation.js';
 import { abs, add, cast, compare, div, exp, log, mul, neg, sub, where } from '../ops/elementwise.js';
-import { gather } from '../ops/indexing.js';
+import { gather, indexSelect } from '../ops/indexing.js';
+import { noGrad } from '../autograd/mode.js';
 import {
-  checkClassTargets, checkClassWeight, checkFiniteInput, classesLast, reduceLoss, type Reduction,
+  checkClassTargets, checkClassWeight, checkFiniteInput, classesLast, countedWeight, reduceLoss, type Reduction,
 } from '../ops/loss.js';
 import { reshape } from '../ops/shape.js';
 import { sum } from '../ops/reduce.js';
@@ -74,20 +75,17 @@ export function nllLoss(input: Tensor, targets: Tensor, opts: NllLossOptions = {
   checkClassTargets('nllLoss', input, targets, ignoreIndex);
   checkFiniteInput('nllLoss', 'input', input);
   const rows = input.shape.length === 1 ? reshape(input, [1, c]) : classesLast(input);
-  const t = targets.data;
-  const m = t.length;
-  // ignored rows gather class 0 and are then weighted by 0
-  const safe = new Int32Array(m);
-  const w = Tensor.zerosOf([m], input.dtype);
-  const cw = opts.weight?.data;
-  let denom = 0;
-  for (let i = 0; i < m; i++) {
-    if (t[i] === ignoreIndex) continue;
-    safe[i] = t[i]!;
-    w.data[i] = cw ? cw[t[i]!]! : 1;
-    denom += w.data[i]!;
-  }
-  const picked = reshape(gather(rows, 1, Tensor.fromRaw(safe, [m, 1])), [m]);
+  const t = reshape(targets, [-1]);
+  const m = t.size;
+  // ignored rows gather class 0 and are then weighted by 0; all with ops, on the targets' device
+  const counted = compare('ne', t, ignoreIndex);
+  const safe = reshape(where(counted, t, Tensor.scalar(0, 'int32')), [m, 1]);
+  const w = noGrad(() => {
+    const cw = opts.weight ? indexSelect(cast(opts.weight.detach(), input.dtype), 0, reshape(safe, [m])) : Tensor.onesOf([m], input.dtype, input.device);
+    return mul(cw, cast(counted, input.dtype));
+  });
+  const denom = opts.weight ? noGrad(() => sum(w)) : countedWeight(t, null, ignoreIndex, input.dtype);
+  const picked = reshape(gather(rows, 1, safe), [m]);
   const losses = neg(mul(picked, w));
   const reduction = opts.reduction ?? 'mean';
   if (reduction === 'none') return reshape(losses, targets.shape);
@@ -117,7 +115,8 @@ export interface BceOptions extends LossOptions {
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptions = {}): Tensor {
   const y = pairUp('binaryCrossEntropy', input, target);
-  const d = input.data;
+  // a GPU input is not read back to check; there a value outside [0, 1] gives NaN
+  const d = input.device === 'cpu' ? input.data : new Float32Array(0);
   for (let i = 0; i < d.length; i++) {
     if (d[i]! < 0 || d[i]! > 1) {
       throw new ValueError(`binaryCrossEntropy: input must hold probabilities in [0, 1], got ${d[i]} at flat index ${i}; pass logits to binaryCrossEntropyWithLogits instead`);

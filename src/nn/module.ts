@@ -1,6 +1,17 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { Device } from '../backend/backend.js';
+import { isDevice } from '../backend/registry.js';
+import { toDevice, toDeviceAsync } from '../ops/copy.js';
+import { assignInPlace } from '../ops/optim.js';
+
+/** Gives t the storage (and device) of `moved`, dropping a gradient left on the old device. */
+function moveInPlace(t: Tensor, moved: Tensor): void {
+  if (moved.storage === t.storage) return;
+  t.setStorage(moved.storage);
+  if (t.grad !== null && t.grad.device !== t.device) t.grad = null;
+}
 import { addHook, type RemovableHandle } from '../autograd/hooks.js';
 
 /** Indents every line but the first by two spaces (a child's lines under its `(name): `). @example indentTail('A(\n  b\n)') // 'A(\n    b\n  )' */
@@ -314,19 +325,45 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     }
     for (const [k, t] of Object.entries(own)) {
       const src = sd[k];
-      if (src) t.data.set(src.data);
+      // onto this model's device and dtype, written in place so every holder of t sees it
+      if (src) assignInPlace(t, toDevice(src, t.device, t.dtype));
     }
     return { missingKeys, unexpectedKeys };
   }
 
   /**
    * Converts floating parameters and buffers to another float dtype (new leaf tensors that
-   * keep requiresGrad). Rebuild optimizers afterwards: they hold the old tensors.
-   * @example model.to('float64')
+   * keep requiresGrad; rebuild optimizers afterwards, they hold the old tensors), or moves
+   * every parameter and buffer to a device in place (the same tensor objects, as PyTorch's
+   * `model.to('cuda')`; create the optimizer after moving). GPU → CPU needs a readback:
+   * `await model.toAsync('cpu')`.
+   * @example await initDevice('webgpu'); model.to('webgpu')
    */
-  to(dtype: 'float32' | 'float64'): this {
-    for (const m of this.modules()) m.convertOwn(dtype);
+  to(target: 'float32' | 'float64' | Device): this {
+    if (target === 'float32' || target === 'float64') {
+      for (const m of this.modules()) m.convertOwn(target);
+      return this;
+    }
+    if (!isDevice(target)) throw new ValueError(`${this.label()}.to: expected 'float32', 'float64', 'cpu' or 'webgpu', got '${String(target)}'`);
+    for (const t of this.ownedTensors()) moveInPlace(t, toDevice(t, target));
     return this;
+  }
+
+  /** Moves every parameter and buffer to a device in place, in any direction (waits for GPU readbacks). @example await model.toAsync('cpu') */
+  async toAsync(device: Device): Promise<this> {
+    for (const t of this.ownedTensors()) moveInPlace(t, await toDeviceAsync(t, device));
+    return this;
+  }
+
+  /** Where the parameters live ('cpu' for a module without any). @example model.device // 'webgpu' */
+  get device(): Device {
+    for (const t of this.ownedTensors()) return t.device;
+    return 'cpu';
+  }
+
+  /** Every parameter and buffer of this module and its children, each once. */
+  private ownedTensors(): Tensor[] {
+    return [...new Set(this.modules().flatMap((m) => [...m.ownParameters(), ...m.ownBuffers()].map(([, t]) => t)))];
   }
 
   /** Converts floating parameters and buffers to float64, like `to('float64')`. */

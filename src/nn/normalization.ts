@@ -1,7 +1,8 @@
 import { noGrad } from '../autograd/mode.js';
 import { traceScope } from '../autograd/trace.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
+import { add, cast, div, mul, sqrt, sub } from '../ops/elementwise.js';
+import { assignInPlace } from '../ops/optim.js';
 import { mean } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
 import { ones, zeros } from '../tensor/creation.js';
@@ -23,7 +24,8 @@ export interface BatchNormOptions {
   /** normalize with batch statistics (and update the running ones) instead of running ones */
   training?: boolean;
   /** weight of the new batch statistic in the running average (default 0.1) */
-  momentum?: number;
+  /** the running statistics' update factor; a tensor for a cumulative average (1/batches, on the device) */
+  momentum?: number | Tensor;
   /** added to the variance before the square root (default 1e-5) */
   eps?: number;
 }
@@ -66,16 +68,19 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const v = mean(mul(xc, xc), axes, true);
   const y = div(xc, sqrt(add(v, eps)));
   noGrad(() => {
-    if (runningMean) blend(runningMean, mu.data, momentum, 1);
-    if (runningVar) blend(runningVar, v.data, momentum, n / (n - 1));
+    if (runningMean) blend(runningMean, mu, momentum, 1);
+    if (runningVar) blend(runningVar, v, momentum, n / (n - 1));
   });
   return affine(y);
 }
 
-/** running ← (1 − m)·running + m·scale·stat, in place. */
-function blend(running: Tensor, stat: ArrayLike<number>, m: number, scale: number): void {
-  const r = running.data;
-  for (let i = 0; i < r.length; i++) r[i] = (1 - m) * r[i]! + m * scale * stat[i]!;
+/** running ← (1 − m)·running + m·scale·stat, in place, with ops (on the running statistics' device). */
+function blend(running: Tensor, stat: Tensor, m: number | Tensor, scale: number): void {
+  const s = reshape(cast(stat, running.dtype), running.shape);
+  // JS numbers stay doubles until they meet the statistics' dtype
+  const keep = typeof m === 'number' ? 1 - m : sub(1, m);
+  const take = typeof m === 'number' ? m * scale : mul(m, scale);
+  assignInPlace(running, add(mul(running, keep), mul(s, take)));
 }
 
 /**
@@ -138,12 +143,16 @@ abstract class BatchNormBase extends Module {
   forward(x: Tensor): Tensor {
     this.checkInput(x);
     const updating = this.training && this.trackRunningStats;
-    const batches = this.numBatchesTracked + (updating ? 1 : 0);
-    // momentum null: a cumulative average, each batch weighted 1/batches
-    const momentum = this.momentum ?? 1 / Math.max(batches, 1);
+    let momentum: number | Tensor = this.momentum ?? 0;
+    if (updating) {
+      // counted on the buffer's device, never read back
+      const count = this.buffer('num_batches_tracked');
+      noGrad(() => assignInPlace(count, add(count, 1)));
+      // momentum null: a cumulative average, each batch weighted 1/batches
+      if (this.momentum === null) momentum = noGrad(() => div(1, cast(count, x.dtype)));
+    }
     const useBatchStats = this.training || !this.trackRunningStats;
     const y = batchNorm(x, this.runningMean, this.runningVar, { weight: this.weight, bias: this.bias, training: useBatchStats, momentum, eps: this.eps });
-    if (updating) this.buffer('num_batches_tracked').data[0] = batches;
     return y;
   }
 }

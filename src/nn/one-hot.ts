@@ -11,6 +11,11 @@ import type { Tensor } from '../tensor/tensor.js';
  */
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   if (indices.dtype !== 'int32') throw new DTypeError(`oneHot: indices must be int32, got ${indices.dtype}; convert with .int()`);
+  // indices are checked (and numClasses inferred) on the CPU; a GPU tensor needs numClasses
+  if (indices.device !== 'cpu') {
+    if (!Number.isInteger(numClasses) || numClasses < 1) throw new ValueError(`oneHot: numClasses must be given as a positive integer for a tensor on '${indices.device}' (reading its largest index would stall), got ${numClasses}`);
+    return compare('eq', unsqueeze(indices, -1), arange(numClasses, undefined, 1, { dtype: 'int32', device: indices.device }));
+  }
   const d = indices.data;
   let top = -1;
   for (let i = 0; i < d.length; i++) {

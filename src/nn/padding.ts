@@ -65,7 +65,7 @@ export function pad(x: Tensor, padding: readonly number[], opts: PadOptions = {}
     }
     if (n === 0) throw new ShapeError(`pad: cannot ${mode}-pad the empty dim ${dim} of ${fmtShape(x.shape)}`);
     const idx = sourceIndex(mode, n, before, after);
-    y = indexSelect(y, dim, Tensor.fromRaw(idx, [idx.length]));
+    y = indexSelect(y, dim, Tensor.fromRaw(idx, [idx.length]).to(y.device));
   }
   return y;
 }

@@ -99,14 +99,15 @@ function poolRepr(kernel: Pair, o: PoolOptions, withDilation: boolean): string {
 export type AdaptiveSize = number | null | readonly [number | null, number | null];
 
 /** [out, in] averaging weights: row i is 1/len over PyTorch's bin [⌊i·in/out⌋, ⌈(i+1)·in/out⌉). */
-function binAverages(inSize: number, outSize: number, dtype: Tensor['dtype']): Tensor {
+function binAverages(inSize: number, outSize: number, dtype: Tensor['dtype'], device: Tensor['device']): Tensor {
   const m = Tensor.zerosOf([outSize, inSize], dtype);
   for (let i = 0; i < outSize; i++) {
     const start = Math.floor((i * inSize) / outSize);
     const end = Math.ceil(((i + 1) * inSize) / outSize);
     for (let j = start; j < end; j++) m.data[i * inSize + j] = 1 / (end - start);
   }
-  return m;
+  // a constant built on the host, then put where the input is
+  return m.to(device);
 }
 
 /**
@@ -126,8 +127,8 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
     if (!Number.isInteger(v) || v < 1) throw new ValueError(`adaptiveAvgPool2d: output sizes must be positive integers (or null), got ${JSON.stringify(outputSize)}`);
   }
   if (h === 0 || w === 0) throw new ShapeError(`adaptiveAvgPool2d: input ${fmtShape(x.shape)} has an empty spatial dim`);
-  const rows = matmul(binAverages(h, outH, x.dtype), x); // [..., outH, W]
-  return matmul(rows, binAverages(w, outW, x.dtype), { transB: true });
+  const rows = matmul(binAverages(h, outH, x.dtype, x.device), x); // [..., outH, W]
+  return matmul(rows, binAverages(w, outW, x.dtype, x.device), { transB: true });
 }
 
 export class MaxPool2d extends Module {

@@ -31,7 +31,7 @@ export interface TransformerLayerOptions {
 export interface TransformerEncoderForwardOptions {
   /** attention mask [L, L] or [N·nhead, L, L], as MultiheadAttention's attnMask (int32 1 = blocked) */
   srcMask?: Tensor | null;
-  /** [N, L]: int32 1 marks padding, as MultiheadAttention's keyPaddingMask */
+  /** Shape [N, L]; int32 1 marks padding, as MultiheadAttention's keyPaddingMask */
   srcKeyPaddingMask?: Tensor | null;
 }
 

@@ -1,43 +1,45 @@
-import { NumericsError, ValueError } from '../errors.js';
+import { noGrad } from '../autograd/mode.js';
+import { DeviceError, NumericsError, ValueError } from '../errors.js';
+import { abs, add, clamp, div, mul, pow } from '../ops/elementwise.js';
+import { max, sum } from '../ops/reduce.js';
+import { stack } from '../ops/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
  * Rescales gradients so that their joint norm is at most `maxNorm`, and returns the norm they
- * had (over all gradients together, as if concatenated). `normType` may be Infinity.
- * @example const norm = clipGradNorm(model.parameters(), 1.0);
+ * had (over all gradients together, as if concatenated) as a 0-d tensor, as PyTorch's
+ * clip_grad_norm_. `normType` may be Infinity. On a GPU nothing is read back: the clipping
+ * factor is computed and applied there.
+ * @example const norm = clipGradNorm(model.parameters(), 1.0).item();
  */
 export function clipGradNorm(
   params: Iterable<Tensor>,
   maxNorm: number,
   normType = 2,
   opts: { errorIfNonfinite?: boolean } = {},
-): number {
+): Tensor {
   if (!(maxNorm >= 0)) throw new ValueError(`clipGradNorm: maxNorm must be non-negative, got ${maxNorm}`);
   if (!(normType > 0)) throw new ValueError(`clipGradNorm: normType must be positive (or Infinity), got ${normType}`);
   const withGrad = [...params].filter((p) => p.grad !== null);
-  let total = 0;
-  if (normType === Infinity) {
-    for (const p of withGrad) for (const v of p.grad!.data) total = Math.max(total, Math.abs(v));
-    // NaN must not disappear in Math.max
-    for (const p of withGrad) for (const v of p.grad!.data) if (Number.isNaN(v)) total = NaN;
-  } else {
-    for (const p of withGrad) {
-      for (const v of p.grad!.data) total += normType === 2 ? v * v : Math.abs(v) ** normType;
+  if (withGrad.length === 0) return Tensor.scalar(0);
+  const total = noGrad(() => {
+    const grads = withGrad.map((p) => p.grad!);
+    const parts = grads.map((g) => (normType === Infinity ? max(abs(g)) : normType === 2 ? sum(mul(g, g)) : sum(pow(abs(g), normType))));
+    return normType === Infinity ? max(stack(parts)) : pow(sum(stack(parts)), 1 / normType);
+  });
+  if (opts.errorIfNonfinite) {
+    if (total.device !== 'cpu') {
+      throw new DeviceError(`clipGradNorm: errorIfNonfinite needs the norm on the host, which a '${total.device}' tensor cannot give synchronously; check await norm.itemAsync() instead`);
     }
-    total = normType === 2 ? Math.sqrt(total) : total ** (1 / normType);
-  }
-  if (opts.errorIfNonfinite && !Number.isFinite(total)) {
-    throw new NumericsError(`clipGradNorm: the total gradient norm is ${total}; pass errorIfNonfinite: false to clip anyway`);
-  }
-  const coef = maxNorm / (total + 1e-6);
-  if (coef < 1) {
-    for (const p of withGrad) {
-      // grads of different leaves may share storage, so write fresh tensors instead of in place
-      const g = p.grad!;
-      const scaled = g.data.slice();
-      for (let i = 0; i < scaled.length; i++) scaled[i] = scaled[i]! * coef;
-      p.grad = Tensor.fromRaw(scaled, g.shape);
+    if (!Number.isFinite(total.item())) {
+      throw new NumericsError(`clipGradNorm: the total gradient norm is ${total.item()}; pass errorIfNonfinite: false to clip anyway`);
     }
   }
+  noGrad(() => {
+    // one code path on every device, nothing read back: ×1 where no clipping is needed leaves
+    // the values exactly as they were; fresh tensors, as grads of different leaves may share storage
+    const coef = clamp(div(maxNorm, add(total, 1e-6)), null, 1);
+    for (const p of withGrad) p.grad = mul(p.grad!, coef);
+  });
   return total;
 }

@@ -1,6 +1,8 @@
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/mode.js';
-import { ValueError, ShapeError, fmtShape } from '../errors.js';
+import { DeviceError, ValueError, ShapeError, fmtShape } from '../errors.js';
+import { add, cast, eq, mul } from '../ops/elementwise.js';
+import { argmax, sum } from '../ops/reduce.js';
 
 /**
  * The training loop: `fit` runs epochs of forward, loss, backward and optimizer step over a
@@ -228,9 +230,11 @@ export async function fit(model: TrainableModel, loader: BatchSource, opts: FitO
         l.backward();
         optimizer.step();
         if (scheduler && interval === 'batch') scheduler.step();
-        const lv = l.item();
-        noGrad(() => acc.add(out, y, lv));
+        noGrad(() => acc.add(out, y, l));
         if (callbacks.onBatchEnd) {
+          // on a GPU this reads the loss back every batch: only when a callback asks for it
+          const lv = l.device === 'cpu' ? l.item() : await l.itemAsync();
+          await acc.settle();
           callbacks.onBatchEnd({
             epoch, batch, batches, loss: lv,
             runningLoss: acc.loss, runningAccuracy: acc.accuracy, samples: acc.n,
@@ -241,6 +245,7 @@ export async function fit(model: TrainableModel, loader: BatchSource, opts: FitO
         signal?.throwIfAborted();
       }
       if (acc.n === 0) throw new ValueError('fit: the loader produced no batches (is batchSize larger than the dataset with dropLast?)');
+      await acc.settle();
       const trainSeconds = (now() - start) / 1000;
       let testLoss: number | null = null;
       let testAccuracy: number | null = null;
@@ -278,8 +283,21 @@ export function evaluate(model: TrainableModel, loader: BatchSource, opts: Evalu
   const steps = evaluationSteps(model, loader, opts.loss);
   for (;;) {
     const r = steps.next();
-    if (r.done) return r.value;
+    if (r.done) {
+      if (r.value instanceof Accumulator) {
+        throw new DeviceError(`evaluate: the model runs on '${r.value.device}', whose results can only be read asynchronously; use await evaluateAsync(model, loader, opts)`);
+      }
+      return r.value;
+    }
   }
+}
+
+/**
+ * evaluate for any device: on a GPU the sums stay there until one readback at the end.
+ * @example const { loss, accuracy } = await evaluateAsync(model, testLoader, { loss: nn.F.crossEntropy });
+ */
+export async function evaluateAsync(model: TrainableModel, loader: BatchSource, opts: EvaluateOptions): Promise<EvaluateResult> {
+  return runEvaluation(model, loader, opts.loss, undefined, Infinity);
 }
 
 async function runEvaluation(
@@ -289,7 +307,11 @@ async function runEvaluation(
   try {
     for (let i = 1; ; i++) {
       const r = steps.next();
-      if (r.done) return r.value;
+      if (r.done) {
+        if (!(r.value instanceof Accumulator)) return r.value;
+        await r.value.settle();
+        return { loss: r.value.loss, accuracy: r.value.accuracy };
+      }
       if (i % yieldEvery === 0) await yieldToEventLoop();
       signal?.throwIfAborted();
     }
@@ -301,7 +323,8 @@ async function runEvaluation(
 // One implementation for sync evaluate and for fit's cancellable validation: a generator that
 // pauses after each batch. Each batch runs inside its own noGrad so a paused generator never
 // leaves grad mode switched off for other code.
-function* evaluationSteps(model: TrainableModel, loader: BatchSource, loss: LossFn): Generator<void, EvaluateResult, void> {
+// On a device the generator returns its Accumulator, whose sums still have to be read back.
+function* evaluationSteps(model: TrainableModel, loader: BatchSource, loss: LossFn): Generator<void, EvaluateResult | Accumulator, void> {
   if (typeof loss !== 'function') throw new ValueError('evaluate: options.loss must be a function (output, target) => scalar Tensor');
   const wasTraining = model.training;
   model.eval();
@@ -312,32 +335,65 @@ function* evaluationSteps(model: TrainableModel, loader: BatchSource, loss: Loss
         const out = model.forward(x);
         const l = loss(out, y);
         if (l.size !== 1) throw new ShapeError(`evaluate: the loss must be a scalar, got shape ${fmtShape(l.shape)}; use reduction 'mean'`);
-        acc.add(out, y, l.item());
+        acc.add(out, y, l);
       });
       yield;
     }
     if (acc.n === 0) throw new ValueError('evaluate: the loader produced no batches');
+    if (acc.pending) return acc;
     return { loss: acc.loss, accuracy: acc.accuracy };
   } finally {
     model.train(wasTraining);
   }
 }
 
-/** Sample-weighted running loss and, for classification outputs, running accuracy. */
+/**
+ * Sample-weighted running loss and, for classification outputs, running accuracy. On the CPU
+ * the sums are numbers; on a GPU they are tensors that stay there until `settle()` reads them
+ * back, so a training step never waits for the device.
+ */
 class Accumulator {
   n = 0;
   private lossSum = 0;
   private correct = 0;
   private classified = true;
+  private lossSumT: Tensor | null = null;
+  private correctT: Tensor | null = null;
+  device = 'cpu';
 
-  add(out: Tensor, y: Tensor, batchLoss: number): void {
+  add(out: Tensor, y: Tensor, batchLoss: Tensor): void {
     const b = out.shape.length > 0 ? out.shape[0]! : 1;
     this.n += b;
-    this.lossSum += batchLoss * b;
-    if (this.classified && out.ndim === 2 && y.dtype === 'int32' && y.ndim === 1 && y.shape[0] === b) {
-      this.correct += countCorrect(out, y);
-    } else {
-      this.classified = false;
+    const classify = this.classified && out.ndim === 2 && y.dtype === 'int32' && y.ndim === 1 && y.shape[0] === b;
+    if (!classify) this.classified = false;
+    if (batchLoss.device === 'cpu') {
+      this.lossSum += batchLoss.item() * b;
+      if (classify) this.correct += countCorrect(out, y);
+      return;
+    }
+    this.device = batchLoss.device;
+    const l = mul(cast(batchLoss.detach(), 'float32'), b);
+    this.lossSumT = this.lossSumT === null ? l : add(this.lossSumT, l);
+    if (classify) {
+      const c = sum(cast(eq(argmax(out.detach(), 1), y), 'float32'));
+      this.correctT = this.correctT === null ? c : add(this.correctT, c);
+    }
+  }
+
+  /** whether device sums still wait to be read back */
+  get pending(): boolean {
+    return this.lossSumT !== null;
+  }
+
+  /** Reads the device sums back (once, at the end of an epoch or evaluation). */
+  async settle(): Promise<void> {
+    if (this.lossSumT !== null) {
+      this.lossSum += await this.lossSumT.itemAsync();
+      this.lossSumT = null;
+    }
+    if (this.correctT !== null) {
+      this.correct += await this.correctT.itemAsync();
+      this.correctT = null;
     }
   }
 

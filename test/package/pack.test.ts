@@ -117,7 +117,14 @@ describe('the npm package, installed into an empty project', () => {
     assert.equal(installed.version, pkg.version);
     const present = readdirSync(join(consumer, 'node_modules')).flatMap((n) => (n.startsWith('@') ? readdirSync(join(consumer, 'node_modules', n)).map((s) => `${n}/${s}`) : [n]));
     const dev = Object.keys(pkg.devDependencies ?? {}).filter((d) => !(d in (pkg.dependencies ?? {})));
-    assert.deepEqual(present.filter((n) => dev.includes(n)), []);
+    // a devDependency of ours may still arrive as a dependency of a runtime dependency (the
+    // optional `webgpu` package brings @webgpu/types): only one nothing else asks for is a leak
+    const wanted = new Set(present.flatMap((n) => {
+      const manifest = join(consumer, 'node_modules', n, 'package.json');
+      if (n === 'backprop' || !existsSync(manifest)) return [];
+      return Object.keys((JSON.parse(readFileSync(manifest, 'utf8')) as PackageJson).dependencies ?? {});
+    }));
+    assert.deepEqual(present.filter((n) => dev.includes(n) && !wanted.has(n)), []);
   });
 
   it('imports in Node ESM, trains a tiny model and round-trips it through io', () => {
@@ -215,9 +222,7 @@ document.body.textContent = String(out.item());
     }
   });
 
-  it('type-checks under node16 with lib ES2022 and no DOM, as a Node-only project may set it', {
-    todo: 'dist/backend/wasm/{gemm,tasks}.d.ts name WebAssembly.Memory, which only lib.dom declares: tag wasmMemory, readJob and workerLoop @internal and build with stripInternal',
-  }, () => {
+  it('type-checks under node16 with lib ES2022 and no DOM, as a Node-only project may set it', () => {
     writeConfigs(consumer);
     const r = run(process.execPath, [tsc, '-p', 'tsconfig.node16-nodom.json'], consumer);
     assert.equal(r.status, 0, `tsc -p tsconfig.node16-nodom.json:\n${r.stdout}${r.stderr}`);

@@ -219,7 +219,7 @@ export function wasmInfo(): { available: boolean; simd: boolean; relaxedSimd: bo
   return { available: !!r, simd: !!r, relaxedSimd: !!r?.relaxed, shared: !!r?.shared, threads: getNumThreads() };
 }
 
-/**
+/** @internal
  * The runtime's memory, grown to at least `bytes`, for other synchronous kernels (elementwise)
  * that run between GEMMs on the calling thread; null when wasm is unavailable.
  */

@@ -124,7 +124,7 @@ export function runTask(ex: GemmKernels, job: Job, slot: number, idx: number): v
   }
 }
 
-/** Worker side: read the job the main thread published in the control block. */
+/** @internal Worker side: read the job the main thread published in the control block. */
 export function readJob(ctl: Int32Array, memory: WebAssembly.Memory): Job {
   const L = (i: Ctl): number => Atomics.load(ctl, i);
   const batch = L(Ctl.Batch);
@@ -172,7 +172,7 @@ export function claimTasks(ctl: Int32Array, ex: GemmKernels, job: Job, slot: num
   }
 }
 
-/** Worker side: wait for jobs forever (the worker is unref'd, so this never holds the process). */
+/** @internal Worker side: wait for jobs forever (the worker is unref'd, so this never holds the process). */
 export function workerLoop(memory: WebAssembly.Memory, ex: GemmKernels, slot: number): never {
   const ctl = new Int32Array(memory.buffer, 0, Ctl.Count);
   let seen = 0;
