@@ -114,9 +114,10 @@ export function languageModelSpecFromMetadata(md: Record<string, string> | undef
   } catch (e) {
     throw new FormatError(`${file}: __metadata__ '${PREFIX}model' is not a valid model spec: ${(e as Error).message}`);
   }
+  const vocabJson = get('vocab');
   let vocab: unknown;
   try {
-    vocab = JSON.parse(get('vocab'));
+    vocab = JSON.parse(vocabJson);
   } catch {
     throw new FormatError(`${file}: __metadata__ '${PREFIX}vocab' is not valid JSON`);
   }

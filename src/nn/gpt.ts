@@ -233,7 +233,7 @@ export class GPT extends Module<[idx: Tensor]> {
     const t = idx.shape[1]!;
     if (t > this.config.blockSize) throw new ShapeError(`${this.label()}: a sequence of ${t} tokens is longer than the block size ${this.config.blockSize} (got ids ${fmtShape(idx.shape)})`);
     const tr = this.transformer;
-    const pos = arange(t, undefined, 1, { dtype: 'int32' });
+    const pos = arange(t, undefined, 1, { dtype: 'int32', device: idx.device });
     let x = tr.drop.call(add(tr.wte.call(idx), tr.wpe.call(pos)));
     for (const block of tr.h) x = block.call(x);
     x = tr.ln_f.call(x);

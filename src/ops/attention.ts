@@ -1,11 +1,10 @@
 import { apply, reference } from '../autograd/engine.js';
-import type { AttentionArgs, AttentionLayout, DType } from '../backend/backend.js';
+import type { AttentionArgs, AttentionLayout, Device, DType } from '../backend/backend.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
-import { ones } from '../tensor/creation.js';
 import { sameShape, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { mul, sub, where } from './elementwise.js';
-import { tril } from './masking.js';
+import { toDevice } from './copy.js';
 import { matmul } from './matmul.js';
 import { defineOp, fusedGradBackend } from './op.js';
 import { sum } from './reduce.js';
@@ -78,13 +77,21 @@ function mergeHeads(x: Tensor): Tensor {
   return reshape(permute(x, [0, 2, 1, 3]), [b, t, h * d]);
 }
 
+/** int32 [l, s], 1 where key j may be seen by query i (j ≤ i), on `device`. */
+function causalMask(l: number, s: number, device: Device): Tensor {
+  const m = new Int32Array(l * s);
+  for (let i = 0; i < l; i++) m.fill(1, i * s, i * s + Math.min(s, i + 1));
+  const t = Tensor.fromRaw(m, [l, s]);
+  return device === 'cpu' ? t : toDevice(t, device);
+}
+
 /** softmax(scale·q·kᵀ) with the causal mask applied: the attention weights [..., L, S]. */
 function attentionWeights(q: Tensor, k: Tensor, scale: number, causal: boolean): Tensor {
   // scaling q first, as PyTorch's multi-head attention does
   let scores = matmul(scale === 1 ? q : mul(q, scale), k, { transB: true });
   if (causal) {
     const [l, s] = scores.shape.slice(-2) as [number, number];
-    scores = where(tril(ones([l, s], { dtype: 'int32' })), scores, Tensor.scalar(maskedScore(scores.dtype), scores.dtype));
+    scores = where(causalMask(l, s, scores.device), scores, Tensor.scalar(maskedScore(scores.dtype), scores.dtype));
   }
   return softmax(scores, -1);
 }
