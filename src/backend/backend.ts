@@ -237,8 +237,11 @@ export interface FusedKernels<S> {
    * dw = Σ_rows g·x̂ and db = Σ_rows g, with x̂ = (x − μ)/√(σ² + eps). Every output is overwritten.
    */
   layerNormGrad?(g: S, x: S, weight: S | null, rows: number, cols: number, eps: number, dx: S, dw: S | null, db: S | null): void;
-  /** out = g·gelu'(x) for the exact GELU: gelu'(x) = Φ(x) + x·φ(x). */
-  geluGrad?(g: S, x: S, out: S): void;
+  /**
+   * out = g·gelu'(x) for the exact GELU: gelu'(x) = Φ(x) + x·φ(x). y = gelu(x) is the forward's
+   * output, from which a kernel may take Φ(x) = y/x instead of computing erf again.
+   */
+  geluGrad?(g: S, x: S, y: S, out: S): void;
   /**
    * Scaled dot-product attention (see AttentionArgs) from q, k and v (possibly one storage),
    * writing every element of the out layout.

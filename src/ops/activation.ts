@@ -83,12 +83,12 @@ export const eluOp = defineOp<{ alpha: number }>({
 export const geluOp = defineOp<Record<string, never>>({
   name: 'gelu',
   forward: (b, [x]) => act(b, 'gelu', x!),
-  backward: (g, { inputs: [x] }) => {
+  backward: (g, { inputs: [x], out: y }) => {
     // one pass (g·gelu'(x)) where the backend has it, else the differentiable composition
     const b = fusedGradBackend('geluGrad', g);
     if (b === null || g.dtype !== x!.dtype) return [mul(g, geluDerivative(x!))];
     const out = b.alloc(g.dtype, g.size);
-    b.geluGrad!(g.storage, x!.storage, out);
+    b.geluGrad!(g.storage, x!.storage, y.storage, out);
     return [Tensor.fromRaw(out, g.shape)];
   },
 });

@@ -185,7 +185,8 @@ export function layerNormGrad(g: TypedArray, x: TypedArray, weight: TypedArray |
   if (db !== null) db.set(accB!);
 }
 
-export function geluGrad(g: TypedArray, x: TypedArray, out: TypedArray): void {
+// y (the forward's output) is not needed here: the reference computes Φ from erf, in float64
+export function geluGrad(g: TypedArray, x: TypedArray, _y: TypedArray, out: TypedArray): void {
   for (let i = 0; i < out.length; i++) {
     const v = x[i]!;
     const cdf = (erf(v * Math.SQRT1_2) + 1) * 0.5;

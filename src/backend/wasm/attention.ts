@@ -3,135 +3,12 @@
  * (once in all when they are one packed storage), then each head runs its small products with
  * the GEMM module's packing routines and macro-kernel (the packing reads a head straight out of
  * its strided layout, so no permute is ever materialized) and its softmax with the SIMD row
- * kernels generated here. The backward recomputes the weights instead of storing them.
- *
- *   softmax_rows(p, rows, cols, ldBytes, scale, causal)   in place: p[r, :] = softmax(scale·p[r, :]),
- *       keys after r masked when causal; the row padding up to a multiple of 4 comes out 0
- *   softmax_grad_rows(p, dp, rows, cols, ldBytes, scale)  in place: dp = scale·p ⊙ (dp − Σ p⊙dp)
+ * kernels of rows.ts. The backward recomputes the weights instead of storing them.
  */
 import type { AttentionArgs, AttentionLayout, TypedArray } from '../backend.js';
-import { buildModule, Code, F32, FuncDef, I32, type ValType } from './emitter.js';
-import { emitExp, Regs } from './elementwise.js';
-import { gemmKernels, OPERANDS_BASE, WasmMemoryError } from './gemm.js';
-import { MEMORY_MAX_PAGES } from './kernels.js';
+import { OPERANDS_BASE } from './gemm.js';
+import { rowKernels } from './rows.js';
 import { MR, NR, type GemmKernels } from './tasks.js';
-
-interface RowKernels {
-  softmax_rows(p: number, rows: number, cols: number, ld: number, scale: number, causal: number): void;
-  softmax_grad_rows(p: number, dp: number, rows: number, cols: number, ld: number, scale: number): void;
-}
-
-/** Horizontal reduction of v128 local v by a binary f32 op, left on the stack. */
-function lanes(c: Code, v: number, op: 'add' | 'max'): void {
-  c.get(v).f32x4ExtractLane(0).get(v).f32x4ExtractLane(1);
-  if (op === 'add') c.f32Add(); else c.f32Max();
-  c.get(v).f32x4ExtractLane(2);
-  if (op === 'add') c.f32Add(); else c.f32Max();
-  c.get(v).f32x4ExtractLane(3);
-  if (op === 'add') c.f32Add(); else c.f32Max();
-}
-
-/** for (j = nvec, q = from; j > 0; j--, q += 16) body(): a loop over the vectors of one row (u, if given, steps along). */
-function vectors(c: Code, j: number, q: number, from: number, nvec: number, body: () => void, u = -1): void {
-  c.get(nvec).set(j).get(from).set(q);
-  c.block().loop();
-  c.get(j).eqz().brIf(1);
-  body();
-  c.inc(q, 16).inc(j, -1);
-  if (u >= 0) c.inc(u, 16);
-  c.br(0).end().end();
-}
-
-function genSoftmaxRows(): FuncDef {
-  const c = new Code();
-  const p = 0, rows = 1, cols = 2, ld = 3, scale = 4, causal = 5;
-  const r = 6, n = 7, q = 8, end = 9, nvec = 10, j = 11, mx = 12;
-  const R = new Regs(13);
-  const vsc = R.v(), vm = R.v(), x = R.v(), e = R.v(), acc = R.v();
-  const locals: ValType[] = [I32, I32, I32, I32, I32, I32, F32];
-  c.get(cols).i32(3).add().i32(2).i32ShrU().set(nvec);
-  c.get(scale).f32x4Splat().set(vsc);
-  c.i32(0).set(r);
-  c.block().loop();
-  c.get(r).get(rows).geS().brIf(1);
-  // visible keys: min(cols, r + 1) under the causal mask, else all
-  c.get(cols).get(r).i32(1).add().get(cols).get(r).i32(1).add().ltS().select();
-  c.get(cols).get(causal).select().set(n);
-  // scale, then mask (masking after scaling keeps −∞ for any sign of scale)
-  vectors(c, j, q, p, nvec, () => { c.get(q).get(q).v128Load().get(vsc).f32x4Mul().v128Store(); });
-  c.get(p).get(n).i32(4).mul().add().set(q);
-  c.get(p).get(nvec).i32(16).mul().add().set(end);
-  c.block().loop();
-  c.get(q).get(end).geS().brIf(1);
-  c.get(q).f32Const(-Infinity).f32Store();
-  c.inc(q, 4);
-  c.br(0).end().end();
-  c.f32x4Const(-Infinity).set(vm);
-  vectors(c, j, q, p, nvec, () => { c.get(vm).get(q).v128Load().f32x4Max().set(vm); });
-  lanes(c, vm, 'max');
-  c.set(mx);
-  c.get(mx).f32x4Splat().set(vm);
-  c.v128Zero().set(acc);
-  vectors(c, j, q, p, nvec, () => {
-    c.get(q).v128Load().get(vm).f32x4Sub().set(x);
-    emitExp(c, R, x, e);
-    c.get(q).get(e).v128Store();
-    c.get(acc).get(e).f32x4Add().set(acc);
-  });
-  c.f32Const(1);
-  lanes(c, acc, 'add');
-  c.f32Div().f32x4Splat().set(vm);
-  vectors(c, j, q, p, nvec, () => { c.get(q).get(q).v128Load().get(vm).f32x4Mul().v128Store(); });
-  c.incBy(p, ld).inc(r, 1);
-  c.br(0).end().end();
-  return { name: 'softmax_rows', params: [I32, I32, I32, I32, F32, I32], results: [], locals: [...locals, ...R.types], code: c };
-}
-
-function genSoftmaxGradRows(): FuncDef {
-  const c = new Code();
-  const p = 0, dp = 1, rows = 2, cols = 3, ld = 4, scale = 5;
-  const r = 6, q = 7, u = 8, nvec = 9, j = 10;
-  const R = new Regs(11);
-  const vsc = R.v(), acc = R.v(), vt = R.v();
-  const locals: ValType[] = [I32, I32, I32, I32, I32];
-  c.get(cols).i32(3).add().i32(2).i32ShrU().set(nvec);
-  c.get(scale).f32x4Splat().set(vsc);
-  c.i32(0).set(r);
-  c.block().loop();
-  c.get(r).get(rows).geS().brIf(1);
-  c.v128Zero().set(acc);
-  c.get(dp).set(u);
-  vectors(c, j, q, p, nvec, () => { c.get(acc).get(q).v128Load().get(u).v128Load().f32x4Mul().f32x4Add().set(acc); }, u);
-  lanes(c, acc, 'add');
-  c.f32x4Splat().set(vt);
-  c.get(dp).set(u);
-  vectors(c, j, q, p, nvec, () => {
-    c.get(u).get(q).v128Load().get(u).v128Load().get(vt).f32x4Sub().f32x4Mul().get(vsc).f32x4Mul().v128Store();
-  }, u);
-  c.incBy(p, ld).incBy(dp, ld).inc(r, 1);
-  c.br(0).end().end();
-  return { name: 'softmax_grad_rows', params: [I32, I32, I32, I32, I32, F32], results: [], locals: [...locals, ...R.types], code: c };
-}
-
-let rowKernels: { ex: RowKernels; memory: WebAssembly.Memory } | null = null;
-
-/** The GEMM kernels and the row kernels over wasm memory of at least `bytes`; null without wasm. */
-function kernels(bytes: number): { gemm: GemmKernels; rows: RowKernels; f32: Float32Array } | null {
-  let k;
-  try {
-    k = gemmKernels(bytes);
-  } catch (e) {
-    if (e instanceof WasmMemoryError) return null; // too big: the caller falls back to the reference
-    throw e;
-  }
-  if (!k) return null;
-  if (rowKernels === null || rowKernels.memory !== k.memory) {
-    const bytesOut = buildModule({ module: 'env', name: 'memory', initial: 1, maximum: MEMORY_MAX_PAGES, shared: k.shared }, [genSoftmaxRows(), genSoftmaxGradRows()]);
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytesOut), { env: { memory: k.memory } });
-    rowKernels = { ex: inst.exports as unknown as RowKernels, memory: k.memory };
-  }
-  return { gemm: k.ex, rows: rowKernels.ex, f32: k.f32 };
-}
 
 const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
 const align64 = (x: number): number => roundUp(x, 64);
@@ -180,7 +57,7 @@ export function attentionWasm(q: Float32Array, k: Float32Array, v: Float32Array,
   const { ptrs: [qp, kp, vp], end } = placement([q, k, v], OPERANDS_BASE);
   const sBuf = end, oBuf = align64(sBuf + lPad * sPad * 4);
   const pa = align64(oBuf + lPad * dPad * 4), pb = align64(pa + lPad * Math.max(d, s) * 4);
-  const K = kernels(pb + Math.max(d * sPad, s * dPad) * 4);
+  const K = rowKernels(pb + Math.max(d * sPad, s * dPad) * 4);
   if (!K) return false;
   const { gemm: ex, rows, f32 } = K;
   f32.set(q, qp! >> 2);
@@ -210,7 +87,7 @@ export function attentionGradWasm(
   const pBuf = end, dpBuf = align64(pBuf + lPad * sPad * 4), tBuf = align64(dpBuf + lPad * sPad * 4);
   const pa = align64(tBuf + Math.max(lPad, sRows) * dPad * 4);
   const pb = align64(pa + Math.max(lPad * Math.max(d, s), sRows * l) * 4);
-  const K = kernels(pb + Math.max(d * sPad, Math.max(l, s) * dPad) * 4);
+  const K = rowKernels(pb + Math.max(d * sPad, Math.max(l, s) * dPad) * 4);
   if (!K) return false;
   const { gemm: ex, rows, f32 } = K;
   const copied = new Set<number>();

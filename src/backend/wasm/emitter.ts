@@ -90,7 +90,10 @@ export class Code {
     for (const byte of new Uint8Array(new Float32Array([v]).buffer)) this.bytes.push(byte);
     return this;
   }
+  f32Sqrt(): this { this.bytes.push(0x91); return this; }
+  f32ConvertI32S(): this { this.bytes.push(0xb2); return this; }
   f32Add(): this { this.bytes.push(0x92); return this; }
+  f32Sub(): this { this.bytes.push(0x93); return this; }
   f32Mul(): this { this.bytes.push(0x94); return this; }
   f32Div(): this { this.bytes.push(0x95); return this; }
   f32Max(): this { this.bytes.push(0x97); return this; }
@@ -155,6 +158,10 @@ export class Code {
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
+  /** pmin(a, b) = b < a ? b : a: one instruction (min/max spend several on NaN and ±0); a NaN a passes through */
+  f32x4Pmin(): this { return this.simd(0xea); }
+  /** pmax(a, b) = a < b ? b : a; a NaN a passes through */
+  f32x4Pmax(): this { return this.simd(0xeb); }
   i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
   f32x4ConvertI32x4S(): this { return this.simd(0xfa); }
   f32x4Splat(): this { return this.simd(0x13); }
