@@ -154,8 +154,13 @@ function emitGelu(c: Code, R: Regs, x: number, out: number): void {
 function emitGeluGrad(c: Code, R: Regs, g: number, x: number, y: number, out: number): void {
   const e = R.v(), h = R.v(), cdf = R.v();
   c.get(y).get(x).f32x4Div().f32x4Const(0.5).get(x).f32x4Const(0).f32x4Ne().v128Bitselect().set(cdf);
+  // φ below e^−87 (|x| > 13) is written as 0 rather than computed through subnormals (slow on x86)
+  const small = R.v();
   c.get(x).get(x).f32x4Mul().f32x4Const(-0.5).f32x4Mul().set(h);
+  c.get(h).f32x4Const(-87).f32x4Lt().set(small);
+  c.get(h).f32x4Const(-87).f32x4Pmax().set(h);
   emitExp(c, R, h, e);
+  c.v128Zero().get(e).get(small).v128Bitselect().set(e);
   c.get(cdf);
   c.get(x).get(e).f32x4Const(0.3989422804014327).f32x4Mul().f32x4Mul().f32x4Add();
   c.get(g).f32x4Mul().set(out);

@@ -16,9 +16,10 @@
  * BACKPROP_WASM_RELAXED=1 on Node 20 to enable relaxed SIMD (fused multiply-add, ~4% faster,
  * different rounding); engines that ship relaxed SIMD use it automatically.
  */
-import type { AdamHyper, AttentionArgs, Backend, BiasActivation, BinaryOp, MatmulArgs, Shape, TypedArray, UnaryOp } from '../backend.js';
+import type { AdamHyper, AttentionArgs, Backend, BiasActivation, BinaryOp, DType, MatmulArgs, Shape, TypedArray, UnaryOp } from '../backend.js';
 import { attentionGradWasm, attentionWasm } from './attention.js';
 import { allF32, layerNormGradWasm, layerNormWasm } from './rows.js';
+import { StoragePool } from './pool.js';
 import { JsBackend } from '../js/index.js';
 import { registerBackend } from '../registry.js';
 import { genElementwiseModule, type ElementwiseKernels, type WasmMapOp } from './elementwise.js';
@@ -63,8 +64,10 @@ export class WasmBackend implements Backend<TypedArray> {
   /** the reference backend, which runs every kernel not overridden below */
   private readonly js = new JsBackend();
 
+  /** large storages are recycled after the collector finds them dead (see pool.ts) */
+  private readonly pool = new StoragePool();
+
   // ---- delegated to the reference backend ----
-  readonly alloc = this.js.alloc;
   readonly upload = this.js.upload;
   readonly read = this.js.read;
   readonly readSync = this.js.readSync;
@@ -88,6 +91,10 @@ export class WasmBackend implements Backend<TypedArray> {
   readonly sgdStep = this.js.sgdStep;
 
   // ---- overridden: wasm SIMD where it pays, the reference below the size thresholds ----
+  alloc(dtype: DType, size: number): TypedArray {
+    return this.pool.alloc(dtype, size);
+  }
+
   unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0 = 0, p1 = 0): void {
     const n = x.length;
     if (n >= WASM_MIN_ELEMENTS && WASM_MAPS.has(op) && x instanceof Float32Array && out instanceof Float32Array && this.mapWasm(op as WasmMapOp, x, out)) return;
