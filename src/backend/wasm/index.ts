@@ -22,8 +22,9 @@ import { allF32, layerNormGradWasm, layerNormWasm } from './rows.js';
 import { StoragePool } from './pool.js';
 import { JsBackend } from '../js/index.js';
 import { registerBackend } from '../registry.js';
-import { genElementwiseModule, type ElementwiseKernels, type WasmMapOp } from './elementwise.js';
-import { OPERANDS_BASE, sgemm, WasmMemoryError, wasmAvailable, wasmMemory } from './gemm.js';
+import type { ElementwiseKernels, WasmMapOp } from './elementwise.js';
+import { OPERANDS_BASE, runParallel, runtimeKernels, sgemm, threadsFor, WasmMemoryError, wasmAvailable } from './gemm.js';
+import { mapArgs, TaskKind, type MapName } from './parallel.js';
 
 export { GemmError, getNumThreads, setNumThreads, sgemm, WasmMemoryError, wasmAvailable, wasmInfo } from './gemm.js';
 
@@ -40,19 +41,30 @@ const WASM_MIN_ELEMENTS = 256;
 
 const WASM_MAPS: ReadonlySet<string> = new Set<WasmMapOp>(['exp', 'log', 'sigmoid', 'tanh', 'gelu', 'softplus']);
 
-let ew: { ex: ElementwiseKernels; memory: WebAssembly.Memory } | null | undefined;
-
-/** The elementwise kernels, instantiated on the GEMM runtime's memory (null without wasm). */
+/** The elementwise kernels on the runtime's memory of at least `bytes` (null without wasm). */
 function elementwise(bytes: number): { ex: ElementwiseKernels; f32: Float32Array } | null {
-  if (ew === null) return null;
-  const mem = wasmMemory(bytes);
-  if (!mem) { ew = null; return null; }
-  if (ew === undefined || ew.memory !== mem.memory) {
-    const module = new WebAssembly.Module(genElementwiseModule(mem.shared, 1));
-    ew = { ex: new WebAssembly.Instance(module, { env: { memory: mem.memory } }).exports as unknown as ElementwiseKernels, memory: mem.memory };
-  }
-  return { ex: ew.ex, f32: mem.f32 };
+  const k = runtimeKernels(bytes);
+  return k && { ex: k.elementwise, f32: k.f32 };
 }
+
+/**
+ * Runs a map over nVec vectors at the given addresses: split across the runtime's threads when
+ * it is long enough (the compute-bound maps cost several ns per element), else in one call.
+ */
+function runMap(ex: ElementwiseKernels, map: MapName, inputs: readonly number[], dst: number, nVec: number): void {
+  const threads = threadsFor(nVec, nVec * 4 * MAP_COST);
+  if (threads > 1) {
+    const tasks = 4 * threads;
+    runParallel(TaskKind.Map, mapArgs(map, inputs, dst, nVec, Math.ceil(nVec / tasks)), tasks, threads);
+  } else if (map === 'map3_geluGrad') {
+    ex.map3_geluGrad(inputs[0]!, inputs[1]!, inputs[2]!, dst, nVec);
+  } else {
+    ex[map](inputs[0]!, dst, nVec);
+  }
+}
+
+/** The work of one element of a transcendental map, relative to a multiply-add (for threadsFor). */
+const MAP_COST = 16;
 
 const vecBytes = (n: number): number => Math.ceil(n / 4) * 16;
 
@@ -176,7 +188,7 @@ export class WasmBackend implements Backend<TypedArray> {
     const k = this.kernels(dst + bytes);
     if (!k) return false;
     k.f32.set(x, src >> 2);
-    k.ex[`map_${op}`]!(src, dst, bytes >> 4);
+    runMap(k.ex, `map_${op}`, [src], dst, bytes >> 4);
     out.set(k.f32.subarray(dst >> 2, (dst >> 2) + n));
     return true;
   }
@@ -189,7 +201,7 @@ export class WasmBackend implements Backend<TypedArray> {
     k.f32.set(g, gp >> 2);
     k.f32.set(x, xp >> 2);
     k.f32.set(y, yp >> 2);
-    k.ex.map3_geluGrad(gp, xp, yp, dst, bytes >> 4);
+    runMap(k.ex, 'map3_geluGrad', [gp, xp, yp], dst, bytes >> 4);
     out.set(k.f32.subarray(dst >> 2, (dst >> 2) + n));
     return true;
   }
