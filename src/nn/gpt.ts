@@ -40,7 +40,10 @@ export interface GPTConfig {
   generator?: Generator;
 }
 
-/** Causal multi-head self-attention with nanoGPT's packed projection `c_attn` [3C, C] and `c_proj`. */
+/**
+ * Causal multi-head self-attention with nanoGPT's packed projection `c_attn` [3C, C] and `c_proj`.
+ * @example new CausalSelfAttention({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false }).forward(x) // x [B, T, 128]
+ */
 export class CausalSelfAttention extends Module {
   c_attn: Linear;
   c_proj: Linear;
@@ -80,7 +83,10 @@ export class CausalSelfAttention extends Module {
   }
 }
 
-/** The feed-forward block: Linear to 4·C, GELU, Linear back to C, dropout. */
+/**
+ * The feed-forward block: Linear to 4·C, GELU, Linear back to C, dropout.
+ * @example new GPTMLP({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false }).forward(x) // x [B, T, 128]
+ */
 export class GPTMLP extends Module {
   c_fc: Linear;
   c_proj: Linear;
@@ -99,7 +105,10 @@ export class GPTMLP extends Module {
   }
 }
 
-/** A pre-norm transformer block: x + attn(ln_1(x)), then x + mlp(ln_2(x)). */
+/**
+ * A pre-norm transformer block: x + attn(ln_1(x)), then x + mlp(ln_2(x)).
+ * @example new GPTBlock({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false }).forward(x) // x [B, T, 128]
+ */
 export class GPTBlock extends Module {
   ln_1: LayerNorm;
   attn: CausalSelfAttention;
@@ -120,7 +129,10 @@ export class GPTBlock extends Module {
   }
 }
 
-/** The body of the GPT: embeddings, blocks and the final norm (nanoGPT's `transformer`). */
+/**
+ * The body of the GPT: embeddings, blocks and the final norm (nanoGPT's `transformer`); GPT.forward runs it.
+ * @example new GPT(config).transformer.h.length // config.nLayer
+ */
 export class GPTTransformer extends Module {
   wte: Embedding;
   wpe: Embedding;
