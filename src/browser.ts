@@ -30,14 +30,32 @@ export {
   add, sub, mul, div, neg, pow, exp, log, sqrt, abs, erf, clamp, maximum, minimum, where, cast, isfinite,
   eq, ne, lt, le, gt, ge,
 } from './ops/elementwise.js';
-export { sigmoid, tanh, relu, leakyRelu, elu, gelu, softplus } from './ops/activation.js';
-export { matmul } from './ops/matmul.js';
+export {
+  sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, log1p, expm1, log2, log10, rsqrt, reciprocal, square, sign, floor, ceil,
+  round, trunc, fmod, remainder, lerp, addcmul, isnan, nanToNum, type NanToNumOptions,
+} from './ops/math.js';
+export {
+  sigmoid, tanh, relu, leakyRelu, elu, gelu, softplus, silu, mish, selu, celu, hardtanh, relu6, hardswish, hardsigmoid,
+  logsigmoid, softsign, prelu, glu, type HardtanhOptions,
+} from './ops/activation.js';
+export { matmul, bmm, outer, dot } from './ops/matmul.js';
+export { einsum } from './ops/einsum.js';
 export {
   reshape, permute, transpose, flatten, squeeze, unsqueeze, expand, concat, stack, split, slice, sliceDim, type SliceSpec,
+  narrow, chunk, unbind, movedim, roll,
 } from './ops/shape.js';
-export { indexSelect, gather } from './ops/indexing.js';
+export { flip, diagonal, diag, trace } from './ops/strided.js';
+export { repeat, tile, repeatInterleave } from './ops/repeat.js';
+export { indexSelect, gather, scatter, scatterAdd, indexAdd, takeAlongDim } from './ops/indexing.js';
 export { tril, triu, maskedFill } from './ops/masking.js';
-export { sum, mean, variance, variance as var_, max, min, argmax, argmin, logSumExp } from './ops/reduce.js';
+export {
+  sum, mean, variance, variance as var_, max, min, amax, amin, argmax, argmin, logSumExp, prod, std, norm, any, all, type NormOrd,
+} from './ops/reduce.js';
+export { cumsum, cumprod } from './ops/scan.js';
+export { sort, argsort, topk, type SortResult } from './ops/sort.js';
+export {
+  multinomial, multinomialAsync, sampleCategorical, sampleCategoricalAsync, type MultinomialOptions, type SampleCategoricalOptions,
+} from './ops/sampling.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { conv2d, type Conv2dOptions } from './ops/conv.js';
 export { opTable, type OpName } from './ops/table.js';

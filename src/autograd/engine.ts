@@ -99,6 +99,14 @@ function checkFinite(name: string, t: Tensor): void {
   }
 }
 
+/**
+ * Options of `backward` and `autogradGrad`: keep the graph for a second pass, or record the
+ * backward pass itself to take higher-order derivatives.
+ * @example
+ * const x = tensor([2], { requiresGrad: true });
+ * const [dx] = autogradGrad(x.pow(3).sum(), [x], { createGraph: true }); // 3x² = 12, on a graph
+ * dx.sum().backward(); // x.grad = 6x = 12
+ */
 export interface BackwardOptions {
   /** keep the graph so backward can run through it again */
   retainGraph?: boolean;
@@ -217,7 +225,14 @@ function accumulateLeaf(prev: Tensor, g: Tensor, createGraph: boolean): Tensor {
   return createGraph ? sum : sum.detach();
 }
 
-/** `loss.backward()`: accumulates ∂loss/∂leaf into every leaf's `.grad`. */
+/**
+ * `loss.backward()` as a function: accumulates ∂loss/∂leaf into every leaf's `.grad`. A
+ * non-scalar root needs a `gradient` of its own shape.
+ * @example
+ * const w = tensor([1, -2], { requiresGrad: true });
+ * backward(w.mul(w).sum()); // w.grad = 2w = [2, -4]
+ * backward(w.mul(3), tensor([1, 1])); // accumulates: w.grad = [5, -1]
+ */
 export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
     throw new AutogradError(

@@ -3,7 +3,13 @@ import { Tensor } from '../tensor/tensor.js';
 import { autogradGrad } from './engine.js';
 import { enableGrad, mode } from './mode.js';
 
-/** A tensor, or arrays/objects of them: what grad() differentiates with respect to. */
+/**
+ * A tensor, or arrays/objects of them: what grad() differentiates with respect to. The gradient
+ * comes back in the same structure.
+ * @example
+ * const params = { w: randn([3, 2]), b: zeros([2]) } satisfies TensorTree;
+ * const g = grad((p: typeof params) => x.matmul(p.w).add(p.b).sum())(params); // g.w [3, 2], g.b [2]
+ */
 export type TensorTree = Tensor | readonly TensorTree[] | { readonly [key: string]: TensorTree };
 
 function leaves(tree: TensorTree, out: Tensor[] = []): Tensor[] {

@@ -4,6 +4,11 @@ import { Generator } from '../tensor/random.js';
 import { autogradGrad } from './engine.js';
 import { noGrad } from './mode.js';
 
+/**
+ * gradcheck's step and tolerances, and whether a failure throws or is only reported.
+ * @example
+ * const r = gradcheck((x) => x.tanh().sum(), [randn([4], { dtype: 'float64' })], { eps: 1e-6, atol: 1e-7, raiseOnFailure: false });
+ */
 export interface GradcheckOptions {
   /** finite-difference step (default 1e-6) */
   eps?: number;
@@ -15,16 +20,29 @@ export interface GradcheckOptions {
   raiseOnFailure?: boolean;
 }
 
+/** How far backprop's gradient of one input is from finite differences. */
 export interface InputReport {
+  /** the input's position in `inputs` */
   index: number;
+  /** the largest |numeric − analytic| over its elements */
   maxAbsError: number;
+  /** the largest relative error over its elements */
   maxRelError: number;
   /** the element with the largest violation */
   worst: { element: number; numeric: number; analytic: number } | null;
 }
 
+/**
+ * gradcheck's verdict, with the largest errors per input, so a failing op can be pinned down
+ * to an input and an element.
+ * @example
+ * const { passed, inputs } = gradcheck((a, b) => a.div(b).sum(), [randn([3]), rand([3]).add(1)], { raiseOnFailure: false });
+ * if (!passed) console.log(inputs.map((r) => r.worst));
+ */
 export interface GradcheckResult {
+  /** whether every element is within atol + rtol·|numeric| */
   passed: boolean;
+  /** one report per input, in order (an int32 input's stays at zero errors) */
   inputs: InputReport[];
 }
 

@@ -1,5 +1,15 @@
-/** What registering a hook returns: `remove()` unregisters it (calling it twice is harmless). */
+/**
+ * What registering a hook returns: `remove()` unregisters it (calling it twice is harmless).
+ * @example
+ * const handle = x.registerHook((g) => g.clamp(-1, 1));
+ * loss.backward();
+ * handle.remove();
+ */
 export interface RemovableHandle {
+  /**
+   * Unregisters the hook; later passes no longer call it.
+   * @example const handle = model.registerForwardHook((m, inputs, y) => console.log(y.shape)); handle.remove();
+   */
   remove(): void;
 }
 

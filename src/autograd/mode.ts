@@ -161,7 +161,14 @@ export function isGradEnabled(): boolean {
   return scopes.enabled();
 }
 
-/** When on, every op checks its float output for NaN/Inf and throws a NumericsError naming the op. */
+/**
+ * When on, every op checks its float output for NaN/Inf and throws a NumericsError naming the op,
+ * like `torch.autograd.set_detect_anomaly`; use it to find where a loss turns NaN (it slows every op).
+ * @example
+ * setCheckNumerics(true);
+ * tensor([0]).log(); // throws NumericsError: log: produced -Infinity ...
+ * setCheckNumerics(false);
+ */
 export function setCheckNumerics(on: boolean): void {
   mode.checkNumerics = on;
 }

@@ -13,14 +13,35 @@
  * composition of core kernels or ops beside its op, which runs where a backend lacks it.
  */
 
+/**
+ * A tensor's element type: float32 (the default), float64 (gradcheck, exact fixtures) or int32
+ * (indices and class labels).
+ * @example const y = tensor([3, 1, 4], { dtype: 'int32' }); const d: DType = y.dtype;
+ */
 export type DType = 'float32' | 'float64' | 'int32';
+/**
+ * The host arrays that hold CPU tensors, one per DType; `tensor()` takes one and `t.data` returns one.
+ * @example const buf: TypedArray = new Float32Array([1, 2, 3, 4]); tensor(buf, { shape: [2, 2] });
+ */
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 export type Shape = readonly number[];
 
-/** Where a tensor's elements live: host memory (the js and wasm backends) or a WebGPU device. */
+/**
+ * Where a tensor's elements live: host memory (the js and wasm backends) or a WebGPU device.
+ * @example
+ * const device: Device = 'webgpu';
+ * await initDevice(device);
+ * const x = randn([64, 784], { device });
+ */
 export type Device = 'cpu' | 'webgpu';
 
-/** A storage that lives off the host (a GPU buffer); the backend that made it knows its type. */
+/**
+ * A storage that lives off the host (a GPU buffer); the backend that made it knows its type.
+ * Read it back with `await backend.read(buf)` (or `await t.dataAsync()` on the tensor).
+ * @example
+ * const s = x.storage;
+ * if (!ArrayBuffer.isView(s)) console.log(`${s.length} ${s.dtype} values on ${s.device}`);
+ */
 export interface DeviceBuffer {
   readonly device: Device;
   readonly dtype: DType;
@@ -28,28 +49,46 @@ export interface DeviceBuffer {
   readonly length: number;
 }
 
-/** A tensor's elements: a typed array on the CPU, a device buffer elsewhere. */
+/**
+ * A tensor's elements: a typed array on the CPU, a device buffer elsewhere. Ops hand storages to
+ * kernels without looking inside.
+ * @example const values = await backendFor(x.device).read(x.storage); // a TypedArray copy
+ */
 export type Storage = TypedArray | DeviceBuffer;
 
 /**
  * Elementwise maps. `p0`/`p1` are parameters: leakyRelu (p0 = slope), elu (p0 = alpha),
- * powScalar (p0 = exponent), clamp (p0 = lo, p1 = hi). isfinite writes 1/0 in out's dtype.
- * NaN propagates through every map, as in PyTorch.
+ * powScalar (p0 = exponent), clamp (p0 = lo, p1 = hi). isfinite and isnan write 1/0 in out's
+ * dtype; sign is (0 < x) − (x < 0), so sign(NaN) = 0 as in PyTorch. NaN propagates through every
+ * other map, as in PyTorch.
+ *
+ * The rest follow C's libm and PyTorch: round is half to even (2.5 → 2), trunc rounds toward
+ * zero, rsqrt = 1/√x, reciprocal = 1/x; silu = x·σ(x), mish = x·tanh(softplus(x)),
+ * hardsigmoid = clamp(x/6 + 1/2, 0, 1), hardswish = x·hardsigmoid(x).
  */
 export type UnaryOp =
-  | 'copy' | 'neg' | 'abs' | 'sign' | 'floor'
-  | 'exp' | 'log' | 'sqrt' | 'erf'
-  | 'sigmoid' | 'tanh' | 'relu' | 'softplus' | 'gelu'
+  | 'copy' | 'neg' | 'abs' | 'sign' | 'floor' | 'ceil' | 'round' | 'trunc'
+  | 'exp' | 'expm1' | 'log' | 'log1p' | 'log2' | 'log10' | 'sqrt' | 'rsqrt' | 'reciprocal' | 'erf'
+  | 'sin' | 'cos' | 'tan' | 'asin' | 'acos' | 'atan' | 'sinh' | 'cosh'
+  | 'sigmoid' | 'tanh' | 'relu' | 'softplus' | 'gelu' | 'silu' | 'mish' | 'hardsigmoid' | 'hardswish'
   | 'leakyRelu' | 'elu' | 'powScalar' | 'clamp'
-  | 'isfinite';
+  | 'isfinite' | 'isnan';
 
-/** Broadcasting binary maps (NumPy rules). Comparisons write 1 or 0 in the output dtype. */
+/**
+ * Broadcasting binary maps (NumPy rules). Comparisons write 1 or 0 in the output dtype.
+ * atan2(a, b) is the angle of the point (b, a); fmod is C's fmod (the result has a's sign, as
+ * JS's %); remainder is Python's modulo (the result has b's sign, as torch.remainder).
+ */
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'atan2' | 'fmod' | 'remainder'
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
-export type ReduceOp = 'sum' | 'max' | 'min';
+/** prod of an empty axis is 1, sum 0, max −∞, min +∞ (the identities). NaN propagates. */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
 export type ArgReduceOp = 'argmax' | 'argmin';
+/** Inclusive scans along one axis: running sums (cumsum) and running products (cumprod). */
+export type ScanOp = 'sum' | 'prod';
 
 export interface MatmulArgs {
   /** number of matrices in the batch (product of broadcast batch dims); 1 for plain 2-D */
@@ -139,7 +178,13 @@ export interface AdamHyper {
   step: number;
 }
 
-/** Allocation and transfer: how tensors get onto and off a backend. */
+/**
+ * Allocation and transfer: how tensors get onto and off a backend.
+ * @example
+ * const b = getBackend();
+ * const s = b.upload(new Float32Array([1, 2, 3]));
+ * console.log(await b.read(s)); // Float32Array [1, 2, 3]
+ */
 export interface BackendMemory<S> {
   /** A zero-filled storage for `size` elements of `dtype`. */
   alloc(dtype: DType, size: number): S;
@@ -155,7 +200,14 @@ export interface BackendMemory<S> {
   release?(x: S): void;
 }
 
-/** The kernels every backend implements. */
+/**
+ * The kernels every backend implements; ops are written in terms of these, so a new backend
+ * that has them runs every op and its gradient.
+ * @example
+ * const b = getBackend();
+ * const out = b.alloc('float32', 3);
+ * b.unary('exp', b.upload(new Float32Array([0, 1, 2])), out);
+ */
 export interface CoreKernels<S> {
   /** out = x converted to out's dtype; float → int32 truncates toward zero. */
   cast(x: S, out: S): void;
@@ -173,6 +225,19 @@ export interface CoreKernels<S> {
   reduce(op: ReduceOp, x: S, shape: Shape, axes: readonly number[], out: S): void;
   /** Index of the max/min along one axis into int32 out; that axis removed. Ties: first; NaN wins. */
   argReduce(op: ArgReduceOp, x: S, shape: Shape, axis: number, out: S): void;
+  /**
+   * Inclusive scan along `axis`; out has x's shape and dtype: out[…, i, …] = x[…, 0, …] op … op
+   * x[…, i, …], or with `reverse` x[…, i, …] op … op x[…, n−1, …] (the adjoint of a forward cumsum).
+   * Each line is accumulated in order, so the result does not depend on thread timing.
+   */
+  scan(op: ScanOp, x: S, shape: Shape, axis: number, reverse: boolean, out: S): void;
+  /**
+   * The permutation that sorts each line along `axis`, into int32 out of x's shape: out[…, i, …]
+   * is the position in x of the i-th smallest (largest if `descending`) element. Stable: equal
+   * elements keep their order. NaN counts as larger than every number, as in PyTorch (last when
+   * ascending, first when descending). sort and topk are this kernel plus a gather.
+   */
+  argsort(x: S, shape: Shape, axis: number, descending: boolean, out: S): void;
 
   /** Batched GEMM: out[b] = op(A[b]) @ op(B[b]), out is [batch, m, n] contiguous. */
   matmul(a: S, b: S, out: S, args: MatmulArgs): void;
@@ -196,6 +261,12 @@ export interface CoreKernels<S> {
   gather(x: S, shape: Shape, axis: number, index: S, indexShape: Shape, out: S): void;
   /** Backward of gather: out[i][index[i][j][k]][k] += g[i][j][k]; out has `shape`. Deterministic. */
   scatterAdd(g: S, indexShape: Shape, axis: number, index: S, out: S, shape: Shape): void;
+  /**
+   * torch.scatter in place: out[i][index[i][j][k]][k] = src[i][j][k] for axis 1; src has the
+   * index's shape, out has `shape` (the op fills it with the input first). Where an index repeats,
+   * one of the writes wins (which one is unspecified, as in PyTorch; the reference: the last).
+   */
+  scatter(src: S, indexShape: Shape, axis: number, index: S, out: S, shape: Shape): void;
 
   /** im2col for conv2d (NCHW): cols is [n, groups, cIn/groups*kh*kw, outH*outW]. */
   im2col(x: S, cols: S, args: Conv2dArgs): void;
@@ -212,6 +283,9 @@ export interface CoreKernels<S> {
 /**
  * Kernels a backend may add for speed. Each has a reference composition beside its op
  * (src/ops), used where a backend leaves it out; the conformance suite checks one against the other.
+ * @example
+ * const b = getBackend();
+ * console.log(b.logSoftmax ? 'fused log-softmax' : 'log-softmax composed of core kernels');
  */
 export interface FusedKernels<S> {
   /**
@@ -259,11 +333,22 @@ export interface FusedKernels<S> {
   adamStep?(x: S, g: S, m: S, v: S, vmax: S | null, h: AdamHyper): void;
 }
 
-/** A backend: memory, the core kernels and whichever fused kernels it has. */
+/**
+ * A backend: memory, the core kernels and whichever fused kernels it has. Implement one to run
+ * the library somewhere new; `registerBackend` makes a CPU one selectable by name.
+ * @example
+ * const b: Backend = getBackend();
+ * console.log(b.name, b.device); // 'wasm' 'cpu'
+ */
 export interface Backend<S = Storage> extends BackendMemory<S>, CoreKernels<S>, FusedKernels<S> {
   readonly name: string;
   readonly device: Device;
 }
 
-/** The names of the optional fused kernels. */
+/**
+ * The names of the optional fused kernels, e.g. to report which ones a backend has.
+ * @example
+ * const names: FusedKernelName[] = ['biasAct', 'actGrad', 'logSoftmax', 'crossEntropy', 'crossEntropyGrad', 'sgdStep', 'adamStep'];
+ * console.log(names.filter((k) => getBackend()[k] !== undefined));
+ */
 export type FusedKernelName = keyof FusedKernels<unknown>;

@@ -2,7 +2,10 @@ import type { Backend, Device } from './backend.js';
 import { JsBackend } from './js/index.js';
 import { DeviceError, ValueError } from '../errors.js';
 
-/** The CPU backends by name; 'js' is the reference, 'wasm' registers itself when loaded. */
+/**
+ * The CPU backends by name; 'js' is the reference, 'wasm' registers itself when loaded.
+ * @example const name: BackendName = wasmAvailable() ? 'wasm' : 'js'; setBackend(name);
+ */
 export type BackendName = 'js' | 'wasm';
 
 const factories = new Map<string, () => Backend>([['js', () => new JsBackend()]]);
@@ -16,7 +19,13 @@ function env(name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-/** Makes a CPU backend selectable by name (the wasm backend registers itself when loaded). */
+/**
+ * Makes a CPU backend selectable by name (the wasm backend registers itself when loaded);
+ * `preferred` makes it the default unless BACKPROP_BACKEND says otherwise.
+ * @example
+ * registerBackend('reference', () => new JsBackend());
+ * setBackend('reference');
+ */
 export function registerBackend(name: string, factory: () => Backend, opts: { preferred?: boolean } = {}): void {
   factories.set(name, factory);
   if (opts.preferred && current === null && env('BACKPROP_BACKEND') === undefined) preferredName = name;
@@ -31,7 +40,11 @@ export function getBackend(): Backend {
   return current;
 }
 
-/** Chooses the CPU backend by name: `setBackend('js')` or `setBackend('wasm')`. */
+/**
+ * Chooses the CPU backend by name, e.g. the reference `js` to rule out a kernel bug; returns it.
+ * BACKPROP_BACKEND sets the same from the environment.
+ * @example setBackend('js'); // every later op on CPU tensors runs in plain TypeScript
+ */
 export function setBackend(name: BackendName | string): Backend {
   if (name === 'webgpu') {
     throw new ValueError("setBackend: 'webgpu' is a device, not a CPU backend; use await initDevice('webgpu') and put tensors there with {device: 'webgpu'} or .to('webgpu')");
@@ -40,7 +53,10 @@ export function setBackend(name: BackendName | string): Backend {
   return current;
 }
 
-/** The names of the CPU backends that can be selected. */
+/**
+ * The names of the CPU backends that can be selected with setBackend.
+ * @example listBackends() // ['js', 'wasm']
+ */
 export function listBackends(): string[] {
   return [...factories.keys()];
 }
@@ -57,9 +73,16 @@ function instantiate(name: string): Backend {
 
 // ---------- devices ----------
 
-/** What `initDevice` found: the device, its backend, and a description of the adapter. */
+/**
+ * What `initDevice` found: the device, its backend, and a description of the adapter.
+ * @example
+ * const info: DeviceInfo = await initDevice('webgpu');
+ * console.log(info.backend, info.description, info.details);
+ */
 export interface DeviceInfo {
+  /** the device that was started */
   device: Device;
+  /** the name of the backend that runs its ops */
   backend: string;
   /** e.g. 'nvidia ... NVIDIA: 580.x' or 'google swiftshader' */
   description: string;
@@ -67,14 +90,26 @@ export interface DeviceInfo {
   details: Record<string, string | number | boolean>;
 }
 
-/** Starts a device's backend; throws a DeviceError saying why it cannot (and what to do). */
+/**
+ * Starts a device's backend; throws a DeviceError saying why it cannot (and what to do).
+ * @example
+ * const init: DeviceInitializer = async () => {
+ *   if (!('gpu' in navigator)) throw new DeviceError('webgpu: this browser has no navigator.gpu');
+ *   return { backend: gpuBackend, info: { device: 'webgpu', backend: gpuBackend.name, description: 'my GPU', details: {} } };
+ * };
+ * registerDevice('webgpu', init);
+ */
 export type DeviceInitializer = () => Promise<{ backend: Backend; info: DeviceInfo }>;
 
 const initializers = new Map<Device, DeviceInitializer>();
 const deviceBackends = new Map<Device, { backend: Backend; info: DeviceInfo }>();
 let defaultDevice: Device | null = null;
 
-/** Lets a device backend (webgpu) say how to start it; `initDevice` calls this once. */
+/**
+ * Lets a device backend (webgpu) say how to start it; `initDevice` calls this once. The webgpu
+ * module registers itself when imported, so users only need this for a backend of their own.
+ * @example registerDevice('webgpu', async () => ({ backend, info })); await initDevice('webgpu');
+ */
 export function registerDevice(device: Device, init: DeviceInitializer): void {
   initializers.set(device, init);
 }
@@ -111,7 +146,11 @@ export function deviceReady(device: Device): boolean {
   return device === 'cpu' || deviceBackends.has(device);
 }
 
-/** The backend that runs ops on tensors of `device`. */
+/**
+ * The backend that runs ops on tensors of `device`; throws a DeviceError if the device was not
+ * started with initDevice.
+ * @example const values = await backendFor('webgpu').read(x.storage);
+ */
 export function backendFor(device: Device): Backend {
   if (device === 'cpu') return getBackend();
   const d = deviceBackends.get(device);

@@ -6,6 +6,9 @@ import { ValueError } from '../errors.js';
  * Accepts `--flag value`, `--flag=value` and bare boolean flags; anything else is a UsageError.
  */
 
+/** The largest --batch-size: 2^20 samples, far beyond any data set the CLI holds in memory. */
+export const MAX_BATCH = 2 ** 20;
+
 /** A bad command line: unknown flag, missing or malformed value. The CLI exits with code 2. */
 export class UsageError extends ValueError {}
 
@@ -15,7 +18,7 @@ interface BaseSpec {
   metavar?: string;
 }
 export interface StringFlag extends BaseSpec { kind: 'string'; default?: string; choices?: readonly string[] }
-export interface IntFlag extends BaseSpec { kind: 'int'; default?: number; min?: number }
+export interface IntFlag extends BaseSpec { kind: 'int'; default?: number; min?: number; /** default: Number.MAX_SAFE_INTEGER */ max?: number }
 export interface NumberFlag extends BaseSpec { kind: 'number'; default?: number; /** exclusive lower bound */ above?: number }
 export interface BoolFlag extends BaseSpec { kind: 'boolean' }
 export type FlagSpec = StringFlag | IntFlag | NumberFlag | BoolFlag;
@@ -91,8 +94,10 @@ function convert(name: string, raw: string, spec: StringFlag | IntFlag | NumberF
   }
   const v = raw.trim() === '' ? NaN : Number(raw);
   if (spec.kind === 'int') {
+    // digits only: Number() would also take '1e12', '0x10' and '1.0', and 1e300 is an "integer"
     const min = spec.min ?? -Infinity;
-    if (!Number.isInteger(v) || v < min) {
+    const max = spec.max ?? Number.MAX_SAFE_INTEGER;
+    if (!/^[+-]?\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < min || v > max) {
       throw new UsageError(`${command}: bad value '${raw}' for --${name}; expected ${describeValue(spec)}`);
     }
     return v;
@@ -106,7 +111,10 @@ function convert(name: string, raw: string, spec: StringFlag | IntFlag | NumberF
 function describeValue(spec: FlagSpec): string {
   switch (spec.kind) {
     case 'string': return spec.choices ? `one of ${spec.choices.join(', ')}` : (spec.metavar ?? 'a string');
-    case 'int': return spec.min !== undefined ? `an integer >= ${spec.min}` : 'an integer';
+    case 'int': {
+      const range = spec.min !== undefined && spec.max !== undefined ? ` in ${spec.min}..${spec.max}` : spec.min !== undefined ? ` >= ${spec.min}` : spec.max !== undefined ? ` <= ${spec.max}` : '';
+      return `an integer${range}, in digits`;
+    }
     case 'number': return spec.above !== undefined ? `a number > ${spec.above}` : 'a number';
     case 'boolean': return 'no value';
   }

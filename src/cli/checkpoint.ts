@@ -5,6 +5,7 @@ import type { OptimizerStateDict, SchedulerStateDict } from '../optim/index.js';
 import * as io from '../io/index.js';
 import { specFromMetadata, specToMetadata, type ModelSpec } from './model-spec.js';
 import { OPTIMIZERS, type OptimizerName } from './optimizers.js';
+import { MAX_BATCH } from './args.js';
 
 /**
  * What `train --checkpoint` saves after every epoch so that `--resume` continues bit for bit:
@@ -64,7 +65,8 @@ export function readTrainCheckpoint(path: string): TrainCheckpoint {
   if (!extra.spec || typeof extra.spec !== 'object') bad('spec');
   if (!(OPTIMIZERS as readonly unknown[]).includes(extra.optimizer)) bad('optimizer');
   if (!ck.optimizer) bad('optimizer state');
-  const int = (v: unknown, what: string, min: number): number => (Number.isInteger(v) && (v as number) >= min ? (v as number) : bad(what));
+  const int = (v: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number =>
+    (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : bad(what));
   const rng = ck.rng as Partial<TrainCheckpoint['rng']> | undefined;
   const isState = (s: unknown): s is GeneratorState => !!s && Array.isArray((s as GeneratorState).s) && (s as GeneratorState).s.length === 4;
   if (!rng || !isState(rng.default) || !isState(rng.loader) || !isState(rng.dropout)) return bad('rng');
@@ -76,7 +78,7 @@ export function readTrainCheckpoint(path: string): TrainCheckpoint {
     spec: specFromMetadata(extra.spec, path),
     optimizer: extra.optimizer as OptimizerName,
     seed: int(extra.seed, 'seed', 0),
-    batchSize: int(extra.batchSize, 'batchSize', 1),
+    batchSize: int(extra.batchSize, 'batchSize', 1, MAX_BATCH),
     limit: extra.limit === null ? null : int(extra.limit, 'limit', 1),
     epoch: int(ck.epoch, 'epoch', 0),
     epochs: int(extra.epochs, 'epochs', 1),

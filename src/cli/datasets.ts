@@ -33,6 +33,8 @@ export interface LoadedData {
   normalization: { mean: number[]; std: number[] } | null;
   /** CSV header names of the feature columns, in model order; null for image and synthetic data */
   featureNames: string[] | null;
+  /** CSV columns that are not features: the label and the dropped columns */
+  ignoredColumns?: string[];
 }
 
 export interface LoadOptions {
@@ -124,6 +126,7 @@ function loadCsvDataset(o: LoadOptions): LoadedData {
     dataset: `csv:${o.csv}`,
     normalization,
     featureNames: r.featureNames,
+    ignoredColumns: [r.labelName, ...(o.dropColumns ?? [])],
   };
 }
 

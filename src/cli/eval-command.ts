@@ -2,7 +2,7 @@ import * as nn from '../nn/index.js';
 import * as data from '../data/index.js';
 import { evaluate } from '../train/index.js';
 import { BACKEND_FLAG, useBackend } from './backend.js';
-import { parseFlags, formatFlagHelp, UsageError, type FlagSpecs } from './args.js';
+import { MAX_BATCH, parseFlags, formatFlagHelp, UsageError, type FlagSpecs } from './args.js';
 import { DATASETS, SYNTHETIC, loadDataset, type DatasetName, type Split } from './datasets.js';
 import { loadModelFile, csvForModel } from './model-file.js';
 
@@ -12,7 +12,7 @@ const FLAGS = {
   'data-dir': { kind: 'string', metavar: 'DIR', help: 'directory of the IDX files for mnist/fashion-mnist (default: ./data/<dataset>)' },
   csv: { kind: 'string', metavar: 'FILE', help: 'evaluate on every row of this CSV file (with --label)' },
   label: { kind: 'string', metavar: 'COL', help: 'name of the class column of --csv' },
-  'batch-size': { kind: 'int', min: 1, default: 256, help: 'samples per forward pass' },
+  'batch-size': { kind: 'int', min: 1, max: MAX_BATCH, default: 256, help: 'samples per forward pass' },
   seed: { kind: 'int', min: 0, default: 0, help: 'seed of the synthetic test data' },
   limit: { kind: 'int', min: 1, metavar: 'N', help: 'evaluate on at most N samples' },
   json: { kind: 'boolean', help: 'print {"loss":…,"accuracy":…,"samples":…} as one JSON line' },

@@ -4,7 +4,8 @@ import { Generator } from '../tensor/random.js';
 import { FormatError } from '../errors.js';
 import type * as nn from '../nn/index.js';
 import * as io from '../io/index.js';
-import { buildModel, specFromMetadata, type ModelSpec } from './model-spec.js';
+import { buildModel, parameterCount, parseArchitecture, specFromMetadata, type ModelSpec } from './model-spec.js';
+import { firstNonFinite } from '../numerics.js';
 import { checkFinite, csvClassNames, normalize, requireFile, type Split } from './datasets.js';
 import { UsageError } from './args.js';
 
@@ -18,6 +19,7 @@ export function loadModelFile(path: string, flag: string): { model: nn.Sequentia
   requireFile(path, flag);
   const { tensors, metadata } = io.loadSafetensors(path);
   const spec = specFromMetadata(metadata, path);
+  checkModelTensors(tensors, spec, path);
   const { module } = buildModel(spec, new Generator(0), 0);
   try {
     module.loadStateDict(tensors);
@@ -26,6 +28,26 @@ export function loadModelFile(path: string, flag: string): { model: nn.Sequentia
   }
   module.eval();
   return { model: module, spec };
+}
+
+/**
+ * Checks a file's weights against its spec before the model is built: they must hold exactly
+ * as many values as the spec has parameters (so metadata declaring a huge model allocates
+ * nothing), and every value must be finite (a diverged model must not answer quietly).
+ */
+export function checkModelTensors(tensors: Record<string, Tensor>, spec: ModelSpec, path: string): void {
+  const expected = parameterCount(parseArchitecture(spec.model));
+  let held = 0;
+  for (const t of Object.values(tensors)) held += t.size;
+  if (held !== expected) {
+    throw new FormatError(`${path}: its metadata describes '${spec.model}', which has ${expected} parameters, but the file holds ${held} values`);
+  }
+  for (const [name, t] of Object.entries(tensors)) {
+    const i = firstNonFinite(t.data);
+    if (i >= 0) {
+      throw new FormatError(`${path}: weight '${name}' holds ${t.data[i]} at index ${i}: the model diverged in training (train it again with a lower --lr)`);
+    }
+  }
 }
 
 /**
@@ -64,7 +86,7 @@ export function inputsForModel(path: string, spec: ModelSpec, label: string | un
   requireFile(path, flag);
   const features = spec.inputShape.reduce((a, b) => a * b, 1);
   if (/\.csv$/i.test(path)) {
-    const r = readFeatureCsv(path, label, features, spec.featureNames);
+    const r = readFeatureCsv(path, label, features, spec);
     checkFinite(r.x, path);
     if (r.x.ndim !== 2 || r.x.shape[1] !== features) {
       throw new FormatError(`${path}: rows have ${r.x.shape[1]} feature columns, but the model takes ${features}${label === undefined ? ' (pass --label COL to skip a label column)' : ''}`);
@@ -87,25 +109,33 @@ export function inputsForModel(path: string, spec: ModelSpec, label: string | un
   throw new UsageError(`${flag} ${path}: unknown input format; allowed: FILE.csv, FILE.idx, FILE.idx.gz, *-ubyte, *-ubyte.gz`);
 }
 
-// io.readCsv always splits off a label column. A predict input may have none: when the header
-// has exactly as many columns as the model has features, a constant dummy label is appended so
-// every real column stays a feature. With one extra column and no --label, the last column is
-// taken as the label and ignored, as readCsv does by default.
-function readFeatureCsv(path: string, label: string | undefined, features: number, names: string[] | null): { x: Tensor } {
-  // a model trained on CSV knows its feature columns by name: take those, ignore the rest
-  if (names !== null && label === undefined) return io.readCsvFeatures(path, { columns: names });
-  if (label !== undefined) {
-    const r = io.readCsv(path, { labelColumn: label });
-    return { x: byName(r.x, r.featureNames, names, path) };
-  }
+// The feature columns of a predict input. Every other column must be one the caller or the
+// model says to ignore: the --label column, or (for a model trained on CSV) the training file's
+// label and dropped columns. Anything else is an error rather than silently dropped: a column
+// the model never saw means the file is not what the user thinks.
+function readFeatureCsv(path: string, label: string | undefined, features: number, spec: ModelSpec): { x: Tensor } {
   const text = readFileSync(path, 'utf8');
-  const header = text.split('\n', 1)[0]!.replace(/\r$/, '');
-  if (header.split(',').length !== features) return io.readCsv(path);
-  const withDummy = text.split('\n').map((l) => {
-    const line = l.replace(/\r$/, '');
-    return line.trim() === '' ? line : `${line},0`;
-  });
-  return io.parseCsv(withDummy.join('\n'), path);
+  const header = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')).replace(/\r$/, '').split(',').map((c) => c.trim());
+  const names = spec.featureNames;
+  if (names !== null) {
+    const ignorable = new Set([...(spec.ignoredColumns ?? []), ...(label !== undefined ? [label] : [])]);
+    if (label !== undefined && !header.includes(label)) throw new FormatError(`${path}: --label '${label}' is not a column (its columns: ${header.join(', ')})`);
+    const extra = header.filter((c) => !names.includes(c) && !ignorable.has(c));
+    // (a missing feature column is reported by the reader, naming it)
+    if (extra.length > 0 && names.every((n) => header.includes(n))) {
+      throw new FormatError(`${path}: has ${extra.length === 1 ? 'a column' : 'columns'} the model was not trained on (${extra.map((c) => `'${c}'`).join(', ')}); `
+        + `the model takes ${names.join(', ')}${extra.length === 1 ? `; pass --label ${extra[0]} to ignore it` : ''}`);
+    }
+    return io.parseCsvFeatures(text, path, { columns: names });
+  }
+  if (label !== undefined) {
+    const r = io.parseCsv(text, path, { labelColumn: label });
+    return { x: r.x };
+  }
+  if (header.length !== features) {
+    throw new FormatError(`${path}: rows have ${header.length} columns, but the model takes ${features} features (pass --label COL to skip a label column)`);
+  }
+  return io.parseCsvFeatures(text, path);
 }
 
 /**

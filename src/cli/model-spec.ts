@@ -1,4 +1,5 @@
 import { ValueError, FormatError, fmtShape } from '../errors.js';
+import { MAX_MODEL_PARAMETERS } from '../limits.js';
 import { Generator } from '../tensor/random.js';
 import * as nn from '../nn/index.js';
 
@@ -29,6 +30,12 @@ export interface ModelSpec {
   normalization: { mean: number[]; std: number[] } | null;
   /** for CSV data: the header names of the feature columns, so eval/predict pick them by name */
   featureNames: string[] | null;
+  /**
+   * for CSV data: the columns of the training file that were not features (the label, the
+   * --drop-columns), which predict may meet in its input and ignores; any other extra column is
+   * an error. Absent (undefined) in files written before it was recorded.
+   */
+  ignoredColumns?: string[];
 }
 
 /**
@@ -45,8 +52,28 @@ export function parseArchitecture(model: string, flag = '--model'): Architecture
     throw new ValueError(`${flag}: bad model '${model}'; allowed: mlp:IN-HIDDEN...-OUT (e.g. mlp:784-256-10) or lenet5 (and gpt:layers=N,heads=N,embd=N,block=N with --dataset text)`);
   }
   const sizes = m[1]!.split('-').map(Number);
-  if (sizes.some((s) => !(s >= 1))) throw new ValueError(`${flag}: layer sizes in '${model}' must be positive integers`);
-  return { kind: 'mlp', sizes };
+  if (sizes.some((s) => !Number.isSafeInteger(s) || s < 1)) throw new ValueError(`${flag}: layer sizes in '${model.length > 60 ? `${model.slice(0, 60)}…` : model}' must be positive integers`);
+  const arch: Architecture = { kind: 'mlp', sizes };
+  // checked before anything is built: mlp:2-1000000000-2 would otherwise allocate gigabytes
+  const n = parameterCount(arch);
+  if (n > MAX_MODEL_PARAMETERS) {
+    throw new ValueError(`${flag}: '${model.length > 60 ? `${model.slice(0, 60)}…` : model}' has ${n} parameters, more than the ${MAX_MODEL_PARAMETERS} (2^28) a model may have`);
+  }
+  return arch;
+}
+
+/**
+ * The number of weights and biases the architecture has, computed without building it.
+ * @example parameterCount(parseArchitecture('mlp:2-3-2')) // 2·3 + 3 + 3·2 + 2 = 17
+ */
+export function parameterCount(arch: Architecture): number {
+  if (arch.kind === 'lenet5') {
+    // conv 1→6 (5x5), conv 6→16 (5x5), then 400→120→84→10
+    return (1 * 6 * 25 + 6) + (6 * 16 * 25 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + (84 * 10 + 10);
+  }
+  let n = 0;
+  for (let i = 0; i + 1 < arch.sizes.length; i++) n += arch.sizes[i]! * arch.sizes[i + 1]! + arch.sizes[i + 1]!;
+  return n;
 }
 
 /**
@@ -139,6 +166,7 @@ export function specToMetadata(spec: ModelSpec): Record<string, string> {
   };
   if (spec.normalization) md[`${PREFIX}normalization`] = JSON.stringify(spec.normalization);
   if (spec.featureNames) md[`${PREFIX}featureNames`] = JSON.stringify(spec.featureNames);
+  if (spec.ignoredColumns) md[`${PREFIX}ignoredColumns`] = JSON.stringify(spec.ignoredColumns);
   return md;
 }
 
@@ -168,9 +196,9 @@ export function specFromMetadata(md: Record<string, string> | undefined | null, 
     throw new FormatError(`${file}: holds a language model ('${model}'), not a classifier; use 'backprop generate --model-file ${file}'`);
   }
   try {
-    parseArchitecture(model);
-  } catch {
-    throw new FormatError(`${file}: __metadata__ '${PREFIX}model' is '${model}', not a known model spec`);
+    parseArchitecture(model, `__metadata__ '${PREFIX}model'`);
+  } catch (e) {
+    throw new FormatError(`${file}: ${(e as Error).message}`);
   }
   const activation = get('activation');
   if (!(ACTIVATIONS as readonly string[]).includes(activation)) {
@@ -191,6 +219,7 @@ export function specFromMetadata(md: Record<string, string> | undefined | null, 
   const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
   const featureNames = md?.[`${PREFIX}featureNames`] !== undefined ? json('featureNames', isNames, 'a JSON array of column names') : null;
   const spec: ModelSpec = { model, activation: activation as Activation, dropout, inputShape, classes, dataset: get('dataset'), normalization, featureNames };
+  if (md?.[`${PREFIX}ignoredColumns`] !== undefined) spec.ignoredColumns = json('ignoredColumns', isNames, 'a JSON array of column names');
   try {
     validateArchitecture(parseArchitecture(model), model, inputShape, classes.length, spec.dataset);
   } catch (e) {

@@ -1,13 +1,13 @@
 import { noGrad } from '../autograd/mode.js';
 import { BACKEND_FLAG, useBackend } from './backend.js';
-import { parseFlags, formatFlagHelp, UsageError, type FlagSpecs } from './args.js';
+import { MAX_BATCH, parseFlags, formatFlagHelp, UsageError, type FlagSpecs } from './args.js';
 import { loadModelFile, inputsForModel } from './model-file.js';
 
 const FLAGS = {
   'model-file': { kind: 'string', metavar: 'FILE', help: 'a model saved by \'backprop train --out FILE\' (required)' },
   input: { kind: 'string', metavar: 'FILE', help: 'FILE.csv (one sample per row, header row) or an IDX image file FILE.idx[.gz] / *-ubyte[.gz] (required)' },
   label: { kind: 'string', metavar: 'COL', help: 'a column of the CSV to ignore (e.g. the label column of a training file)' },
-  'batch-size': { kind: 'int', min: 1, default: 256, help: 'samples per forward pass' },
+  'batch-size': { kind: 'int', min: 1, max: MAX_BATCH, default: 256, help: 'samples per forward pass' },
   json: { kind: 'boolean', help: 'print one JSON object per sample: {"class":…,"index":…,"probabilities":[…]}' },
   backend: BACKEND_FLAG,
 } satisfies FlagSpecs;

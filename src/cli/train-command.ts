@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Generator, defaultGenerator, manualSeed } from '../tensor/random.js';
 import * as nn from '../nn/index.js';
 import * as optim from '../optim/index.js';
@@ -5,7 +6,7 @@ import * as data from '../data/index.js';
 import * as io from '../io/index.js';
 import { fit, type EpochLog } from '../train/index.js';
 import { BACKEND_FLAG, useBackend } from './backend.js';
-import { parseFlags, formatFlagHelp, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
+import { MAX_BATCH, parseFlags, formatFlagHelp, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
 import { DATASETS, SYNTHETIC, loadDataset, type DatasetName } from './datasets.js';
 import { ACTIVATIONS, buildModel, parseArchitecture, specToMetadata, validateArchitecture, type Activation, type ModelSpec } from './model-spec.js';
 import { ProgressBar, epochJsonLine, formatEpochSummary } from './progress.js';
@@ -13,6 +14,10 @@ import { OPTIMIZERS, makeOptimizer, type OptimizerName, type OptimizerSettings }
 import { trainTextCommand } from './train-text.js';
 import { readTrainCheckpoint, writeTrainCheckpoint, type TrainCheckpoint } from './checkpoint.js';
 import { requireFile } from './datasets.js';
+import { checkModelTensors } from './model-file.js';
+import { BackpropError, FormatError, NumericsError } from '../errors.js';
+import { firstNonFinite } from '../numerics.js';
+import { MAX_DECODED_BYTES } from '../limits.js';
 
 const SCHEDULES = ['none', 'cosine'] as const;
 
@@ -38,7 +43,7 @@ const FLAGS = {
   warmup: { kind: 'int', min: 0, help: 'steps of linear learning-rate warmup, for --dataset text (default: 0)' },
   'min-lr': { kind: 'number', metavar: 'RATE', help: 'learning rate the cosine schedule ends at, for --dataset text (default: --lr / 10)' },
   'clip-grad': { kind: 'number', above: 0, metavar: 'X', help: 'clip the gradients\' joint 2-norm to X before each step, for --dataset text (default: no clipping)' },
-  'batch-size': { kind: 'int', min: 1, default: 64, help: 'samples per step' },
+  'batch-size': { kind: 'int', min: 1, max: MAX_BATCH, default: 64, help: 'samples per step' },
   seed: { kind: 'int', min: 0, default: 0, help: 'seed of weight init, shuffling, dropout and synthetic data' },
   out: { kind: 'string', metavar: 'FILE', help: 'write the trained model to FILE.safetensors (readable by eval/predict)' },
   checkpoint: { kind: 'string', metavar: 'FILE', help: 'write a resumable checkpoint to FILE after every epoch (atomically)' },
@@ -100,7 +105,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (f['data-dir'] !== undefined && dataset !== 'mnist' && dataset !== 'fashion-mnist') {
     throw new UsageError(`train: --data-dir is only used with --dataset mnist or fashion-mnist (got --dataset ${dataset})`);
   }
+  // checked before any data is loaded or any epoch is run: a typo costs nothing
+  if (f.model !== undefined) parseArchitecture(f.model);
+  checkOutputs(f.out, f.checkpoint);
   const resumed: TrainCheckpoint | null = f.resume !== undefined ? (requireFile(f.resume, '--resume'), readTrainCheckpoint(f.resume)) : null;
+  if (resumed) {
+    checkModelTensors(resumed.model, resumed.spec, f.resume!);
+  }
 
   const seed = resumed ? resumed.seed : f.seed;
   const batchSize = resumed ? resumed.batchSize : f['batch-size'];
@@ -125,6 +136,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     : f.model ?? (synthetic ? `mlp:${features}-64-64-${numClasses}` : dataset === 'csv' ? `mlp:${features}-32-${numClasses}` : `mlp:${features}-256-${numClasses}`);
   const arch = parseArchitecture(modelString);
   validateArchitecture(arch, modelString, loaded.inputShape, numClasses, dataset);
+  checkActivations(arch, modelString, Math.min(Math.max(batchSize, 256), Math.max(loaded.train.x.shape[0]!, loaded.test.x.shape[0]!)));
 
   const spec: ModelSpec = resumed ? resumed.spec : {
     model: modelString,
@@ -135,6 +147,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     dataset: loaded.dataset,
     normalization: loaded.normalization,
     featureNames: loaded.featureNames,
+    ...(loaded.ignoredColumns ? { ignoredColumns: loaded.ignoredColumns } : {}),
   };
   const optimizerName = resumed ? resumed.optimizer : ((f.optimizer ?? 'adam') as OptimizerName);
   const lr = f.lr ?? (optimizerName === 'sgd' || optimizerName === 'momentum' ? 0.05 : synthetic || dataset === 'csv' ? 0.01 : 0.001);
@@ -152,19 +165,31 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   let initialEpoch = 0;
   if (resumed) {
-    model.loadStateDict(resumed.model);
-    optimizer.loadStateDict(resumed.optimizerState);
-    if (scheduler && resumed.schedulerState) scheduler.loadStateDict(resumed.schedulerState);
-    defaultGenerator.setState(resumed.rng.default);
-    loaderGenerator.setState(resumed.rng.loader);
-    dropoutGenerator.setState(resumed.rng.dropout);
+    try {
+      // each of these checks its fields by the rules their constructors use (betas, steps, ...)
+      model.loadStateDict(resumed.model);
+      optimizer.loadStateDict(resumed.optimizerState);
+      if (scheduler && resumed.schedulerState) scheduler.loadStateDict(resumed.schedulerState);
+      defaultGenerator.setState(resumed.rng.default);
+      loaderGenerator.setState(resumed.rng.loader);
+      dropoutGenerator.setState(resumed.rng.dropout);
+    } catch (e) {
+      if (e instanceof BackpropError) throw new FormatError(`${f.resume}: not a resumable checkpoint: ${e.message}`);
+      throw e;
+    }
     initialEpoch = resumed.epoch;
     if (f.lr !== undefined) {
       if (scheduler) throw new UsageError(`train: --lr cannot change the learning rate of a run with --schedule cosine (from --resume ${f.resume})`);
       for (const g of optimizer.paramGroups) g.lr = f.lr;
     }
+    if (initialEpoch === epochs && f.out !== undefined) {
+      // a finished run killed while writing --out: the checkpoint holds the final weights
+      io.saveSafetensors(f.out, model.stateDict(), specToMetadata(spec));
+      process.stderr.write(`--resume ${f.resume} has finished all ${epochs} epochs; saved its model to ${f.out}\n`);
+      return 0;
+    }
     if (initialEpoch >= epochs) {
-      throw new UsageError(`train: --resume ${f.resume} already has ${initialEpoch} epochs; pass --epochs greater than ${initialEpoch} to continue`);
+      throw new UsageError(`train: --resume ${f.resume} already has ${initialEpoch} epochs; pass --epochs greater than ${initialEpoch} to continue${initialEpoch === epochs ? ', or --out FILE to save its model' : ''}`);
     }
   }
 
@@ -180,6 +205,24 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
   let last: EpochLog | undefined;
+  const params = model.parameters();
+  // Training stops at the first non-finite loss or weight, before the epoch's checkpoint is
+  // written, so --checkpoint keeps the last good epoch and --out is not written at all.
+  const diverged = (what: string, value: number, where: string): NumericsError => new NumericsError(
+    `train: the ${what} became ${value} at ${where}; stopped without saving${f.out !== undefined ? ` ${f.out}` : ''}`
+    + `${f.checkpoint === undefined ? '' : last ? `; ${f.checkpoint} keeps epoch ${last.epoch}`
+      : f.resume !== undefined && resolve(f.resume) === resolve(f.checkpoint) ? `; ${f.checkpoint} keeps epoch ${initialEpoch}` : `; ${f.checkpoint} was not written`}`
+    + `; try a lower --lr (it was ${optimizer.paramGroups[0]!.lr})`,
+  );
+  const checkFinite = (loss: number, where: string): void => {
+    if (!Number.isFinite(loss)) throw diverged('loss', loss, where);
+    for (let k = 0; k < params.length; k++) {
+      // weights on a GPU (BACKPROP_DEVICE) cannot be read each step; the loss still shows divergence
+      if (params[k]!.device !== 'cpu') continue;
+      const i = firstNonFinite(params[k]!.data);
+      if (i >= 0) throw diverged(`weights (parameter ${k}, index ${i})`, params[k]!.data[i]!, where);
+    }
+  };
   try {
     await fit(model, trainLoader, {
       optimizer,
@@ -190,11 +233,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
       scheduler,
       signal: controller.signal,
       callbacks: {
-        onBatchEnd: bar ? (b) => {
-          bar.batch(b);
-          if (b.batch === b.batches) bar.validating();
-        } : undefined,
+        onBatchEnd: (b) => {
+          const step = (b.epoch - 1) * trainLoader.length + b.batch;
+          checkFinite(b.loss, `epoch ${b.epoch}, step ${step} (batch ${b.batch} of ${b.batches ?? '?'})`);
+          if (bar) {
+            bar.batch(b);
+            if (b.batch === b.batches) bar.validating();
+          }
+        },
         onEpochEnd: (e) => {
+          if (e.testLoss !== null && !Number.isFinite(e.testLoss)) throw diverged('test loss', e.testLoss, `the end of epoch ${e.epoch}`);
           last = e;
           if (bar) bar.epoch(e);
           else process.stdout.write(`${epochJsonLine(e)}\n`);
@@ -210,8 +258,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    if (!controller.signal.aborted) throw e;
     if (bar) process.stdout.write('\n');
+    if (!controller.signal.aborted) throw e;
     const done = last?.epoch ?? initialEpoch;
     process.stderr.write(`backprop: interrupted after ${done} complete epoch${done === 1 ? '' : 's'}`
       + `${f.checkpoint !== undefined && done > initialEpoch ? `; continue with --resume ${f.checkpoint}` : ''}\n`);
@@ -227,6 +275,33 @@ export async function trainCommand(argv: string[]): Promise<number> {
     info(last.testAccuracy !== null ? `test accuracy ${(100 * last.testAccuracy).toFixed(2)}%` : formatEpochSummary(last, epochs));
   }
   return 0;
+}
+
+/** --out and --checkpoint must be writable now, not after the last epoch; the message names the flag and path. */
+function checkOutputs(out: string | undefined, checkpoint: string | undefined): void {
+  if (out !== undefined && checkpoint !== undefined && resolve(out) === resolve(checkpoint)) {
+    throw new UsageError(`train: --out and --checkpoint are the same file (${out}); the model would overwrite the checkpoint`);
+  }
+  for (const [flag, path] of [['--out', out], ['--checkpoint', checkpoint]] as const) {
+    if (path === undefined) continue;
+    try {
+      io.checkWritable(path);
+    } catch (e) {
+      throw new UsageError(`train: ${flag}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/**
+ * One layer's output for a batch must fit in memory too: mlp:2-100000000-2 has few enough
+ * parameters, but a batch of 256 through it is 100 GB.
+ */
+function checkActivations(arch: ReturnType<typeof parseArchitecture>, model: string, batch: number): void {
+  const widest = arch.kind === 'mlp' ? Math.max(...arch.sizes) : 6 * 28 * 28;
+  const bytes = batch * widest * 4;
+  if (bytes > MAX_DECODED_BYTES) {
+    throw new UsageError(`train: --model ${model}: a batch of ${batch} through its widest layer (${widest}) needs ${bytes} bytes, more than ${MAX_DECODED_BYTES}; use a smaller model or --batch-size`);
+  }
 }
 
 function datasetLabel(dataset: DatasetName, csv: string | undefined): string {

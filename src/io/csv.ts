@@ -43,7 +43,37 @@ export interface CsvFeatureOptions extends Omit<CsvOptions, 'labelColumn'> {
   columns?: ReadonlyArray<string | number>;
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const FLOAT32_MAX = 3.4028234663852886e38;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * The value of a decimal cell, `[+-]digits[.digits][(e|E)[+-]digits]` or `[+-].digits[...]`, or
+ * null for anything else ('NaN', 'Infinity', '0x10', '1,5', ''). One left-to-right pass: the
+ * regular expression this replaces backtracked quadratically on long runs of digits.
+ */
+function parseDecimal(s: string): number | null {
+  const n = s.length;
+  let i = 0;
+  if (s[i] === '+' || s[i] === '-') i++;
+  let digits = 0;
+  while (i < n && isDigit(s.charCodeAt(i))) { i++; digits++; }
+  if (s[i] === '.') {
+    i++;
+    while (i < n && isDigit(s.charCodeAt(i))) { i++; digits++; }
+  }
+  if (digits === 0) return null;
+  if (s[i] === 'e' || s[i] === 'E') {
+    i++;
+    if (s[i] === '+' || s[i] === '-') i++;
+    const start = i;
+    while (i < n && isDigit(s.charCodeAt(i))) i++;
+    if (i === start) return null;
+  }
+  return i === n ? Number(s) : null;
+}
 
 interface Grid {
   header: string[];
@@ -63,6 +93,13 @@ function parseGrid(text: string, name: string, opts: CsvOptions): Grid {
   if (lines.length === 0) throw new FormatError(`${name}: the file is empty`);
   const width = lines[0]!.cells.length;
   const header = hasHeader ? lines.shift()!.cells : Array.from({ length: width }, (_, i) => String(i));
+  // a column picked by name must be one column: with duplicates, train and predict could differ
+  const seen = new Map<string, number>();
+  header.forEach((h, i) => {
+    const first = seen.get(h);
+    if (first !== undefined) throw new FormatError(`${name}: columns ${first + 1} and ${i + 1} are both named '${h.slice(0, 80)}'; column names must be unique`);
+    seen.set(h, i);
+  });
   for (const l of lines) {
     if (l.cells.length !== width) throw new FormatError(`${name}: line ${l.no} has ${l.cells.length} cells but ${hasHeader ? 'the header' : 'line 1'} has ${width}`);
   }
@@ -79,20 +116,36 @@ function parseGrid(text: string, name: string, opts: CsvOptions): Grid {
   return { header, lines, resolve };
 }
 
+/** Where a cell is, for messages: `t.csv: line 3, column 2 ('b')`. */
+function cellName(g: Grid, name: string, line: number, c: number): string {
+  return `${name}: line ${line}, column ${c + 1} ('${g.header[c]!.slice(0, 80)}')`;
+}
+
+/** A cell shown in a message, cut short: cells can be 80 KB long. */
+function shortCell(cell: string): string {
+  return cell.length > 40 ? `${cell.slice(0, 40)}…` : cell;
+}
+
+/**
+ * A feature cell as float32: not a number, or a number float32 cannot hold (1e39 would become
+ * Infinity), is a FormatError naming the line and column.
+ */
+function featureValue(g: Grid, name: string, line: number, c: number): number {
+  const cell = g.lines[line]!.cells[c]!;
+  const v = parseDecimal(cell);
+  const where = cellName(g, name, g.lines[line]!.no, c);
+  if (v === null) throw new FormatError(`${where}: expected a number, got ${cell === '' ? 'an empty cell' : `'${shortCell(cell)}', which is not a number`}`);
+  if (!(Math.abs(v) <= FLOAT32_MAX)) throw new FormatError(`${where}: ${shortCell(cell)} is outside the float32 range (magnitude at most 3.4e38)`);
+  return v;
+}
+
 /** The given columns as a float32 [rows, cols] tensor; a non-numeric cell names its line and column. */
 function numericColumns(g: Grid, cols: number[], name: string): Tensor {
   const n = g.lines.length;
   const x = new Float32Array(n * cols.length);
-  g.lines.forEach((l, r) => {
-    cols.forEach((c, k) => {
-      const cell = l.cells[c]!;
-      if (!NUMBER.test(cell)) {
-        const what = cell === '' ? 'an empty cell' : `'${cell}', which is not a number`;
-        throw new FormatError(`${name}: line ${l.no}, column ${c + 1} ('${g.header[c]}'): expected a number, got ${what}`);
-      }
-      x[r * cols.length + k] = Number(cell);
-    });
-  });
+  for (let r = 0; r < n; r++) {
+    for (let k = 0; k < cols.length; k++) x[r * cols.length + k] = featureValue(g, name, r, cols[k]!);
+  }
   return Tensor.fromRaw(x, [n, cols.length]);
 }
 
@@ -116,9 +169,18 @@ export function parseCsv(text: string, name = 'CSV data', opts: CsvOptions = {})
   });
   let y: Tensor;
   let classes: string[] | null = null;
-  if (labels.every((v) => NUMBER.test(v))) {
-    const vals = labels.map(Number);
-    y = vals.every(Number.isInteger) ? Tensor.fromRaw(Int32Array.from(vals), [n]) : Tensor.fromRaw(Float32Array.from(vals), [n]);
+  const numeric = labels.map(parseDecimal);
+  if (numeric.every((v) => v !== null)) {
+    const vals = numeric as number[];
+    const integral = vals.every(Number.isInteger);
+    // integer labels are class indices (int32: 4294967297 must not wrap to class 1); others float32
+    vals.forEach((v, r) => {
+      const bad = integral ? v < INT32_MIN || v > INT32_MAX : !(Math.abs(v) <= FLOAT32_MAX);
+      if (bad) {
+        throw new FormatError(`${cellName(g, name, lines[r]!.no, labelCol)}: label ${shortCell(labels[r]!)} is outside the ${integral ? 'int32 range of integer labels (-2147483648..2147483647)' : 'float32 range (magnitude at most 3.4e38)'}`);
+      }
+    });
+    y = integral ? Tensor.fromRaw(Int32Array.from(vals), [n]) : Tensor.fromRaw(Float32Array.from(vals), [n]);
   } else {
     classes = [...new Set(labels)].sort();
     const index = new Map(classes.map((c, i) => [c, i]));

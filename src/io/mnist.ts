@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError, ValueError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { parseIdxHeader, readMaybeGzip } from './idx.js';
+import { parseIdxHeader, readIdxBytes } from './idx.js';
 
 /**
  * Which MNIST split to load, and how much of it.
@@ -38,12 +38,12 @@ export function loadMnist(dir: string, opts: MnistOptions = {}): { x: Tensor; y:
   const imgPath = findFile(dir, prefix, 'images', 3);
   const lblPath = findFile(dir, prefix, 'labels', 1);
 
-  const lbl = readMaybeGzip(lblPath);
+  const lbl = readIdxBytes(lblPath);
   const lh = parseIdxHeader(lbl, lblPath);
   if (lh.typeCode !== 0x08 || lh.dims.length !== 1) {
     throw new FormatError(`${lblPath}: expected a 1-D uint8 label file (magic 0x00000801), got ${lh.dims.length} dims of type 0x${lh.typeCode.toString(16)}`);
   }
-  const img = readMaybeGzip(imgPath);
+  const img = readIdxBytes(imgPath);
   const ih = parseIdxHeader(img, imgPath);
   if (ih.typeCode !== 0x08 || ih.dims.length !== 3) {
     throw new FormatError(`${imgPath}: expected 3-D uint8 images (magic 0x00000803), got dims ${fmtShape(ih.dims)} of type 0x${ih.typeCode.toString(16)}`);

@@ -2,6 +2,8 @@ import type { DType, TypedArray } from '../backend/backend.js';
 import { FormatError, ValueError } from '../errors.js';
 import { arrayFor } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
+import { preview } from '../validate.js';
+import { setOwn } from './records.js';
 import { bfloat16Bits, float16Bits, float16Value } from './half.js';
 
 // This file has no Node imports, so it also runs in browsers.
@@ -84,14 +86,14 @@ function encodeTensor(t: Tensor, half: SafetensorsFloatDType | undefined): { st:
 export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, options: SafetensorsWriteOptions = {}): Uint8Array {
   const half = options.dtype;
   if (half !== undefined && half !== 'float16' && half !== 'bfloat16') {
-    throw new ValueError(`serializeSafetensors: dtype must be 'float16' or 'bfloat16' (or left out to keep each tensor's own), got ${JSON.stringify(half)}`);
+    throw new ValueError(`serializeSafetensors: dtype must be 'float16' or 'bfloat16' (or left out to keep each tensor's own), got ${preview(half)}`);
   }
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== 'string') throw new ValueError(`serializeSafetensors: metadata values must be strings, '${k}' is a ${typeof v}`);
     }
-    header['__metadata__'] = metadata;
+    header['__metadata__'] = { ...metadata };
   }
   let offset = 0;
   const parts: Uint8Array[] = [];
@@ -99,7 +101,7 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
     if (name === '__metadata__') throw new ValueError("serializeSafetensors: '__metadata__' is reserved and cannot name a tensor");
     if (!(t instanceof Tensor)) throw new ValueError(`serializeSafetensors: '${name}' is not a Tensor`);
     const { st, bytes } = encodeTensor(t, half);
-    header[name] = { dtype: st, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    setOwn(header, name, { dtype: st, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] });
     parts.push(bytes);
     offset += bytes.length;
   }
@@ -216,7 +218,7 @@ export function parseSafetensors(bytes: Uint8Array, name = 'safetensors data'): 
   } catch {
     return fail('the header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) fail(`the header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 20))}`);
+  if (!text.startsWith('{')) fail(`the header must be a JSON object starting with '{', got ${preview(text.slice(0, 20))}`);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -232,29 +234,29 @@ export function parseSafetensors(bytes: Uint8Array, name = 'safetensors data'): 
     if (key === '__metadata__') {
       if (info === null || typeof info !== 'object' || Array.isArray(info)) fail('__metadata__ must be an object of strings');
       for (const [mk, mv] of Object.entries(info as Record<string, unknown>)) {
-        if (typeof mv !== 'string') fail(`__metadata__ value '${mk}' must be a string, got ${JSON.stringify(mv)}`);
-        metadata[mk] = mv as string;
+        if (typeof mv !== 'string') fail(`__metadata__ value '${mk}' must be a string, got ${preview(mv)}`);
+        setOwn(metadata, mk, mv as string);
       }
       continue;
     }
     if (info === null || typeof info !== 'object') return fail(`tensor '${key}': expected {dtype, shape, data_offsets}`);
     const { dtype, shape, data_offsets: offs } = info as Record<string, unknown>;
     if (typeof dtype !== 'string') return fail(`tensor '${key}': dtype is missing`);
-    const kind = READ[dtype];
+    const kind = Object.prototype.hasOwnProperty.call(READ, dtype) ? READ[dtype] : undefined;
     if (kind === undefined) {
       return fail(OTHER_ST.has(dtype)
         ? `tensor '${key}': dtype ${dtype} is not supported (backprop reads ${READABLE})`
-        : `tensor '${key}': unknown dtype '${dtype}' (backprop reads ${READABLE})`);
+        : `tensor '${key}': unknown dtype '${dtype.slice(0, 40)}' (backprop reads ${READABLE})`);
     }
-    if (!isIntArray(shape)) return fail(`tensor '${key}': shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
-    if (!isIntArray(offs, 2)) return fail(`tensor '${key}': data_offsets must be [begin, end], got ${JSON.stringify(offs)}`);
+    if (!isIntArray(shape)) return fail(`tensor '${key}': shape must be an array of non-negative integers, got ${preview(shape)}`);
+    if (!isIntArray(offs, 2)) return fail(`tensor '${key}': data_offsets must be [begin, end], got ${preview(offs)}`);
     const [begin, end] = offs as [number, number];
     if (begin > end || end > dataLen) {
       fail(`tensor '${key}': data_offsets [${begin},${end}] are out of range of the ${dataLen}-byte data section${end > dataLen ? ' (truncated file?)' : ''}`);
     }
     const count = shape.reduce((a, b) => a * b, 1);
     const need = count * kind.bytes;
-    if (end - begin !== need) fail(`tensor '${key}': shape [${shape.join(',')}] of ${dtype} needs ${need} bytes but data_offsets [${begin},${end}] hold ${end - begin}`);
+    if (end - begin !== need) fail(`tensor '${key}': shape ${preview(shape)} of ${dtype} needs ${need} bytes but data_offsets [${begin},${end}] hold ${end - begin}`);
     entries.push({ name: key, st: dtype, count, shape, begin, end });
   }
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
@@ -270,7 +272,7 @@ export function parseSafetensors(bytes: Uint8Array, name = 'safetensors data'): 
   const tensors: Record<string, Tensor> = {};
   for (const e of entries) {
     const src = bytes.subarray(dataStart + e.begin, dataStart + e.end);
-    tensors[e.name] = Tensor.fromRaw(decodeTensor(e.st, src, e.count, (msg) => fail(`tensor '${e.name}': ${msg}`)), e.shape);
+    setOwn(tensors, e.name, Tensor.fromRaw(decodeTensor(e.st, src, e.count, (msg) => fail(`tensor '${e.name}': ${msg}`)), e.shape));
   }
   return { tensors, metadata };
 }

@@ -47,6 +47,13 @@ function attend(q: Tensor, k: Tensor, v: Tensor, masks: AttentionMasks, scale: n
   return { out: matmul(weights, v), weights };
 }
 
+/**
+ * Options of scaledDotProductAttention: a mask (int32 1 = may attend) or causal masking, dropout
+ * on the weights, and the score scale.
+ * @example
+ * const opts: nn.F.ScaledDotProductAttentionOptions = { isCausal: true, dropoutP: 0.1 };
+ * const y = nn.F.scaledDotProductAttention(q, k, v, opts); // q, k, v [N, heads, L, 16]
+ */
 export interface ScaledDotProductAttentionOptions {
   /**
    * Broadcast to [..., L, S]. An int32 mask is boolean, 1 (true) where the query may attend the
@@ -59,6 +66,7 @@ export interface ScaledDotProductAttentionOptions {
   isCausal?: boolean;
   /** the factor on q·kᵀ (default 1/√E) */
   scale?: number | null;
+  /** the random stream for dropout (default: defaultGenerator) */
   generator?: Generator;
 }
 
@@ -95,6 +103,11 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   return attend(query, key, value, masks, scale, p, opts.generator).out;
 }
 
+/**
+ * Construction options of MultiheadAttention: dropout, biases, key/value widths that differ from
+ * embedDim, and the batch-first layout.
+ * @example const mha = new nn.MultiheadAttention(64, 8, { dropout: 0.1, kdim: 32, vdim: 32, batchFirst: true });
+ */
 export interface MultiheadAttentionOptions {
   /** dropout on the attention weights in train mode (default 0) */
   dropout?: number;
@@ -106,9 +119,17 @@ export interface MultiheadAttentionOptions {
   vdim?: number;
   /** inputs and outputs are [N, L, E] instead of [L, N, E] (default false, as PyTorch) */
   batchFirst?: boolean;
+  /** the random stream for initialization and dropout (default: defaultGenerator) */
   generator?: Generator;
 }
 
+/**
+ * Per-call options of MultiheadAttention's forward: padding and attention masks (int32 1 =
+ * blocked, as PyTorch's layer) and whether to return the weights.
+ * @example
+ * const causal = triu(ones([L, L], { dtype: 'int32' }), 1); // 1 above the diagonal: the future is blocked
+ * const [y, w] = mha.call(x, x, x, { attnMask: causal, keyPaddingMask: padding }); // w [N, L, L]
+ */
 export interface MultiheadAttentionForwardOptions {
   /**
    * [N, S] (or [S] unbatched): int32 1 (true) marks a padding key to ignore; a float mask is

@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from '../errors.js';
+import { preview } from '../validate.js';
 import { flatten } from '../ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BiasActivation } from '../backend/backend.js';
@@ -12,6 +13,13 @@ function fusableActivation(m: Module | undefined): BiasActivation | null {
   return c === Sigmoid ? 'sigmoid' : c === ReLU ? 'relu' : c === Tanh ? 'tanh' : c === GELU ? 'gelu' : null;
 }
 
+/** A layer must be a Module: anything else would fail only later, at forward, as a TypeError. */
+function checkModule(where: string, m: unknown): void {
+  if (m instanceof Module) return;
+  const got = m === null || m === undefined ? String(m) : Array.isArray(m) ? `an array ${preview(m)}` : `${typeof m} ${preview(m)}`;
+  throw new ValueError(`${where} is not a Module (got ${got}); pass layers as separate arguments, e.g. new Sequential(new Linear(2, 3), new ReLU())`);
+}
+
 /**
  * Runs modules in order; their parameters are named by position (`0.weight`, `2.bias`).
  * @example const mlp = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
@@ -21,6 +29,7 @@ export class Sequential extends Module {
 
   constructor(...modules: Module[]) {
     super();
+    modules.forEach((m, i) => checkModule(`Sequential: argument ${i}`, m));
     this.layers = modules;
   }
 
@@ -56,6 +65,7 @@ export class Sequential extends Module {
 
   /** Adds a layer at the end; returns this. @example new Sequential(new Linear(2, 4)).append(new ReLU()) */
   append(m: Module): this {
+    checkModule('Sequential.append', m);
     this.layers.push(m);
     return this;
   }
@@ -133,25 +143,42 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<[], neve
     return m;
   }
 
+  /**
+   * Adds a module at the end (it becomes entry `length - 1`); returns this.
+   * @example const blocks = new ModuleList<Linear>(); for (let i = 0; i < 4; i++) blocks.append(new Linear(64, 64));
+   */
   append(m: M): this {
     this.#items.push(m);
     return this;
   }
 
+  /**
+   * Adds several modules at the end, in order; returns this.
+   * @example blocks.extend([new Linear(64, 64), new Linear(64, 64)]);
+   */
   extend(ms: Iterable<M>): this {
     for (const m of ms) this.#items.push(m);
     return this;
   }
 
+  /**
+   * Inserts a module before `index`, shifting the later ones (and their state-dict names) up by one.
+   * @example blocks.insert(0, new Linear(32, 64)); // the new entry 0
+   */
   insert(index: number, m: M): this {
     this.#items.splice(index, 0, m);
     return this;
   }
 
+  /** The number of modules. @example new ModuleList([new Linear(2, 2)]).length // 1 */
   get length(): number {
     return this.#items.length;
   }
 
+  /**
+   * The modules in order, so a forward can loop over them.
+   * @example for (const block of this.blocks) x = block.call(x);
+   */
   [Symbol.iterator](): Iterator<M> {
     return this.#items[Symbol.iterator]();
   }
@@ -199,36 +226,65 @@ export class ModuleDict<M extends AnyModule = AnyModule> extends Module<[], neve
     return m;
   }
 
+  /**
+   * Adds or replaces the module under key (non-empty, no '.', since it becomes a state-dict prefix); returns this.
+   * @example heads.set('seg', new Linear(8, 21));
+   */
   set(key: string, m: M): this {
     if (key === '' || key.includes('.')) throw new ValueError(`ModuleDict: key '${key}' must be non-empty and contain no '.' (it becomes a state-dict prefix)`);
     this.#items.set(key, m);
     return this;
   }
 
+  /**
+   * Whether a module is stored under key.
+   * @example if (heads.has('box')) boxes = heads.get('box').call(h);
+   */
   has(key: string): boolean {
     return this.#items.has(key);
   }
 
+  /**
+   * Removes the module under key; false if there was none.
+   * @example heads.delete('box'); // drop a head before fine-tuning
+   */
   delete(key: string): boolean {
     return this.#items.delete(key);
   }
 
+  /**
+   * The keys, in insertion order.
+   * @example heads.keys() // ['cls', 'box']
+   */
   keys(): string[] {
     return [...this.#items.keys()];
   }
 
+  /**
+   * The modules, in insertion order.
+   * @example const params = heads.values().flatMap((m) => m.parameters());
+   */
   values(): M[] {
     return [...this.#items.values()];
   }
 
+  /**
+   * The [key, module] pairs, in insertion order.
+   * @example const outputs = Object.fromEntries(heads.entries().map(([k, m]) => [k, m.call(h)]));
+   */
   entries(): [string, M][] {
     return [...this.#items.entries()];
   }
 
+  /** The number of modules. @example heads.size // 2 */
   get size(): number {
     return this.#items.size;
   }
 
+  /**
+   * The [key, module] pairs in insertion order, so `for...of` works as on a Map.
+   * @example for (const [name, head] of heads) console.log(name, head.toString());
+   */
   [Symbol.iterator](): Iterator<[string, M]> {
     return this.#items.entries();
   }

@@ -98,8 +98,15 @@ export class Conv2d extends Module {
   }
 }
 
+/**
+ * Conv1d's options: the convolution's (stride, padding, dilation, groups) plus the bias and the
+ * random stream for initialization.
+ * @example const conv = new nn.Conv1d(16, 32, 5, { padding: 'same', dilation: 2, bias: false });
+ */
 export interface Conv1dLayerOptions extends Conv1dOptions {
+  /** a learnable bias per output channel (default true) */
   bias?: boolean;
+  /** the random stream for initialization (default: defaultGenerator) */
   generator?: Generator;
 }
 
@@ -151,13 +158,24 @@ export class Conv1d extends Module {
   }
 }
 
+/**
+ * ConvTranspose2d's options, with PyTorch's names; each size is a number or an [h, w] pair.
+ * @example const up = new nn.ConvTranspose2d(64, 32, 3, { stride: 2, padding: 1, outputPadding: 1 }); // H → 2H
+ */
 export interface ConvTranspose2dLayerOptions {
+  /** the upsampling factor (default 1) */
   stride?: Pair;
+  /** removes dilation·(k − 1) − padding from each side of the output (default 0) */
   padding?: Pair;
+  /** extra rows/columns on one side of the output, to pick among the sizes a stride allows (default 0) */
   outputPadding?: Pair;
+  /** split channels into independent groups (default 1) */
   groups?: number;
+  /** spacing of the kernel taps (default 1) */
   dilation?: Pair;
+  /** a learnable bias per output channel (default true) */
   bias?: boolean;
+  /** the random stream for initialization (default: defaultGenerator) */
   generator?: Generator;
 }
 

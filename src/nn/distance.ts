@@ -14,11 +14,16 @@ function vectorNorm(x: Tensor, p: number, dim: number): Tensor {
   if (p === Infinity) return max(abs(x), dim, true);
   if (p === 1) return sum(abs(x), dim, true);
   const s = p === 2 ? sum(mul(x, x), dim, true) : sum(pow(abs(x), p), dim, true);
-  const nonzero = compare('gt', s.detach(), 0);
-  const safe = where(nonzero, s, Tensor.scalar(1, s.dtype));
-  return where(nonzero, p === 2 ? sqrt(safe) : pow(safe, 1 / p), Tensor.scalar(0, s.dtype));
+  // test for s = 0, not s > 0: a NaN sum must give a NaN norm, not the zero vector's 0
+  const zero = compare('eq', s.detach(), 0);
+  const safe = where(zero, Tensor.scalar(1, s.dtype), s);
+  return where(zero, Tensor.scalar(0, s.dtype), p === 2 ? sqrt(safe) : pow(safe, 1 / p));
 }
 
+/**
+ * normalize's options: the norm's exponent, the dim, and the smallest divisor.
+ * @example nn.F.normalize(features, { p: 1, dim: 1 }) // rows summing to 1 in absolute value
+ */
 export interface NormalizeOptions {
   /** the exponent of the norm (default 2; Infinity for the max norm) */
   p?: number;
@@ -40,6 +45,10 @@ export function normalize(x: Tensor, opts: NormalizeOptions = {}): Tensor {
   return div(x, clamp(vectorNorm(x, p, dim), opts.eps ?? 1e-12));
 }
 
+/**
+ * cosineSimilarity's options: the dim holding the vectors and the smallest norm.
+ * @example nn.F.cosineSimilarity(queries, keys, { dim: -1, eps: 1e-6 }) // [N, D] and [N, D] → [N]
+ */
 export interface CosineSimilarityOptions {
   /** the dim holding the vectors (default 1) */
   dim?: number;

@@ -23,5 +23,8 @@ export { interpolate, type InterpolateOptions, type InterpolateMode } from './in
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';
 export { packedSelfAttention } from '../ops/attention.js';
 export { layerNormLastDim } from '../ops/layer-norm.js';
-export { relu, sigmoid, tanh, gelu, leakyRelu, elu, softplus } from '../ops/activation.js';
+export {
+  relu, sigmoid, tanh, gelu, leakyRelu, elu, softplus, silu, mish, selu, celu, hardtanh, relu6, hardswish, hardsigmoid, logsigmoid,
+  softsign, prelu, glu, type HardtanhOptions,
+} from '../ops/activation.js';
 export { softmax, logSoftmax } from '../ops/softmax.js';

@@ -20,7 +20,10 @@ export { Dropout } from './dropout.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormLayerOptions } from './normalization.js';
 export { Embedding } from './embedding.js';
 export { Sequential, Flatten, ModuleList, ModuleDict } from './container.js';
-export { ReLU, Sigmoid, Tanh, GELU, Softplus, LeakyReLU, ELU, Softmax, LogSoftmax, Identity } from './activation.js';
+export {
+  ReLU, Sigmoid, Tanh, GELU, Softplus, LeakyReLU, ELU, Softmax, LogSoftmax, Identity,
+  SiLU, Mish, SELU, CELU, Hardtanh, ReLU6, Hardswish, Hardsigmoid, LogSigmoid, Softsign, PReLU, GLU,
+} from './activation.js';
 export {
   MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions,
 } from './attention.js';

@@ -1,11 +1,20 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { indexSelect } from '../ops/indexing.js';
-import { matmul } from '../ops/matmul.js';
+import { add, mul, sub } from '../ops/elementwise.js';
 import { assertFloat } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/**
+ * How interpolate picks or mixes input values: copy the nearest (PyTorch's 'nearest' index rule or
+ * the exact one), or mix the nearest two ('linear', 3-D input) or four ('bilinear', 4-D input).
+ * @example const mode: nn.F.InterpolateMode = 'bilinear'; nn.F.interpolate(img, { size: [64, 64], mode });
+ */
 export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear';
 
+/**
+ * interpolate's options: the output size or a scale factor, the mode, and corner alignment.
+ * @example nn.F.interpolate(x, { scaleFactor: 2, mode: 'linear', alignCorners: true }) // x [N, C, L] → [N, C, 2L]
+ */
 export interface InterpolateOptions {
   /** the output spatial size: one number for every spatial dim, or one per dim */
   size?: number | readonly number[];
@@ -32,30 +41,36 @@ function nearestIndex(exact: boolean, inSize: number, outSize: number, scaleFact
   return idx;
 }
 
-/** [out, in] linear-interpolation weights: each row mixes two neighbouring inputs, PyTorch's source index rule. */
-function linearWeights(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | null, dtype: Tensor['dtype'], device: Tensor['device']): Tensor {
-  const m = Tensor.zerosOf([outSize, inSize], dtype);
+/**
+ * Two-tap linear interpolation along one dim, PyTorch's source index rule: output i mixes inputs
+ * i0 and i1 with weights 1 − λ and λ. Gathers, not a matmul with an interpolation matrix, so a
+ * NaN reaches only the outputs that read it (as in PyTorch), and the work is O(output).
+ */
+function linearAlong(x: Tensor, dim: number, inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | null): Tensor {
+  const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize);
+  const lambda = (x.dtype === 'float64' ? new Float64Array(outSize) : new Float32Array(outSize));
   const scale = alignCorners
     ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0)
     : scaleFactor !== null ? 1 / scaleFactor : inSize / outSize;
   for (let i = 0; i < outSize; i++) {
     const src = alignCorners ? scale * i : Math.max(scale * (i + 0.5) - 0.5, 0);
-    const i0 = Math.min(Math.floor(src), inSize - 1);
-    const i1 = i0 < inSize - 1 ? i0 + 1 : i0;
-    const l1 = Math.min(Math.max(src - i0, 0), 1);
-    m.data[i * inSize + i0] += 1 - l1;
-    m.data[i * inSize + i1] += l1;
+    i0[i] = Math.min(Math.floor(src), inSize - 1);
+    i1[i] = i0[i]! < inSize - 1 ? i0[i]! + 1 : i0[i]!;
+    lambda[i] = Math.min(Math.max(src - i0[i]!, 0), 1);
   }
-  // a constant built on the host, then put where the input is
-  return m.to(device);
+  // index and weight constants are built on the host, then put where the input is
+  const shape = x.shape.map((d, k) => (k === dim ? outSize : 1));
+  const l1 = Tensor.fromRaw(lambda, shape).to(x.device);
+  const a = indexSelect(x, dim, Tensor.fromRaw(i0, [outSize]).to(x.device));
+  const b = indexSelect(x, dim, Tensor.fromRaw(i1, [outSize]).to(x.device));
+  return add(mul(a, sub(1, l1)), mul(b, l1));
 }
 
 /**
  * Resizes the spatial dims of [N, C, L] or [N, C, H, W] input, as
  * torch.nn.functional.interpolate: 'nearest' copies the input pixel under each output pixel,
  * 'linear' / 'bilinear' mix the nearest two (four) by distance. Give the output `size` or a
- * `scaleFactor`. Linear modes run as a matmul with an interpolation matrix per dim, so the
- * gradient is its transpose.
+ * `scaleFactor`. Linear modes gather the two neighbours along each dim and mix them.
  * @example interpolate(img, {scaleFactor: 2, mode: 'bilinear', alignCorners: false}) // doubles H and W
  */
 export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
@@ -91,8 +106,7 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
     const factor = factors ? factors[i]! : null;
     const last = i === spatial - 1;
     if (linear) {
-      const w = linearWeights(inSize, outSize, opts.alignCorners ?? false, factor, x.dtype, x.device);
-      y = last ? matmul(y, w, { transB: true }) : matmul(w, y);
+      y = linearAlong(y, dim, inSize, outSize, opts.alignCorners ?? false, factor);
     } else if (outSize !== inSize || factor !== null) {
       const idx = nearestIndex(mode === 'nearest-exact', inSize, outSize, factor);
       y = indexSelect(y, dim, Tensor.fromRaw(idx, [outSize]).to(x.device));

@@ -94,8 +94,9 @@ export function nllLoss(input: Tensor, targets: Tensor, opts: NllLossOptions = {
 
 /** log(q), but −100 where q ≤ e^−100 (PyTorch's clamp), with zero gradient there instead of NaN. */
 function clampedLog(q: Tensor): Tensor {
-  const ok = compare('gt', q.detach(), Math.exp(-100));
-  return where(ok, log(where(ok, q, 1)), -100);
+  // test q ≤ e^−100 rather than q > e^−100, so NaN stays NaN (as torch's clamp) instead of −100
+  const tiny = compare('le', q.detach(), Math.exp(-100));
+  return where(tiny, -100, log(where(tiny, 1, q)));
 }
 
 /**
@@ -193,6 +194,11 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberOptions = {}
   return reduceLoss('huberLoss', losses, opts.reduction ?? 'mean');
 }
 
+/**
+ * klDiv's options: how to reduce, and whether the target is log-probabilities too.
+ * @example
+ * const loss = nn.F.klDiv(logSoftmax(student, 1), logSoftmax(teacher, 1), { reduction: 'batchmean', logTarget: true });
+ */
 export interface KlDivOptions {
   /** 'mean' (over every element, PyTorch's default), 'batchmean' (the sum over the batch size: the true KL divergence), 'sum' or 'none' */
   reduction?: Reduction | 'batchmean';

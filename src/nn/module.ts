@@ -61,12 +61,26 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
-/** Any module, whatever its forward takes and returns: what containers and tree walks hold. */
+/**
+ * Any module, whatever its forward takes and returns: what containers and tree walks hold.
+ * @example
+ * function countParams(m: nn.AnyModule): number { return m.parameters().reduce((n, p) => n + p.size, 0); }
+ */
 export type AnyModule = Module<unknown[], unknown>;
 
-/** Runs before forward with its inputs; may return replacement inputs. */
+/**
+ * Runs before forward with its inputs; may return replacement inputs (or nothing to keep them).
+ * @example
+ * const scaleInput: nn.ForwardPreHook<nn.Linear, [Tensor]> = (m, [x]) => [x.div(255)];
+ * fc.registerForwardPreHook(scaleInput);
+ */
 export type ForwardPreHook<M, In extends unknown[]> = (module: M, inputs: In) => In | void;
-/** Runs after forward with its inputs and output; may return a replacement output. */
+/**
+ * Runs after forward with its inputs and output; may return a replacement output (or nothing to keep it).
+ * @example
+ * const logShape: nn.ForwardHook<nn.Linear, [Tensor], Tensor> = (m, [x], y) => console.log(m.label(), x.shape, '→', y.shape);
+ * fc.registerForwardHook(logShape);
+ */
 export type ForwardHook<M, In extends unknown[], Out> = (module: M, inputs: In, output: Out) => Out | void;
 
 type StoredPreHook = (module: never, inputs: never) => unknown;

@@ -277,11 +277,16 @@ export class LayerNorm extends Module {
   }
 }
 
+/**
+ * groupNorm's optional per-channel affine parameters and ε.
+ * @example const y = nn.F.groupNorm(x, 8, { weight: ones([32]), bias: zeros([32]), eps: 1e-5 }); // x [N, 32, H, W]
+ */
 export interface GroupNormOptions {
   /** per-channel scale [C] */
   weight?: Tensor | null;
   /** per-channel shift [C] */
   bias?: Tensor | null;
+  /** added to the variance before the square root (default 1e-5) */
   eps?: number;
 }
 

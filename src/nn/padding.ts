@@ -4,8 +4,16 @@ import { concat, sliceDim } from '../ops/shape.js';
 import { full } from '../tensor/creation.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/**
+ * How pad fills the new border: a constant, a mirror of the inside, the edge repeated, or a wrap-around.
+ * @example const mode: nn.F.PadMode = 'reflect'; nn.F.pad(img, [2, 2, 2, 2], { mode });
+ */
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 
+/**
+ * pad's options: the fill mode and, for constant padding, the fill value.
+ * @example nn.F.pad(x, [0, 3], { mode: 'constant', value: -1 }) // 3 more columns of -1 on the right
+ */
 export interface PadOptions {
   /** 'constant' (default), 'reflect' (mirror without repeating the edge), 'replicate' (repeat the edge) or 'circular' (wrap around) */
   mode?: PadMode;

@@ -1,11 +1,10 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { matmul } from '../ops/matmul.js';
 import { assertFloat } from '../tensor/dtype.js';
 import { noGrad } from '../autograd/mode.js';
 import { traceScope } from '../autograd/trace.js';
 import { convArgs, poolArgmax, unfoldChannels } from '../ops/conv.js';
-import { gather } from '../ops/indexing.js';
-import { div } from '../ops/elementwise.js';
+import { gather, indexSelect } from '../ops/indexing.js';
+import { div, where } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { reshape, squeeze, unsqueeze } from '../ops/shape.js';
 import { ones } from '../tensor/creation.js';
@@ -95,26 +94,47 @@ function poolRepr(kernel: Pair, o: PoolOptions, withDilation: boolean): string {
   return parts.join(', ');
 }
 
-/** The size of one output dim of adaptive pooling: a number, or null to keep the input's. */
+/**
+ * Adaptive pooling's output size: one number for both dims, or an [h, w] pair where null keeps
+ * the input's size along that dim.
+ * @example
+ * new nn.AdaptiveAvgPool2d(1); // global average pooling
+ * new nn.AdaptiveAvgPool2d([7, null]); // 7 rows, the input's width
+ */
 export type AdaptiveSize = number | null | readonly [number | null, number | null];
 
-/** [out, in] averaging weights: row i is 1/len over PyTorch's bin [⌊i·in/out⌋, ⌈(i+1)·in/out⌉). */
-function binAverages(inSize: number, outSize: number, dtype: Tensor['dtype'], device: Tensor['device']): Tensor {
-  const m = Tensor.zerosOf([outSize, inSize], dtype);
+/**
+ * Means over PyTorch's adaptive bins [⌊i·in/out⌋, ⌈(i+1)·in/out⌉) along one dim: each bin's
+ * inputs are gathered into a padded [out, longest bin] block, the padding masked out by `where`
+ * (not multiplied by 0, so a NaN stays inside its own bins), summed and divided by the bin size.
+ */
+function binMeans(x: Tensor, dim: number, inSize: number, outSize: number): Tensor {
+  let longest = 0;
+  for (let i = 0; i < outSize; i++) longest = Math.max(longest, Math.ceil(((i + 1) * inSize) / outSize) - Math.floor((i * inSize) / outSize));
+  const idx = new Int32Array(outSize * longest), keep = new Int32Array(outSize * longest), count = new Float64Array(outSize);
   for (let i = 0; i < outSize; i++) {
-    const start = Math.floor((i * inSize) / outSize);
-    const end = Math.ceil(((i + 1) * inSize) / outSize);
-    for (let j = start; j < end; j++) m.data[i * inSize + j] = 1 / (end - start);
+    const start = Math.floor((i * inSize) / outSize), end = Math.ceil(((i + 1) * inSize) / outSize);
+    count[i] = end - start;
+    for (let j = 0; j < longest; j++) {
+      idx[i * longest + j] = start + Math.min(j, end - start - 1);
+      keep[i * longest + j] = j < end - start ? 1 : 0;
+    }
   }
-  // a constant built on the host, then put where the input is
-  return m.to(device);
+  // constants built on the host, then put where the input is
+  const dev = x.device;
+  const blockShape = [...x.shape.slice(0, dim), outSize, longest, ...x.shape.slice(dim + 1)];
+  const maskShape = blockShape.map((d, k) => (k === dim || k === dim + 1 ? d : 1));
+  const block = reshape(indexSelect(x, dim, Tensor.fromRaw(idx, [idx.length]).to(dev)), blockShape);
+  const masked = where(Tensor.fromRaw(keep, maskShape).to(dev), block, 0);
+  const sizes = Tensor.fromRaw(x.dtype === 'float64' ? count : Float32Array.from(count), maskShape.filter((_, k) => k !== dim + 1)).to(dev);
+  return div(sum(masked, dim + 1), sizes);
 }
 
 /**
  * Average pooling to a fixed output size, whatever the input's, as
  * torch.nn.functional.adaptive_avg_pool2d: output cell (i, j) averages the input rows
- * ⌊i·H/oH⌋ … ⌈(i+1)·H/oH⌉ − 1 and likewise the columns (bins may overlap). Two small matmuls
- * with averaging matrices, so the gradient spreads back evenly over each bin.
+ * ⌊i·H/oH⌋ … ⌈(i+1)·H/oH⌉ − 1 and likewise the columns (bins may overlap): a masked mean
+ * over each bin, rows then columns, so the gradient spreads back evenly over each bin.
  * @example adaptiveAvgPool2d(features, 1) // global average pooling: [N, C, H, W] → [N, C, 1, 1]
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
@@ -127,8 +147,8 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
     if (!Number.isInteger(v) || v < 1) throw new ValueError(`adaptiveAvgPool2d: output sizes must be positive integers (or null), got ${JSON.stringify(outputSize)}`);
   }
   if (h === 0 || w === 0) throw new ShapeError(`adaptiveAvgPool2d: input ${fmtShape(x.shape)} has an empty spatial dim`);
-  const rows = matmul(binAverages(h, outH, x.dtype, x.device), x); // [..., outH, W]
-  return matmul(rows, binAverages(w, outW, x.dtype, x.device), { transB: true });
+  const rank = x.shape.length;
+  return binMeans(binMeans(x, rank - 2, h, outH), rank - 1, w, outW);
 }
 
 export class MaxPool2d extends Module {

@@ -11,6 +11,10 @@ import { uniform } from './init.js';
 import { linear } from './linear.js';
 import { Module } from './module.js';
 
+/**
+ * Options shared by RNN, LSTM and GRU, with PyTorch's names and defaults.
+ * @example const lstm = new nn.LSTM(32, 64, { numLayers: 2, dropout: 0.2, bidirectional: true, batchFirst: true });
+ */
 export interface RNNOptions {
   /** stacked layers, each reading the previous one's output (default 1) */
   numLayers?: number;
@@ -22,6 +26,7 @@ export interface RNNOptions {
   dropout?: number;
   /** also run each layer backwards in time and concatenate both outputs (default false) */
   bidirectional?: boolean;
+  /** the random stream for initialization and dropout (default: defaultGenerator) */
   generator?: Generator;
 }
 
@@ -196,6 +201,10 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
   }
 }
 
+/**
+ * RNN's options: those of every recurrent layer plus the nonlinearity.
+ * @example const rnn = new nn.RNN(8, 16, { nonlinearity: 'relu', batchFirst: true });
+ */
 export interface ElmanRNNOptions extends RNNOptions {
   /** 'tanh' (default) or 'relu' */
   nonlinearity?: 'tanh' | 'relu';

@@ -10,9 +10,20 @@ import { Linear } from './linear.js';
 import { Module, type AnyModule } from './module.js';
 import { LayerNorm } from './normalization.js';
 
-/** The feed-forward activation: PyTorch's two named ones, or any tensor function. */
+/**
+ * The feed-forward activation: PyTorch's two named ones, or any tensor function.
+ * @example
+ * new nn.TransformerEncoderLayer(64, 4, { activation: 'gelu' });
+ * new nn.TransformerEncoderLayer(64, 4, { activation: (x) => x.mul(x.sigmoid()) }); // SiLU
+ */
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
 
+/**
+ * Options of TransformerEncoderLayer and TransformerDecoderLayer, with PyTorch's defaults
+ * (2048-wide feed-forward, dropout 0.1, relu, post-norm, [L, N, E] inputs).
+ * @example
+ * const layer = new nn.TransformerEncoderLayer(128, 4, { dimFeedforward: 512, dropout: 0, activation: 'gelu', batchFirst: true, normFirst: true });
+ */
 export interface TransformerLayerOptions {
   /** width of the feed-forward block (default 2048, as PyTorch) */
   dimFeedforward?: number;
@@ -20,14 +31,23 @@ export interface TransformerLayerOptions {
   dropout?: number;
   /** default 'relu' */
   activation?: TransformerActivation;
+  /** the LayerNorms' ε (default 1e-5) */
   layerNormEps?: number;
   /** inputs are [N, L, E] instead of [L, N, E] (default false) */
   batchFirst?: boolean;
   /** pre-norm: x + f(norm(x)) instead of post-norm norm(x + f(x)) (default false) */
   normFirst?: boolean;
+  /** the random stream for initialization and dropout (default: defaultGenerator) */
   generator?: Generator;
 }
 
+/**
+ * Per-call masks of an encoder (layer): which positions each token may not attend (int32 1 =
+ * blocked) and which tokens are padding.
+ * @example
+ * const padding = tensor([[0, 0, 0, 1, 1]], { dtype: 'int32' }); // the last two tokens are padding
+ * const y = encoder.call(x, { srcKeyPaddingMask: padding }); // x [1, 5, 64] with batchFirst
+ */
 export interface TransformerEncoderForwardOptions {
   /** attention mask [L, L] or [N·nhead, L, L], as MultiheadAttention's attnMask (int32 1 = blocked) */
   srcMask?: Tensor | null;
@@ -35,10 +55,21 @@ export interface TransformerEncoderForwardOptions {
   srcKeyPaddingMask?: Tensor | null;
 }
 
+/**
+ * Per-call masks of a decoder (layer), for its self-attention (tgt) and its attention to the
+ * encoder's output (memory); int32 1 = blocked, as MultiheadAttention's masks.
+ * @example
+ * const causal = triu(ones([T, T], { dtype: 'int32' }), 1);
+ * const y = decoder.call(tgt, memory, { tgtMask: causal, memoryKeyPaddingMask: srcPadding });
+ */
 export interface TransformerDecoderForwardOptions {
+  /** self-attention mask [T, T] or [N·nhead, T, T], e.g. causal */
   tgtMask?: Tensor | null;
+  /** attention-to-memory mask [T, S] or [N·nhead, T, S] */
   memoryMask?: Tensor | null;
+  /** Shape [N, T]; int32 1 marks a padding target token */
   tgtKeyPaddingMask?: Tensor | null;
+  /** Shape [N, S]; int32 1 marks a padding source token */
   memoryKeyPaddingMask?: Tensor | null;
 }
 

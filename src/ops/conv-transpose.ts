@@ -10,6 +10,7 @@ import { reshape, squeeze, unsqueeze } from './shape.js';
 type Pair = number | readonly [number, number];
 const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
+/** Stride, padding, outputPadding, groups and dilation of convTranspose2d. @example convTranspose2d(x, w, b, {stride: 2}) */
 export interface ConvTranspose2dOptions {
   stride?: Pair;
   /** removes this many rows/columns from each border of the full output */

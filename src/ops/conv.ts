@@ -41,6 +41,7 @@ export const conv2dOps = { im2col: im2colOp, col2im: col2imOp } as const;
 type Pair = number | readonly [number, number];
 const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
+/** Stride, padding, dilation and groups of conv2d (one number or [h, w]). @example conv2d(x, w, b, {stride: 2, padding: 1}) */
 export interface Conv2dOptions {
   stride?: Pair;
   padding?: Pair;

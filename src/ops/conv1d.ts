@@ -4,6 +4,7 @@ import { conv2d } from './conv.js';
 import { concat, squeeze, unsqueeze } from './shape.js';
 import { zeros } from '../tensor/creation.js';
 
+/** Stride, padding ('same' too), dilation and groups of conv1d. @example conv1d(x, w, b, {padding: 'same'}) */
 export interface Conv1dOptions {
   stride?: number;
   /** zeros added at both ends, or 'valid' (none) or 'same' (output length = input length; stride 1) */

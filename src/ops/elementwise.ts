@@ -30,7 +30,7 @@ function pair(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   throw new DTypeError(`${op}: expected Tensors or numbers, got ${typeof a} and ${typeof b}`);
 }
 
-/** Casts to dtype (differentiable; identity when it already matches). */
+/** Casts to dtype (differentiable; identity when it already matches). @example cast(labels, 'float32') */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   return apply(castOp, [x], { dtype });
@@ -55,11 +55,16 @@ export function unaryRaw(b: Backend, op: UnaryOp, x: Tensor, p0?: number, p1?: n
   return { storage: out, shape: x.shape };
 }
 
-function binaryRaw(b: Backend, op: BinaryOp, name: string, x: Tensor, y: Tensor, outDtype?: DType): Raw {
+export function binaryRaw(b: Backend, op: BinaryOp, name: string, x: Tensor, y: Tensor, outDtype?: DType): Raw {
   const shape = sameShape(x.shape, y.shape) ? x.shape : broadcastShapes(name, x.shape, y.shape);
   const out = b.alloc(outDtype ?? x.dtype, sizeOf(shape));
   b.binary(op, x.storage, x.shape, y.storage, y.shape, out, shape);
   return { storage: out, shape };
+}
+
+/** Both operands of a binary op as tensors of one dtype: numbers lifted, dtypes promoted as PyTorch does. */
+export function binaryOperands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  return promoted(...pair(name, a, b));
 }
 
 /** Brings both operands to one dtype before a binary op (PyTorch's promotion). */
@@ -244,7 +249,7 @@ export function constUnary(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, outDtype?: DT
   return apply(constUnaryOp, [x.detach()], { op, p0, p1, dtype: outDtype ?? x.dtype });
 }
 
-/** 1 where x is finite (not NaN or ±Inf), else 0, as int32; no gradient. */
+/** 1 where x is finite (not NaN or ±Inf), else 0, as int32; no gradient. @example isfinite(tensor([1, Infinity])) // [1, 0] */
 export function isfinite(x: Tensor): Tensor {
   return constUnary('isfinite', x, undefined, undefined, 'int32');
 }
@@ -275,20 +280,20 @@ function binary(opDef: typeof addOp, name: string, a: TensorLike, b: TensorLike)
 
 /** Elementwise a + b with broadcasting. @example add(x, 1) */
 export const add = (a: TensorLike, b: TensorLike): Tensor => binary(addOp, 'add', a, b);
-/** Elementwise a - b with broadcasting. */
+/** Elementwise a - b with broadcasting. @example sub(x, mean(x)) */
 export const sub = (a: TensorLike, b: TensorLike): Tensor => binary(subOp, 'sub', a, b);
-/** Elementwise a * b with broadcasting. */
+/** Elementwise a * b with broadcasting. @example mul(x, 2) */
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binary(mulOp, 'mul', a, b);
-/** Elementwise a / b with broadcasting (true division). */
+/** Elementwise a / b with broadcasting (true division: int32 / int32 gives float32). @example div(x, sum(x)) */
 export function div(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = promoted(...pair('div', a, b));
   // true division, as in PyTorch: int32 / int32 gives float32
   if (x.dtype === 'int32') return apply(divOp, [cast(x, 'float32'), cast(y, 'float32')], {});
   return apply(divOp, [x, y], {});
 }
-/** Elementwise maximum; the gradient goes to the larger input. */
+/** Elementwise maximum; the gradient goes to the larger input (ties share it). @example maximum(x, 0) */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary(maximumOp, 'maximum', a, b);
-/** Elementwise minimum; the gradient goes to the smaller input. */
+/** Elementwise minimum; the gradient goes to the smaller input (ties share it). @example minimum(x, 1) */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary(minimumOp, 'minimum', a, b);
 
 /** a ** b for a tensor or scalar exponent. @example pow(x, 3) */
@@ -301,13 +306,13 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
   return apply(powOp, [x, y], {});
 }
 
-/** Picks a where cond is non-zero, else b, with broadcasting. */
+/** Picks a where cond is non-zero, else b, with broadcasting. @example where(x.gt(0), x, 0) */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = promoted(...pair('where', a, b));
   return apply(whereOp, [cond.detach(), x, y], {});
 }
 
-/** Limits values to [min, max]; either bound may be omitted. */
+/** Limits values to [min, max]; either bound may be omitted. @example clamp(x, 0, 1) */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   return apply(clampOp, [x], { min: min ?? -Infinity, max: max ?? Infinity });
 }
@@ -317,16 +322,28 @@ function floatUnary(opDef: typeof negOp, name: string, x: Tensor): Tensor {
   return apply(opDef, [x], {});
 }
 
+/** −x, elementwise. @example neg(tensor([1, -2])) // [-1, 2] */
 export const neg = (x: Tensor): Tensor => apply(negOp, [x], {});
+/** eˣ, elementwise. @example exp(tensor([0])) // [1] */
 export const exp = (x: Tensor): Tensor => floatUnary(expOp, 'exp', x);
+/** Natural logarithm, elementwise. @example log(tensor([Math.E])) // [1] */
 export const log = (x: Tensor): Tensor => floatUnary(logOp, 'log', x);
+/** √x, elementwise. @example sqrt(tensor([4])) // [2] */
 export const sqrt = (x: Tensor): Tensor => floatUnary(sqrtOp, 'sqrt', x);
+/** |x|, elementwise (its gradient at 0 is 0). @example abs(tensor([-2])) // [2] */
 export const abs = (x: Tensor): Tensor => apply(absOp, [x], {});
+/** The error function, elementwise. @example erf(tensor([0])) // [0] */
 export const erf = (x: Tensor): Tensor => floatUnary(erfOp, 'erf', x);
 
+/** 1 where a = b, else 0, as int32 (no gradient). @example eq(pred, target).sum() */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => compare('eq', a, b);
+/** 1 where a ≠ b, else 0, as int32 (no gradient). @example ne(x, 0) */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => compare('ne', a, b);
+/** 1 where a < b, else 0, as int32 (no gradient). @example lt(x, 0) */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => compare('lt', a, b);
+/** 1 where a ≤ b, else 0, as int32 (no gradient). @example le(x, 1) */
 export const le = (a: TensorLike, b: TensorLike): Tensor => compare('le', a, b);
+/** 1 where a > b, else 0, as int32 (no gradient). @example gt(x, 0) */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => compare('gt', a, b);
+/** 1 where a ≥ b, else 0, as int32 (no gradient). @example ge(x, 0.5) */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => compare('ge', a, b);

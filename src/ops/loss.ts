@@ -12,7 +12,7 @@ import { sum } from './reduce.js';
 import { permute, reshape, unsqueeze } from './shape.js';
 import { logSoftmax, softmax } from './softmax.js';
 
-/** How a loss turns per-element losses into its result. */
+/** How a loss turns per-element losses into its result. @example mseLoss(y, t, {reduction: 'sum'}) */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 export interface CrossEntropyAttrs {
@@ -161,6 +161,7 @@ export function checkClassWeight(op: string, weight: Tensor | undefined | null, 
   }
 }
 
+/** Options of crossEntropy: class weights, ignoreIndex, labelSmoothing, reduction. @example crossEntropy(z, y, {labelSmoothing: 0.1}) */
 export interface CrossEntropyOptions {
   reduction?: Reduction;
   /** ε in [0, 1]: mixes the one-hot target with the uniform distribution (default 0) */

@@ -4,8 +4,8 @@ import { promote } from '../tensor/dtype.js';
 import { broadcastShapes, sizeOf, stridesOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defineOp } from './op.js';
-import { cast, sumTo } from './elementwise.js';
-import { squeeze, unsqueeze } from './shape.js';
+import { cast, mul, sumTo } from './elementwise.js';
+import { reshape, squeeze, unsqueeze } from './shape.js';
 
 export interface MatmulAttrs { transA: boolean; transB: boolean }
 
@@ -99,3 +99,38 @@ export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: 
   return out;
 }
 
+
+/**
+ * Batched matrix product of two 3-D tensors [b, n, m] and [b, m, p], as torch.bmm (no broadcasting).
+ * @example bmm(randn([4, 2, 3]), randn([4, 3, 5])).shape // [4, 2, 5]
+ */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.shape.length !== 3 || b.shape.length !== 3) throw new ShapeError(`bmm: expected two 3-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.shape[0] !== b.shape[0]) throw new ShapeError(`bmm: batch sizes differ: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  return matmul(a, b);
+}
+
+function vector(op: string, v: Tensor, what: string): void {
+  if (v.shape.length !== 1) throw new ShapeError(`${op}: expected ${what} to be 1-D, got shape ${fmtShape(v.shape)}`);
+}
+
+/**
+ * The outer product a ⊗ b of two vectors: out[i, j] = a[i]·b[j], as torch.outer.
+ * @example outer(tensor([1, 2]), tensor([3, 4, 5])) // [[3, 4, 5], [6, 8, 10]]
+ */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  vector('outer', a, 'the first argument');
+  vector('outer', b, 'the second argument');
+  return mul(reshape(a, [a.shape[0]!, 1]), reshape(b, [1, b.shape[0]!]));
+}
+
+/**
+ * The dot product of two vectors of the same length, as a 0-d tensor (torch.dot).
+ * @example dot(tensor([1, 2, 3]), tensor([4, 5, 6])) // 32
+ */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  vector('dot', a, 'the first argument');
+  vector('dot', b, 'the second argument');
+  if (a.shape[0] !== b.shape[0]) throw new ShapeError(`dot: vectors of different lengths: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  return matmul(a, b);
+}

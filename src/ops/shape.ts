@@ -137,7 +137,7 @@ function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[]
   return out;
 }
 
-/** Reorders dimensions: out.shape[i] = x.shape[perm[i]]. */
+/** Reorders dimensions: out.shape[i] = x.shape[perm[i]]. @example permute(images, [0, 2, 3, 1]) // NCHW → NHWC */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const rank = x.shape.length;
   if (perm.length !== rank) throw new ShapeError(`permute: expected ${rank} dims for a tensor of shape ${fmtShape(x.shape)}, got ${fmtShape(perm)}`);
@@ -147,7 +147,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   return apply(permuteOp, [x], { perm: p });
 }
 
-/** Swaps two dims (default: the last two, i.e. a matrix transpose). */
+/** Swaps two dims (default: the last two, i.e. a matrix transpose). @example transpose(x, 0, 1) */
 export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
   const rank = x.shape.length;
   if (rank < 2 && dim0 === -2 && dim1 === -1) return x;
@@ -158,7 +158,7 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
   return permute(x, perm);
 }
 
-/** Broadcasts to a larger shape (-1 keeps a dim). Copies; the gradient sums back. */
+/** Broadcasts to a larger shape (-1 keeps a dim). Copies; the gradient sums back. @example expand(tensor([[1], [2]]), [2, 3]) */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const lead = shape.length - x.shape.length;
   if (lead < 0) throw new ShapeError(`expand: cannot expand shape ${fmtShape(x.shape)} to fewer dims ${fmtShape(shape)}`);
@@ -183,14 +183,14 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, [...x.shape.slice(0, s), mid, ...x.shape.slice(e + 1)]);
 }
 
-/** Removes size-1 dims (all of them, or the one given). */
+/** Removes size-1 dims (all of them, or the one given). @example squeeze(zeros([2, 1, 3]), 1).shape // [2, 3] */
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const rank = x.shape.length;
   const dims = dim === undefined ? null : (typeof dim === 'number' ? [dim] : dim).map((d) => normAxis('squeeze', d, rank));
   return reshape(x, x.shape.filter((d, i) => !(d === 1 && (dims === null || dims.includes(i)))));
 }
 
-/** Inserts a size-1 dim at `dim`. */
+/** Inserts a size-1 dim at `dim`. @example unsqueeze(zeros([2, 3]), 0).shape // [1, 2, 3] */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const rank = x.shape.length + 1;
   const d = normAxis('unsqueeze', dim, rank);
@@ -199,7 +199,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return reshape(x, shape);
 }
 
-/** Joins tensors along an existing dim. */
+/** Joins tensors along an existing dim. @example concat([a, b], 1) */
 export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError('concat: expected a non-empty list of tensors');
   const first = tensors[0]!;
@@ -216,7 +216,7 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   return apply(concatOp, tensors.map((t) => cast(t, dtype)), { axis });
 }
 
-/** Joins same-shape tensors along a new dim. */
+/** Joins same-shape tensors along a new dim. @example stack([a, b]).shape // [2, ...a.shape] */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError('stack: expected a non-empty list of tensors');
   const shape = tensors[0]!.shape;
@@ -227,7 +227,10 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   return concat(tensors.map((t) => unsqueeze(t, d)), d);
 }
 
-/** Splits into pieces of `size` along dim (the last may be smaller), or into the given sizes. */
+/**
+ * Splits into pieces of `size` along dim (the last may be smaller), or into the given sizes.
+ * @example split(arange(5), 2) // [0, 1], [2, 3], [4]
+ */
 export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Tensor[] {
   const axis = normAxis('split', dim, x.shape.length);
   const total = x.shape[axis]!;
@@ -249,7 +252,7 @@ export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Te
   });
 }
 
-/** One dimension's slice: Python's start:stop:step (negatives count from the end). */
+/** One dimension's slice: Python's start:stop:step (negatives count from the end). @example slice(x, [{start: 1, stop: -1}]) */
 export interface SliceSpec {
   start?: number | null;
   stop?: number | null;
@@ -281,10 +284,96 @@ export function slice(x: Tensor, specs: readonly (SliceSpec | readonly (number |
   return apply(sliceOp, [x], { begin, step, outShape });
 }
 
-/** Slice of one dim: x.narrow-style start..stop (exclusive) with a step. */
+/** Slice of one dim: start..stop (exclusive, negatives count from the end) with a step. @example sliceDim(x, 1, 0, -1) */
 export function sliceDim(x: Tensor, dim: number, start: number, stop?: number, step = 1): Tensor {
   const axis = normAxis('slice', dim, x.shape.length);
   const specs: (SliceSpec | null)[] = x.shape.map(() => null);
   specs[axis] = { start, stop: stop ?? null, step };
   return slice(x, specs);
+}
+
+/**
+ * `length` elements of dim from `start` (negative counts from the end), as torch.narrow.
+ * @example narrow(arange(6).reshape([2, 3]), 1, 1, 2) // [[1, 2], [4, 5]]
+ */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const axis = normAxis('narrow', dim, x.shape.length);
+  const n = x.shape[axis]!;
+  if (!Number.isInteger(start) || start < -n || start > n) throw new ValueError(`narrow: start ${start} is out of range for dim ${axis} of size ${n} (expected ${-n}..${n})`);
+  const s = start < 0 ? start + n : start;
+  if (!Number.isInteger(length) || length < 0 || s + length > n) {
+    throw new ValueError(`narrow: start ${s} + length ${length} exceeds dim ${axis} of size ${n} in ${fmtShape(x.shape)}`);
+  }
+  return sliceDim(x, axis, s, s + length);
+}
+
+/**
+ * Splits into `chunks` pieces along dim (default 0) of ceil(size/chunks) each, the last smaller,
+ * as torch.chunk (so fewer pieces may come back).
+ * @example chunk(arange(5), 3).map((t) => t.toArray()) // [[0, 1], [2, 3], [4]]
+ */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new ValueError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  const axis = normAxis('chunk', dim, x.shape.length);
+  const n = x.shape[axis]!;
+  // an empty dim gives `chunks` empty pieces, as in PyTorch
+  if (n === 0) return Array.from({ length: chunks }, () => x);
+  return split(x, Math.ceil(n / chunks), axis);
+}
+
+/**
+ * The slices along dim (default 0), each without that dim, as torch.unbind.
+ * @example unbind(tensor([[1, 2], [3, 4]])).map((t) => t.toArray()) // [[1, 2], [3, 4]]
+ */
+export function unbind(x: Tensor, dim = 0): Tensor[] {
+  const axis = normAxis('unbind', dim, x.shape.length);
+  if (x.shape.length === 0) throw new ShapeError('unbind: a 0-d tensor has no dim to unbind');
+  const n = x.shape[axis]!;
+  const shape = x.shape.filter((_, i) => i !== axis);
+  return Array.from({ length: n }, (_, i) => reshape(sliceDim(x, axis, i, i + 1), shape));
+}
+
+/**
+ * Moves dims `source` to positions `destination`, keeping the others in order, as torch.movedim.
+ * @example movedim(zeros([2, 3, 4]), 0, -1).shape // [3, 4, 2]
+ */
+export function movedim(x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor {
+  const rank = x.shape.length;
+  const src = (typeof source === 'number' ? [source] : [...source]).map((d) => normAxis('movedim', d, rank));
+  const dst = (typeof destination === 'number' ? [destination] : [...destination]).map((d) => normAxis('movedim', d, rank));
+  if (src.length !== dst.length) throw new ValueError(`movedim: source ${JSON.stringify(source)} and destination ${JSON.stringify(destination)} must have the same number of dims`);
+  if (new Set(src).size !== src.length) throw new ValueError(`movedim: source ${JSON.stringify(source)} repeats a dim`);
+  if (new Set(dst).size !== dst.length) throw new ValueError(`movedim: destination ${JSON.stringify(destination)} repeats a dim`);
+  const perm = new Array<number>(rank).fill(-1);
+  src.forEach((s, i) => { perm[dst[i]!] = s; });
+  const rest = Array.from({ length: rank }, (_, i) => i).filter((i) => !src.includes(i));
+  let k = 0;
+  for (let i = 0; i < rank; i++) if (perm[i] === -1) perm[i] = rest[k++]!;
+  return permute(x, perm);
+}
+
+/**
+ * Shifts elements along dims, wrapping around, as torch.roll: two slices and a concat per dim.
+ * Without dims the flattened tensor is rolled and reshaped back.
+ * @example roll(tensor([1, 2, 3, 4]), 1) // [4, 1, 2, 3]
+ */
+export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+  const sh = typeof shifts === 'number' ? [shifts] : [...shifts];
+  if (sh.some((s) => !Number.isInteger(s))) throw new ValueError(`roll: shifts must be integers, got ${JSON.stringify(shifts)}`);
+  if (dims === undefined) {
+    if (sh.length !== 1) throw new ValueError(`roll: without dims, shifts must be one number, got ${JSON.stringify(shifts)}`);
+    return reshape(roll(reshape(x, [x.size]), sh[0]!, 0), x.shape);
+  }
+  const ds = typeof dims === 'number' ? [dims] : [...dims];
+  if (ds.length !== sh.length) throw new ValueError(`roll: shifts ${JSON.stringify(shifts)} and dims ${JSON.stringify(dims)} must have the same length`);
+  let y = x;
+  ds.forEach((d, i) => {
+    const axis = normAxis('roll', d, x.shape.length);
+    const n = x.shape[axis]!;
+    if (n === 0) return;
+    const s = ((sh[i]! % n) + n) % n;
+    if (s === 0) return;
+    y = concat([sliceDim(y, axis, n - s, n), sliceDim(y, axis, 0, n - s)], axis);
+  });
+  return y;
 }

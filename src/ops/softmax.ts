@@ -63,7 +63,7 @@ export function softmax(x: Tensor, dim = -1): Tensor {
   return apply(softmaxOp, [x], { axis: normAxis('softmax', dim, x.shape.length) });
 }
 
-/** log(softmax(x)) along dim (default last), computed stably. */
+/** log(softmax(x)) along dim (default last), computed stably. @example logSoftmax(logits) */
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   assertFloat('logSoftmax', x.dtype);
   return apply(logSoftmaxOp, [x], { axis: normAxis('logSoftmax', dim, x.shape.length) });

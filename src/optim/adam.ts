@@ -1,6 +1,7 @@
 import { ValueError } from '../errors.js';
 import { adamUpdate as adamUpdateOp } from '../ops/optim.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { preview } from '../validate.js';
 import { Optimizer, buffer, nextStep, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
 /**
@@ -22,12 +23,11 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
-function checkBetas(name: string, groups: ParamGroup<AdamOptions>[]): void {
-  for (const g of groups) {
-    const b = g.betas;
-    if (!Array.isArray(b) || b.length !== 2 || !b.every((v) => Number.isFinite(v) && v >= 0 && v < 1)) {
-      throw new ValueError(`${name}: betas must be two numbers in [0, 1), got ${JSON.stringify(b)}`);
-    }
+/** Adam's and AdamW's extra rule, shared by their constructors and loadStateDict. */
+function checkBetas(name: string, g: ParamGroup<AdamOptions>): void {
+  const b: unknown = g.betas;
+  if (!Array.isArray(b) || b.length !== 2 || !b.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1)) {
+    throw new ValueError(`${name}: betas must be two numbers in [0, 1), got ${preview(b)}`);
   }
 }
 
@@ -51,7 +51,11 @@ function adamUpdate(p: Tensor, g: Tensor, group: ParamGroup<AdamOptions>, state:
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {
     super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts });
-    checkBetas('Adam', this.paramGroups);
+  }
+
+  protected override validateGroup(group: ParamGroup<AdamOptions>): void {
+    super.validateGroup(group);
+    checkBetas('Adam', group);
   }
 
   protected updateParam(p: Tensor, g: Tensor, group: ParamGroup<AdamOptions>, state: ParamState): void {
@@ -67,7 +71,11 @@ export class Adam extends Optimizer<AdamOptions> {
 export class AdamW extends Optimizer<AdamOptions> {
   constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {
     super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...opts });
-    checkBetas('AdamW', this.paramGroups);
+  }
+
+  protected override validateGroup(group: ParamGroup<AdamOptions>): void {
+    super.validateGroup(group);
+    checkBetas('AdamW', group);
   }
 
   protected updateParam(p: Tensor, g: Tensor, group: ParamGroup<AdamOptions>, state: ParamState): void {

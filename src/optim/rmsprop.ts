@@ -33,9 +33,11 @@ export interface RMSpropOptions {
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: ParamsArg<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
     super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...opts });
-    for (const g of this.paramGroups) {
-      if (g.alpha > 1) throw new ValueError(`RMSprop: alpha must be in [0, 1], got ${g.alpha}`);
-    }
+  }
+
+  protected override validateGroup(g: ParamGroup<RMSpropOptions>): void {
+    super.validateGroup(g);
+    if (g.alpha > 1) throw new ValueError(`RMSprop: alpha must be in [0, 1], got ${g.alpha}`);
   }
 
   protected updateParam(p: Tensor, g: Tensor, group: ParamGroup<RMSpropOptions>, state: ParamState): void {

@@ -33,10 +33,12 @@ export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsArg<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
     if (opts === undefined || typeof opts.lr !== 'number') throw new ValueError('SGD: lr is required, e.g. new SGD(params, {lr: 0.01})');
     super('SGD', params, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, ...opts });
-    for (const g of this.paramGroups) {
-      if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
-        throw new ValueError(`SGD: Nesterov momentum needs momentum > 0 and dampening = 0, got momentum ${g.momentum}, dampening ${g.dampening}`);
-      }
+  }
+
+  protected override validateGroup(g: ParamGroup<SGDOptions>): void {
+    super.validateGroup(g);
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
+      throw new ValueError(`SGD: Nesterov momentum needs momentum > 0 and dampening = 0, got momentum ${g.momentum}, dampening ${g.dampening}`);
     }
   }
 

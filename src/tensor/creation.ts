@@ -6,6 +6,11 @@ import { checkShape, sizeOf } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
 import { defaultGenerator, type Generator } from './random.js';
 
+/**
+ * Options every creation function takes: the dtype (float32 unless given), whether the new
+ * tensor is a leaf that collects `.grad`, and the device it lives on.
+ * @example const w = zeros([3, 2], { dtype: 'float64', requiresGrad: true, device: 'cpu' });
+ */
 export interface CreateOptions {
   dtype?: DType;
   requiresGrad?: boolean;
@@ -13,7 +18,13 @@ export interface CreateOptions {
   device?: Device;
 }
 
+/**
+ * Creation options plus the random stream to draw from, so a run can be reproduced without
+ * touching the global seed.
+ * @example const x = randn([4, 3], { generator: new Generator(42), dtype: 'float64' });
+ */
 export interface RandomOptions extends CreateOptions {
+  /** the stream to draw from (default: defaultGenerator, seeded by manualSeed) */
   generator?: Generator;
 }
 
@@ -97,7 +108,10 @@ export function tensor(
   return finish(t, opts);
 }
 
-/** A tensor of `shape` filled with `value`. */
+/**
+ * A tensor of `shape` filled with `value`.
+ * @example full([2, 3], 0.5); full([4], -1, { dtype: 'int32' })
+ */
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
   checkShape('full', shape);
   const a = arrayFor(checkDType('full', opts.dtype), sizeOf(shape));
@@ -105,33 +119,53 @@ export function full(shape: readonly number[], value: number, opts: CreateOption
   return finish(new Tensor(a, [...shape]), opts);
 }
 
+/**
+ * A tensor of `shape` filled with zeros, e.g. a bias or an accumulator.
+ * @example const b = zeros([10], { requiresGrad: true });
+ */
 export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor {
   return full(shape, 0, opts);
 }
 
+/**
+ * A tensor of `shape` filled with ones, e.g. a LayerNorm scale or a mask.
+ * @example const mask = ones([2, 5], { dtype: 'int32' });
+ */
 export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor {
   return full(shape, 1, opts);
 }
 
-/** Values start, start+step, ... below end. arange(5) gives 0..4. */
+/**
+ * Values start, start+step, ... below end; with one argument, 0 up to it.
+ * @example arange(5).toArray() // [0, 1, 2, 3, 4]
+ * arange(1, 2, 0.25).toArray() // [1, 1.25, 1.5, 1.75]
+ */
 export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
   const [s, e] = end === undefined ? [0, start] : [start, end];
   if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be a non-zero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((e - s) / step));
+  checkShape('arange', [n]);
   const a = arrayFor(checkDType('arange', opts.dtype), n);
   for (let i = 0; i < n; i++) a[i] = s + i * step;
   return finish(new Tensor(a, [n]), opts);
 }
 
-/** `steps` evenly spaced values from start to end inclusive. */
+/**
+ * `steps` evenly spaced values from start to end inclusive.
+ * @example linspace(0, 1, 5).toArray() // [0, 0.25, 0.5, 0.75, 1]
+ */
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  checkShape('linspace', [steps]);
   const a = arrayFor(checkDType('linspace', opts.dtype), steps);
   for (let i = 0; i < steps; i++) a[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
   return finish(new Tensor(a, [steps]), opts);
 }
 
-/** Identity matrix n×m (m defaults to n). */
+/**
+ * Identity matrix n×m (m defaults to n).
+ * @example eye(3); eye(2, 4, { dtype: 'float64' })
+ */
 export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
   checkShape('eye', [n, m]);
   const a = arrayFor(checkDType('eye', opts.dtype), n * m);
@@ -148,7 +182,10 @@ export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor
   return finish(new Tensor(a, [...shape]), opts);
 }
 
-/** Standard normal samples. */
+/**
+ * Samples from the standard normal distribution, e.g. for weights or noise.
+ * @example const noise = randn([8, 16]).mul(0.1);
+ */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
   checkShape('randn', shape);
   const g = opts.generator ?? defaultGenerator;
@@ -157,7 +194,10 @@ export function randn(shape: readonly number[], opts: RandomOptions = {}): Tenso
   return finish(new Tensor(a, [...shape]), opts);
 }
 
-/** Uniform integers in [low, high); int32 by default. */
+/**
+ * Uniform integers in [low, high); int32 by default, e.g. random class labels.
+ * @example const labels = randint(0, 10, [32]);
+ */
 export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
   checkShape('randint', shape);
   const g = opts.generator ?? defaultGenerator;
@@ -174,10 +214,34 @@ function checkFloat(op: string, dtype: DType | undefined): DType {
 
 const likeOpts = <T extends CreateOptions>(t: Tensor, opts: T): T => ({ ...opts, dtype: opts.dtype ?? t.dtype, device: opts.device ?? t.device });
 
+/**
+ * Zeros with t's shape, dtype and device (each can be overridden).
+ * @example const g = zerosLike(w);
+ */
 export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => zeros(t.shape, likeOpts(t, opts));
+/**
+ * Ones with t's shape, dtype and device (each can be overridden).
+ * @example const seed = onesLike(y); y.backward(seed);
+ */
 export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => ones(t.shape, likeOpts(t, opts));
+/**
+ * A tensor with t's shape, dtype and device, filled with `value`.
+ * @example const fill = fullLike(logits, -Infinity);
+ */
 export const fullLike = (t: Tensor, value: number, opts: CreateOptions = {}): Tensor => full(t.shape, value, likeOpts(t, opts));
+/**
+ * Uniform samples in [0, 1) with t's shape, dtype and device, e.g. for a dropout mask.
+ * @example const keep = randLike(x).lt(0.9);
+ */
 export const randLike = (t: Tensor, opts: RandomOptions = {}): Tensor => rand(t.shape, likeOpts(t, opts));
+/**
+ * Standard normal samples with t's shape, dtype and device.
+ * @example const noisy = x.add(randnLike(x).mul(0.01));
+ */
 export const randnLike = (t: Tensor, opts: RandomOptions = {}): Tensor => randn(t.shape, likeOpts(t, opts));
+/**
+ * Uniform integers in [low, high) with t's shape; the dtype follows t unless given.
+ * @example const idx = randintLike(targets, 0, 10);
+ */
 export const randintLike = (t: Tensor, low: number, high: number, opts: RandomOptions = {}): Tensor =>
   randint(low, high, t.shape, likeOpts(t, opts));

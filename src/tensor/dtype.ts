@@ -1,5 +1,5 @@
 import type { DType, Storage, TypedArray } from '../backend/backend.js';
-import { DTypeError } from '../errors.js';
+import { DTypeError, ValueError } from '../errors.js';
 
 export type { DType, TypedArray };
 
@@ -14,10 +14,16 @@ export function isFloat(dtype: DType): boolean {
 }
 
 export function arrayFor(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32': return new Float32Array(size);
-    case 'float64': return new Float64Array(size);
-    case 'int32': return new Int32Array(size);
+  try {
+    switch (dtype) {
+      case 'float32': return new Float32Array(size);
+      case 'float64': return new Float64Array(size);
+      case 'int32': return new Int32Array(size);
+    }
+  } catch (e) {
+    // an invalid length or a failed allocation: say what was asked for
+    if (e instanceof RangeError) throw new ValueError(`cannot allocate ${size} ${dtype} values (${size * (dtype === 'float64' ? 8 : 4)} bytes): ${e.message}`);
+    throw e;
   }
 }
 

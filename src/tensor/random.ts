@@ -1,9 +1,14 @@
 import { ValueError } from '../errors.js';
+import { checkGeneratorState } from '../validate.js';
 
 /**
  * A seeded random number generator (xoshiro128**). Integer arithmetic only, so the same seed
  * gives the same stream on every JS engine and backend. Its state can be saved and restored,
  * which is what checkpoints use to make a resumed run match an uninterrupted one.
+ * @example
+ * const g = new Generator(42);
+ * const w = randn([784, 128], { generator: g });
+ * const order = g.permutation(60000); // a shuffled epoch
  */
 export class Generator {
   private s = new Uint32Array(4);
@@ -14,6 +19,10 @@ export class Generator {
     this.manualSeed(seed);
   }
 
+  /**
+   * Restarts the stream from `seed`; the same seed always gives the same numbers.
+   * @example const g = new Generator().manualSeed(7);
+   */
   manualSeed(seed: number): this {
     if (!Number.isFinite(seed)) throw new ValueError(`manualSeed: seed must be a finite number, got ${seed}`);
     // splitmix32 spreads a small seed over the 128-bit state
@@ -93,20 +102,34 @@ export class Generator {
     return p;
   }
 
+  /**
+   * A JSON-safe snapshot of the stream's position, to save with a checkpoint.
+   * @example const saved = g.getState(); const a = g.random(); g.setState(saved); g.random() === a // true
+   */
   getState(): GeneratorState {
     return { s: Array.from(this.s), spare: this.spare };
   }
 
+  /**
+   * Resumes the stream from a snapshot taken by getState (e.g. one loaded from a checkpoint).
+   * @example g.setState(JSON.parse(savedJson));
+   */
   setState(state: GeneratorState): this {
-    if (!Array.isArray(state.s) || state.s.length !== 4) throw new ValueError('Generator.setState: expected {s: [4 uint32], spare}');
-    this.s.set(state.s.map((v) => v >>> 0));
-    this.spare = state.spare;
+    const valid = checkGeneratorState('Generator.setState', state);
+    this.s.set(valid.s);
+    this.spare = valid.spare;
     return this;
   }
 }
 
+/**
+ * A Generator's position in its stream, as plain numbers so it survives JSON (checkpoints store it).
+ * @example const state: GeneratorState = defaultGenerator.getState(); const json = JSON.stringify(state);
+ */
 export interface GeneratorState {
+  /** the four 32-bit words of the xoshiro128** state */
   s: number[];
+  /** the cached second Box-Muller normal, if any */
   spare: number | null;
 }
 
@@ -114,10 +137,17 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** The generator used when none is passed. */
+/**
+ * The generator random creation functions use when none is passed; `manualSeed` seeds it.
+ * @example const state = defaultGenerator.getState(); // saved with a checkpoint
+ */
 export const defaultGenerator = new Generator(0);
 
-/** Seeds the default generator, like torch.manual_seed. */
+/**
+ * Seeds the default generator, like torch.manual_seed, so runs (weight init, shuffling,
+ * dropout) repeat exactly.
+ * @example manualSeed(0); const model = new nn.Linear(2, 2); // the same weights every run
+ */
 export function manualSeed(seed: number): Generator {
   return defaultGenerator.manualSeed(seed);
 }

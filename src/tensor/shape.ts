@@ -1,5 +1,6 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import type { Shape } from '../backend/backend.js';
+import { MAX_TENSOR_ELEMENTS } from '../limits.js';
 
 export type { Shape };
 
@@ -74,4 +75,6 @@ export function checkShape(op: string, shape: readonly number[]): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new ValueError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be non-negative integers`);
   }
+  const n = sizeOf(shape);
+  if (n > MAX_TENSOR_ELEMENTS) throw new ValueError(`${op}: shape ${fmtShape(shape)} has ${n} elements, more than a tensor can hold (${MAX_TENSOR_ELEMENTS})`);
 }

@@ -7,7 +7,10 @@ import type { Node } from '../autograd/node.js';
 import { addHook, type RemovableHandle } from '../autograd/hooks.js';
 
 export type TensorLike = Tensor | number;
-/** Nested arrays of numbers, as returned by toArray(). */
+/**
+ * Nested arrays of numbers, as returned by toArray() and taken by tensor(); a 0-d tensor is a bare number.
+ * @example const rows: NestedArray = [[1, 2], [3, 4]]; tensor(rows).toArray() // [[1, 2], [3, 4]]
+ */
 export type NestedArray = number | NestedArray[];
 
 /**
@@ -211,6 +214,10 @@ export class Tensor {
     return new Tensor(this._storage, this.shape);
   }
 
+  /**
+   * A readable summary for logs: the values (CPU tensors), dtype, device and requiresGrad.
+   * @example console.log(`${tensor([1, 2])}`) // tensor([1,2], dtype=float32)
+   */
   toString(): string {
     const flags = `dtype=${this.dtype}${this._device === 'cpu' ? '' : `, device=${this._device}`}${this._requiresGrad ? ', requiresGrad' : ''}`;
     if (!isTypedArray(this._storage)) return `tensor(<${this.size} values on ${this._device}>, shape=${fmtShape(this.shape)}, ${flags})`;

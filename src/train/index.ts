@@ -3,6 +3,7 @@ import { noGrad } from '../autograd/mode.js';
 import { DeviceError, ValueError, ShapeError, fmtShape } from '../errors.js';
 import { add, cast, eq, mul } from '../ops/elementwise.js';
 import { argmax, sum } from '../ops/reduce.js';
+import { checkCount } from '../validate.js';
 
 /**
  * The training loop: `fit` runs epochs of forward, loss, backward and optimizer step over a
@@ -205,8 +206,9 @@ export async function fit(model: TrainableModel, loader: BatchSource, opts: FitO
   const initialEpoch = opts.initialEpoch ?? 0;
   const yieldEvery = opts.yieldEvery ?? 1;
   const interval = opts.schedulerInterval ?? 'epoch';
-  if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`fit: epochs must be a non-negative integer, got ${epochs}`);
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new ValueError(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
+  // the same rule a checkpoint's epoch is read with
+  checkCount('fit', 'epochs', epochs);
+  checkCount('fit', 'initialEpoch', initialEpoch);
   if (!Number.isInteger(yieldEvery) || yieldEvery < 1) throw new ValueError(`fit: yieldEvery must be a positive integer, got ${yieldEvery}`);
   if (typeof loss !== 'function') throw new ValueError('fit: options.loss must be a function (output, target) => scalar Tensor, e.g. nn.F.crossEntropy');
   if (!optimizer || typeof optimizer.step !== 'function') throw new ValueError('fit: options.optimizer must be an optimizer, e.g. new optim.Adam(model.parameters())');

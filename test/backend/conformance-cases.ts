@@ -27,6 +27,20 @@ export interface ConformanceCase {
 
 const UNARY: readonly UnaryOp[] = ['copy', 'neg', 'abs', 'sign', 'floor', 'exp', 'log', 'sqrt', 'erf', 'sigmoid', 'tanh', 'relu', 'softplus', 'gelu', 'leakyRelu', 'elu', 'powScalar', 'clamp', 'isfinite'];
 const BINARY: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+/** The maps issue 9 added (they draw their inputs from a generator of their own, so the older cases keep theirs). */
+const UNARY_9 = [
+  'ceil', 'round', 'trunc', 'expm1', 'log1p', 'log2', 'log10', 'rsqrt', 'reciprocal',
+  'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'silu', 'mish', 'hardsigmoid', 'hardswish', 'isnan',
+] as const satisfies readonly UnaryOp[];
+const BINARY_9 = ['atan2', 'fmod', 'remainder'] as const satisfies readonly BinaryOp[];
+/**
+ * Every member of UnaryOp and BinaryOp has cases: these fail to compile when a union gains a
+ * member that neither list above names (the older lists are typed wide, hence the explicit rest).
+ */
+type OlderUnary = 'copy' | 'neg' | 'abs' | 'sign' | 'floor' | 'exp' | 'log' | 'sqrt' | 'erf' | 'sigmoid' | 'tanh' | 'relu' | 'softplus' | 'gelu' | 'leakyRelu' | 'elu' | 'powScalar' | 'clamp' | 'isfinite';
+type OlderBinary = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+const unaryCovered: [Exclude<UnaryOp, OlderUnary | (typeof UNARY_9)[number]>] extends [never] ? true : never = true;
+const binaryCovered: [Exclude<BinaryOp, OlderBinary | (typeof BINARY_9)[number]>] extends [never] ? true : never = true;
 const size = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
 
 /** Builds the cases; the same seed gives the same inputs in Node and in the browser. */
@@ -308,7 +322,166 @@ export function conformanceCases(seed = 99): ConformanceCase[] {
       run: (b) => { const o = b.alloc('float32', qkv.length); const s = up(b, qkv); b.attentionGrad!(s, s, s, up(b, gr), args, o, o, o); return [o]; },
     });
   }
+  issue9Cases(seed + 9, up, add);
   return cases;
+}
+
+/**
+ * The kernels and union members added by issue 9: the new maps and binary ops, reduce prod, scan,
+ * argsort and scatter, with broadcasting, odd sizes, empty tensors, NaN and sizes above one GPU
+ * workgroup.
+ */
+function issue9Cases(seed: number, up: (b: Backend, a: TypedArray) => Storage, add: (c: ConformanceCase) => void): void {
+  const g = new Generator(seed);
+  const f32 = (n: number, lo = -2, hi = 2): Float32Array => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * g.random();
+    return a;
+  };
+  const i32 = (n: number, lo: number, hi: number): Int32Array => {
+    const a = new Int32Array(n);
+    for (let i = 0; i < n; i++) a[i] = g.randint(lo, hi);
+    return a;
+  };
+  /** a copy of x with NaN, ±∞ and 0 at the start (where there is room) */
+  const special = (x: Float32Array): Float32Array => {
+    const y = x.slice();
+    if (y.length >= 7) { y[1] = NaN; y[2] = Infinity; y[3] = -Infinity; y[4] = 0; }
+    return y;
+  };
+  const domain = (op: UnaryOp, n: number): Float32Array => {
+    switch (op) {
+      case 'log2': case 'log10': case 'rsqrt': return special(f32(n, 0.1, 3));
+      case 'log1p': return special(f32(n, -0.9, 3));
+      case 'asin': case 'acos': return special(f32(n, -1, 1));
+      // away from tan's poles at ±π/2, where float32 rounding of x decides the sign of huge values
+      case 'tan': return special(f32(n, -1.4, 1.4));
+      default: return special(f32(n, -4, 4));
+    }
+  };
+  for (const n of [0, 1, 7, 1000, 4099, 70001]) {
+    for (const op of UNARY_9) {
+      const x = domain(op, n);
+      add({
+        name: `unary ${op} n=${n}`, kernel: 'unary', elements: n,
+        run: (b) => { const o = b.alloc(op === 'isnan' ? 'int32' : 'float32', n); b.unary(op, up(b, x), o); return [o]; },
+      });
+    }
+  }
+  // round is half to even: the halves themselves
+  const halves = Float32Array.from({ length: 41 }, (_, i) => (i - 20) / 2);
+  add({ name: 'unary round halves to even', kernel: 'unary', elements: 41, run: (b) => { const o = b.alloc('float32', 41); b.unary('round', up(b, halves), o); return [o]; } });
+  const x64 = Float64Array.from(f32(33, -3, 3));
+  for (const op of ['sin', 'expm1', 'silu'] as const) {
+    add({ name: `unary ${op} float64`, kernel: 'unary', elements: 33, f64: true, run: (b) => { const o = b.alloc('float64', 33); b.unary(op, up(b, x64), o); return [o]; } });
+  }
+
+  const shapes: [number[], number[], number[]][] = [
+    [[37], [37], [37]], [[5, 1], [1, 17], [5, 17]], [[2, 3, 4], [3, 1], [2, 3, 4]], [[64, 130], [], [64, 130]], [[0, 3], [3], [0, 3]],
+    [[300, 257], [300, 1], [300, 257]],
+  ];
+  for (const [as, bs, os] of shapes) {
+    const a = special(f32(size(as), -5, 5));
+    // divisors of either sign, away from 0
+    const d = f32(size(bs), 0.5, 2).map((v) => (g.random() < 0.5 ? -v : v));
+    for (const op of BINARY_9) {
+      add({
+        name: `binary ${op} ${JSON.stringify(as)} ${JSON.stringify(bs)}`, kernel: 'binary', elements: size(os),
+        run: (b) => { const o = b.alloc('float32', size(os)); b.binary(op, up(b, a), as, up(b, d), bs, o, os); return [o]; },
+      });
+    }
+    const ia = i32(size(as), -20, 20), ib = i32(size(bs), 1, 7).map((v) => (g.random() < 0.5 ? -v : v));
+    for (const op of ['fmod', 'remainder'] as const) {
+      add({
+        name: `binary ${op} int32 ${JSON.stringify(as)} ${JSON.stringify(bs)}`, kernel: 'binary', elements: size(os),
+        run: (b) => { const o = b.alloc('int32', size(os)); b.binary(op, up(b, ia), as, up(b, ib), bs, o, os); return [o]; },
+      });
+    }
+  }
+
+  // reduce prod: values near 1, so long products stay in range
+  for (const shape of [[4, 5, 67], [3, 1, 2050], [2, 0, 3]] as const) {
+    const x = f32(size(shape), 0.95, 1.05);
+    if (x.length > 10) { x[7] = NaN; x[9] = 0; }
+    for (const axes of [[0], [1], [2], [0, 2], [0, 1, 2]]) {
+      const outSize = size(shape.filter((_, i) => !axes.includes(i)));
+      add({
+        name: `reduce prod ${JSON.stringify(shape)} axes ${axes}`, kernel: 'reduce', elements: size(shape), rtol: 1e-3, atol: 1e-5,
+        run: (b) => { const o = b.alloc('float32', outSize); b.reduce('prod', up(b, x), shape, axes, o); return [o]; },
+      });
+    }
+  }
+
+  // scans: both ops, both directions, every axis; a long line; NaN; int32
+  for (const shape of [[4, 5, 67], [3, 1, 2050], [2, 0, 3], [1]] as const) {
+    const xs = f32(size(shape), -1, 1), xp = f32(size(shape), 0.95, 1.05);
+    if (xs.length > 10) { xs[7] = NaN; xp[9] = 0; }
+    for (let axis = 0; axis < shape.length; axis++) {
+      for (const reverse of [false, true]) {
+        add({
+          name: `scan sum ${JSON.stringify(shape)} axis ${axis} reverse=${reverse}`, kernel: 'scan', elements: size(shape), rtol: 1e-4, atol: 1e-4,
+          run: (b) => { const o = b.alloc('float32', size(shape)); b.scan('sum', up(b, xs), shape, axis, reverse, o); return [o]; },
+        });
+        add({
+          name: `scan prod ${JSON.stringify(shape)} axis ${axis} reverse=${reverse}`, kernel: 'scan', elements: size(shape), rtol: 1e-3, atol: 1e-5,
+          run: (b) => { const o = b.alloc('float32', size(shape)); b.scan('prod', up(b, xp), shape, axis, reverse, o); return [o]; },
+        });
+      }
+    }
+  }
+  const si = i32(6 * 77, -9, 9);
+  add({ name: 'scan sum int32 [6,77] axis 1', kernel: 'scan', elements: si.length, run: (b) => { const o = b.alloc('int32', si.length); b.scan('sum', up(b, si), [6, 77], 1, false, o); return [o]; } });
+  const big = f32(1 << 17, -1, 1);
+  add({ name: 'scan sum 131072', kernel: 'scan', elements: big.length, rtol: 1e-3, atol: 1e-2, run: (b) => { const o = b.alloc('float32', big.length); b.scan('sum', up(b, big), [big.length], 0, false, o); return [o]; } });
+
+  // argsort: ties (stability), NaN, both directions, every axis, lines above a workgroup
+  for (const shape of [[4, 5, 67], [3, 1, 2050], [2, 0, 3], [1], [7]] as const) {
+    // few distinct values, so there are many ties whose order stability fixes
+    const x = Float32Array.from(i32(size(shape), -5, 5));
+    if (x.length > 10) { x[3] = NaN; x[8] = NaN; x[9] = -Infinity; x[10] = Infinity; }
+    for (let axis = 0; axis < shape.length; axis++) {
+      for (const descending of [false, true]) {
+        add({
+          name: `argsort ${JSON.stringify(shape)} axis ${axis} descending=${descending}`, kernel: 'argsort', elements: size(shape),
+          run: (b) => { const o = b.alloc('int32', size(shape)); b.argsort(up(b, x), shape, axis, descending, o); return [o]; },
+        });
+      }
+    }
+  }
+  const distinct = f32(5000, -1, 1);
+  add({ name: 'argsort 5000 distinct', kernel: 'argsort', elements: 5000, run: (b) => { const o = b.alloc('int32', 5000); b.argsort(up(b, distinct), [5000], 0, false, o); return [o]; } });
+  const sorti = i32(3 * 40, -3, 3);
+  add({ name: 'argsort int32 [3,40] axis 1', kernel: 'argsort', elements: sorti.length, run: (b) => { const o = b.alloc('int32', sorti.length); b.argsort(up(b, sorti), [3, 40], 1, true, o); return [o]; } });
+
+  // scatter: distinct destinations per line (repeats have an unspecified winner), odd sizes, empty
+  const permRows = (rows: number, n: number, k: number): Int32Array => {
+    const out = new Int32Array(rows * k);
+    for (let r = 0; r < rows; r++) out.set(g.permutation(n).subarray(0, k), r * k);
+    return out;
+  };
+  const base = f32(5 * 7), src = f32(5 * 3), idx = permRows(5, 7, 3);
+  add({
+    name: 'scatter axis 1 [5,7] ← [5,3]', kernel: 'scatter', elements: base.length,
+    run: (b) => { const o = b.upload(base.slice()); b.scatter(up(b, src), [5, 3], 1, up(b, idx), o, [5, 7]); return [o]; },
+  });
+  // axis 0 of [700, 9]: each column gets 300 distinct rows
+  const tall = f32(700 * 9), tallSrc = f32(300 * 9);
+  const tallIdx = new Int32Array(300 * 9);
+  for (let c = 0; c < 9; c++) { const p = g.permutation(700); for (let r = 0; r < 300; r++) tallIdx[r * 9 + c] = p[r]!; }
+  add({
+    name: 'scatter axis 0 [700,9] ← [300,9]', kernel: 'scatter', elements: tall.length,
+    run: (b) => { const o = b.upload(tall.slice()); b.scatter(up(b, tallSrc), [300, 9], 0, up(b, tallIdx), o, [700, 9]); return [o]; },
+  });
+  const flatSrc = f32(3000), flatIdx = g.permutation(5000).subarray(0, 3000), flatBase = f32(5000);
+  add({
+    name: 'scatter flat 3000 into 5000', kernel: 'scatter', elements: 5000,
+    run: (b) => { const o = b.upload(flatBase.slice()); b.scatter(up(b, flatSrc), [3000], 0, up(b, Int32Array.from(flatIdx)), o, [5000]); return [o]; },
+  });
+  add({
+    name: 'scatter empty index', kernel: 'scatter', elements: 6,
+    run: (b) => { const o = b.upload(base.slice(0, 6)); b.scatter(up(b, new Float32Array(0)), [2, 0], 1, up(b, new Int32Array(0)), o, [2, 3]); return [o]; },
+  });
+  void unaryCovered; void binaryCovered;
 }
 
 /** Whether a backend has a case's kernel (fused kernels are optional) and can run its dtype. */

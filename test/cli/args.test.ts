@@ -54,3 +54,14 @@ test('help lists every flag with its default', () => {
   assert.match(h, /--dataset spirals\|mnist\s+data \(default: spirals\)/);
   assert.match(h, /--help, -h/);
 });
+
+test('integer flags take digits only, within their range: 1e12 is not a batch size', () => {
+  const specs = { 'batch-size': { kind: 'int', min: 1, max: 1024, default: 64, help: 'batch' }, seed: { kind: 'int', min: 0, help: 'seed' } } satisfies FlagSpecs;
+  for (const raw of ['1e12', '1e2', '0x10', '1.0', '12abc', ' ', '1000000000000', '1025']) {
+    assert.throws(() => parseFlags(['--batch-size', raw], specs, 'train'),
+      (e: Error) => e instanceof UsageError && e.message === `train: bad value '${raw}' for --batch-size; expected an integer in 1..1024, in digits`, raw);
+  }
+  assert.equal(parseFlags(['--batch-size', '1024'], specs, 'train')['batch-size'], 1024);
+  assert.equal(parseFlags(['--seed', '4294967295'], specs, 'train').seed, 4294967295);
+  assert.throws(() => parseFlags(['--seed', '9007199254740993'], specs, 'train'), /expected an integer >= 0, in digits/);
+});

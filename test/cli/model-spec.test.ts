@@ -4,7 +4,7 @@ import { Generator } from '../../src/tensor/random.js';
 import { rand } from '../../src/tensor/creation.js';
 import { FormatError, ValueError } from '../../src/errors.js';
 import {
-  parseArchitecture, validateArchitecture, buildModel, specToMetadata, specFromMetadata, type ModelSpec,
+  parseArchitecture, parameterCount, validateArchitecture, buildModel, specToMetadata, specFromMetadata, type ModelSpec,
 } from '../../src/cli/model-spec.js';
 
 const mnistSpec: ModelSpec = {
@@ -48,4 +48,15 @@ test('the spec survives a metadata round trip; broken metadata is a FormatError 
   assert.throws(() => specFromMetadata({ ...md, 'backprop.classes': '[1,2' }, 'm.safetensors'), /'backprop.classes' is not valid JSON/);
   assert.throws(() => specFromMetadata({ ...md, 'backprop.activation': 'swish' }, 'm.safetensors'), /expected one of relu, sigmoid, tanh, gelu/);
   assert.throws(() => specFromMetadata({ ...md, 'backprop.classes': '["a","b"]' }, 'm.safetensors'), /inconsistent model metadata: .*output size 3 does not match the 2 classes/);
+});
+
+test('parameter counts are computed without building, and a spec over the limit is refused at parse time', () => {
+  assert.equal(parameterCount(parseArchitecture('mlp:2-3-2')), 2 * 3 + 3 + 3 * 2 + 2);
+  assert.equal(parameterCount(parseArchitecture('lenet5')), buildModel(mnistSpec, new Generator(0), 1).module.numParameters());
+  assert.equal(parameterCount(parseArchitecture('mlp:784-32-16-10')), buildModel({ ...mnistSpec, model: 'mlp:784-32-16-10' }, new Generator(0), 1).module.numParameters());
+  assert.throws(() => parseArchitecture('mlp:2-1000000000-2'), (e: Error) => e instanceof ValueError && /'mlp:2-1000000000-2' has 5000000002 parameters, more than the 268435456 \(2\^28\)/.test(e.message));
+  assert.throws(() => parseArchitecture(`mlp:2-${'9'.repeat(400)}-2`), /layer sizes in 'mlp:2-9{54}…' must be positive integers/);
+  const md = specToMetadata({ ...mnistSpec, model: 'mlp:784-10', inputShape: [1, 28, 28] });
+  assert.throws(() => specFromMetadata({ ...md, 'backprop.model': 'mlp:784-1000000000-10' }, 'm.safetensors'),
+    (e: Error) => e instanceof FormatError && /^m\.safetensors: __metadata__ 'backprop\.model': 'mlp:784-1000000000-10' has \d+ parameters, more than/.test(e.message));
 });

@@ -39,6 +39,8 @@ export class EmulatedDeviceBackend implements Backend<Box> {
   where(...[c, cs, a, as, b, bs, out, os]: Parameters<Backend<Box>['where']>): void { this.launches++; js.where(un(c), cs, un(a), as, un(b), bs, un(out), os); }
   reduce(...[op, x, shape, axes, out]: Parameters<Backend<Box>['reduce']>): void { this.launches++; js.reduce(op, un(x), shape, axes, un(out)); }
   argReduce(...[op, x, shape, axis, out]: Parameters<Backend<Box>['argReduce']>): void { this.launches++; js.argReduce(op, un(x), shape, axis, un(out)); }
+  scan(...[op, x, shape, axis, reverse, out]: Parameters<Backend<Box>['scan']>): void { this.launches++; js.scan(op, un(x), shape, axis, reverse, un(out)); }
+  argsort(...[x, shape, axis, descending, out]: Parameters<Backend<Box>['argsort']>): void { this.launches++; js.argsort(un(x), shape, axis, descending, un(out)); }
   matmul(...[a, b, out, args]: Parameters<Backend<Box>['matmul']>): void { this.launches++; js.matmul(un(a), un(b), un(out), args); }
   strided(...[x, offset, strides, out, shape]: Parameters<Backend<Box>['strided']>): void { this.launches++; js.strided(un(x), offset, strides, un(out), shape); }
   stridedAdd(...[x, xs, out, offset, strides]: Parameters<Backend<Box>['stridedAdd']>): void { this.launches++; js.stridedAdd(un(x), xs, un(out), offset, strides); }
@@ -46,6 +48,7 @@ export class EmulatedDeviceBackend implements Backend<Box> {
   indexAdd(...[g, axis, index, out, shape]: Parameters<Backend<Box>['indexAdd']>): void { this.launches++; js.indexAdd(un(g), axis, un(index), un(out), shape); }
   gather(...[x, shape, axis, index, is, out]: Parameters<Backend<Box>['gather']>): void { this.launches++; js.gather(un(x), shape, axis, un(index), is, un(out)); }
   scatterAdd(...[g, is, axis, index, out, shape]: Parameters<Backend<Box>['scatterAdd']>): void { this.launches++; js.scatterAdd(un(g), is, axis, un(index), un(out), shape); }
+  scatter(...[src, is, axis, index, out, shape]: Parameters<Backend<Box>['scatter']>): void { this.launches++; js.scatter(un(src), is, axis, un(index), un(out), shape); }
   im2col(...[x, cols, args]: Parameters<Backend<Box>['im2col']>): void { this.launches++; js.im2col(un(x), un(cols), args); }
   col2im(...[cols, out, args]: Parameters<Backend<Box>['col2im']>): void { this.launches++; js.col2im(un(cols), un(out), args); }
   poolArgmax(...[x, args, out]: Parameters<Backend<Box>['poolArgmax']>): void { this.launches++; js.poolArgmax(un(x), args, un(out)); }

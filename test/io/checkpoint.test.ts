@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadCheckpoint, saveCheckpoint, saveSafetensors, serializeSafetensors } from '../../src/io/index.js';
+import { loadCheckpoint, parseCheckpoint, saveCheckpoint, saveSafetensors, serializeSafetensors } from '../../src/io/index.js';
 import { Adam, ReduceLROnPlateau, SGD } from '../../src/optim/index.js';
 import { tensor } from '../../src/tensor/creation.js';
 import { Generator } from '../../src/tensor/random.js';
-import { FormatError } from '../../src/errors.js';
+import { FormatError, ValueError } from '../../src/errors.js';
 import { tempDir } from './tmp.js';
 
 const dir = tempDir();
@@ -92,4 +92,53 @@ test('truncated, corrupt or foreign files are FormatErrors naming the file', () 
     'backprop.checkpoint': JSON.stringify({ epoch: 1, optimizer: { paramGroups: [], state: { 0: { expAvg: { $tensor: 'optimizer.0.expAvg' } } } } }),
   }));
   assert.throws(() => loadCheckpoint(path), isFormat(/refers to tensor 'optimizer\.0\.expAvg'/));
+});
+
+/** A checkpoint file with hand-written metadata JSON, as a damaged or hostile file would have. */
+function withMeta(meta: unknown, tensors: Record<string, ReturnType<typeof tensor>> = {}): Uint8Array {
+  return serializeSafetensors(tensors, { format: 'backprop-checkpoint', 'backprop.version': '1', 'backprop.checkpoint': JSON.stringify(meta) });
+}
+
+test('every field is checked by the rule its constructor uses; each failure is a FormatError naming the file', () => {
+  const state = { s: [1, 2, 3, 4], spare: null };
+  const okOpt = { state: { 0: { step: 2, expAvg: { $tensor: 'optimizer.0.expAvg' } } }, paramGroups: [{ lr: 0.1, params: [0] }] };
+  const buf = { 'optimizer.0.expAvg': tensor([0.5, 0.25]) };
+  // the well-formed one loads
+  const ck = parseCheckpoint(withMeta({ epoch: 3, step: 10, rng: { loader: state }, optimizer: okOpt }, buf), 'ok.ckpt');
+  assert.equal(ck.epoch, 3);
+  assert.deepEqual(Array.from((ck.optimizer!.state['0']!['expAvg'] as { data: Float32Array }).data), [0.5, 0.25]);
+  const cases: [unknown, RegExp, Record<string, ReturnType<typeof tensor>>?][] = [
+    [{ epoch: -1 }, /epoch must be a non-negative integer, got -1/],
+    [{ epoch: 1.5 }, /epoch must be a non-negative integer, got 1\.5/],
+    [{ epoch: { $number: 'NaN' } }, /epoch must be a non-negative integer, got NaN/],
+    [{ epoch: '3' }, /epoch must be a non-negative integer, got "3"/],
+    [{ epoch: 1, step: -5 }, /step must be a non-negative integer, got -5/],
+    [{ epoch: 1, rng: { loader: { s: ['a', 2, 3, 4], spare: null } } }, /rng 'loader': expected a generator state/],
+    [{ epoch: 1, rng: { s: [1, 2, 3, 2 ** 32], spare: null } }, /expected a generator state .* got \{"s":\[1,2,3,4294967296\]/],
+    [{ epoch: 1, rng: { s: [0, 0, 0, 0], spare: null } }, /not all 0/],
+    [{ epoch: 1, rng: { loader: { s: [1, 2, 3, 4], spare: 'x' } } }, /expected a generator state/],
+    [{ epoch: 1, rng: 7 }, /rng must be a generator state or a record of them/],
+    [{ epoch: 1, optimizer: { state: { 0: null }, paramGroups: [] } }, /the optimizer state of parameter "0" must be an object, got null/],
+    [{ epoch: 1, optimizer: { state: {}, paramGroups: [null] } }, /optimizer parameter group 0 must be an object with params/],
+    [{ epoch: 1, optimizer: { state: {}, paramGroups: [{ params: [-1] }] } }, /optimizer parameter group 0 must be an object with params/],
+    [{ epoch: 1, optimizer: { state: {}, paramGroups: [{ params: [0], betas: [[0.9]] }] } }, /hyper-parameter 'betas' of optimizer group 0 must be/],
+    [{ epoch: 1, optimizer: { state: { 0: { expAvg: { $tensor: 'model.w' } } }, paramGroups: [] } }, /refers to tensor 'model\.w', which the file does not contain/, { 'model.w': tensor([1]) }],
+    [[1, 2], /metadata is not a JSON object/],
+  ];
+  for (const [meta, re, ts] of cases) {
+    assert.throws(() => parseCheckpoint(withMeta(meta, ts), 'bad.ckpt'), (e: Error) => e instanceof FormatError && e.message.startsWith('bad.ckpt: ') && re.test(e.message), re.source);
+  }
+  // and the writer refuses what the reader would refuse
+  assert.throws(() => saveCheckpoint(join(dir, 'w.ckpt'), { model: {}, epoch: 1.5 }), ValueError);
+  assert.throws(() => saveCheckpoint(join(dir, 'w.ckpt'), { model: {}, epoch: 1, rng: { s: [0, 0, 0, 0], spare: null } }), ValueError);
+});
+
+test("model and state names like '__proto__' round-trip through a checkpoint", () => {
+  const model: Record<string, ReturnType<typeof tensor>> = {};
+  Object.defineProperty(model, '__proto__', { value: tensor([1, 2]), enumerable: true });
+  const path = join(dir, 'proto.ckpt');
+  saveCheckpoint(path, { model, epoch: 0 });
+  const ck = loadCheckpoint(path);
+  assert.deepEqual(Object.keys(ck.model), ['__proto__']);
+  assert.equal(Object.getPrototypeOf(ck.model), Object.prototype);
 });

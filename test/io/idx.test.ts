@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { parseIdx, readIdx } from '../../src/io/index.js';
+import { parseIdx, readIdx, unpackIdx } from '../../src/io/index.js';
 import { FormatError } from '../../src/errors.js';
 import { tempDir } from './tmp.js';
 
@@ -52,4 +52,36 @@ test('readIdx reads raw and gzipped files, and reports corrupt gzip', () => {
   garbled[13] ^= 0xff;
   writeFileSync(bad, garbled);
   assert.throws(() => readIdx(bad), FormatError);
+});
+
+test('a gzip bomb: the header is read from a prefix and the rest inflates only up to the declared size', () => {
+  // 10 labels, then 1 GiB of zeros in 1,024 further gzip members: 1 MB on disk
+  const head = gzipSync(Uint8Array.of(0, 0, 8, 1, 0, 0, 0, 10, ...new Array<number>(10).fill(1)));
+  const zerosMember = gzipSync(new Uint8Array(2 ** 20), { level: 9 });
+  const bomb = new Uint8Array(head.length + 1024 * zerosMember.length);
+  bomb.set(head, 0);
+  for (let i = 0; i < 1024; i++) bomb.set(zerosMember, head.length + i * zerosMember.length);
+  assert.ok(bomb.length < 2 ** 21, `the bomb is ${bomb.length} bytes`);
+  const path = join(dir, 'bomb-idx1-ubyte.gz');
+  writeFileSync(path, bomb);
+  const before = process.memoryUsage().arrayBuffers;
+  assert.throws(() => readIdx(path), (e: Error) => e instanceof FormatError
+    && e.message === `${path}: inflates to more than the 18 bytes its IDX header declares (dims [10] of uint8): a damaged file or a gzip bomb`);
+  // nowhere near the 1 GiB the whole stream holds
+  assert.ok(process.memoryUsage().arrayBuffers - before < 2 ** 26);
+  // the same file within its declared size reads normally
+  assert.deepEqual(Array.from(unpackIdx(head, 'ok.gz')), [0, 0, 8, 1, 0, 0, 0, 10, ...new Array<number>(10).fill(1)]);
+});
+
+test('a header declaring more than a reader will allocate fails before inflating anything else', () => {
+  // 60000 x 28 x 28 x 100 uint8 images (18 GB as float32) declared by 20 bytes of header
+  const header = Uint8Array.of(0, 0, 8, 4, 0, 0, 0xea, 0x60, 0, 0, 0, 28, 0, 0, 0, 28, 0, 0, 0, 100);
+  for (const bytes of [gzipSync(header), header]) {
+    assert.throws(() => parseIdx(unpackIdx(bytes, 'huge.gz'), 'huge.gz'), (e: Error) => e instanceof FormatError
+      && /^huge\.gz: its header declares dims \[60000,28,28,100\] of uint8, 4704000000 values: more than the 2 GiB a reader will allocate/.test(e.message));
+  }
+  // a gzip header with a long file name before the deflate data still finds the IDX header
+  const named = Uint8Array.from(gzipSync(labels));
+  const withName = new Uint8Array([...named.subarray(0, 3), named[3]! | 0x08, ...named.subarray(4, 10), ...new Array<number>(5000).fill(0x61), 0, ...named.subarray(10)]);
+  assert.deepEqual(parseIdx(unpackIdx(withName, 'named.gz'), 'named.gz').toArray(), [7, 2, 9]);
 });

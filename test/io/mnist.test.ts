@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { loadMnist } from '../../src/io/index.js';
 import { FormatError, ValueError } from '../../src/errors.js';
 import { tempDir } from './tmp.js';
+import { requireData, sharedData } from '../helpers/shared-data.js';
 
-const data = resolve(process.cwd(), '../shared/data');
+const mnist = sharedData('mnist');
+const fashion = sharedData('fashion-mnist');
 
-test('real MNIST: 60000 training images of 28×28, first label 5', { skip: !existsSync(join(data, 'mnist')) }, () => {
-  const { x, y } = loadMnist(join(data, 'mnist'));
+test('real MNIST: 60000 training images of 28×28, first label 5', { skip: mnist.skip }, () => {
+  requireData(mnist);
+  const { x, y } = loadMnist(mnist.path);
   assert.deepEqual(x.shape, [60000, 1, 28, 28]);
   assert.deepEqual(y.shape, [60000]);
   assert.equal(x.dtype, 'float32');
@@ -30,11 +33,13 @@ test('real MNIST: 60000 training images of 28×28, first label 5', { skip: !exis
   assert.deepEqual(counts, [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
 });
 
-test('MNIST test split with a limit; Fashion-MNIST reads the same way', { skip: !existsSync(join(data, 'mnist')) }, () => {
-  const { x, y } = loadMnist(join(data, 'mnist'), { split: 'test', limit: 100 });
+test('MNIST test split with a limit; Fashion-MNIST reads the same way', { skip: mnist.skip || fashion.skip }, () => {
+  requireData(mnist);
+  requireData(fashion);
+  const { x, y } = loadMnist(mnist.path, { split: 'test', limit: 100 });
   assert.deepEqual(x.shape, [100, 1, 28, 28]);
   assert.deepEqual(Array.from(y.data.subarray(0, 5)), [7, 2, 1, 0, 4]);
-  const f = loadMnist(join(data, 'fashion-mnist'), { split: 'test', limit: 10 });
+  const f = loadMnist(fashion.path, { split: 'test', limit: 10 });
   assert.deepEqual(f.x.shape, [10, 1, 28, 28]);
   assert.deepEqual(Array.from(f.y.data), [9, 2, 1, 1, 6, 1, 4, 6, 5, 7]);
 });

@@ -9,7 +9,8 @@ import * as io from '../../src/io/index.js';
 import * as nn from '../../src/nn/index.js';
 import { ExportError, ValueError } from '../../src/errors.js';
 import { noGrad } from '../../src/autograd/mode.js';
-import { randint, randn } from '../../src/tensor/creation.js';
+import { ones, randint, randn } from '../../src/tensor/creation.js';
+import { triu } from '../../src/ops/masking.js';
 import { Generator } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { concat } from '../../src/ops/shape.js';
@@ -185,6 +186,41 @@ test('ONNX Runtime matches backprop: Embedding + LayerNorm + GELU (opsets 17 and
   }
 });
 
+/** A token model with a transformer encoder and decoder: attention, masks, norms first or last. */
+class TinySeq2Seq extends nn.Module {
+  embed: nn.Embedding;
+  encoder: nn.TransformerEncoderLayer;
+  decoder: nn.TransformerDecoderLayer;
+  head: nn.Linear;
+
+  constructor(g: Generator, normFirst: boolean, activation: 'relu' | 'gelu') {
+    super();
+    this.embed = new nn.Embedding(20, 16, { generator: g });
+    const opts = { dimFeedforward: 24, dropout: 0, batchFirst: true, normFirst, activation, generator: g };
+    this.encoder = new nn.TransformerEncoderLayer(16, 4, opts);
+    this.decoder = new nn.TransformerDecoderLayer(16, 2, opts);
+    this.head = new nn.Linear(16, 20, { generator: g });
+  }
+
+  forward(tokens: Tensor): Tensor {
+    const x = this.embed.forward(tokens);
+    const t = tokens.shape[1]!;
+    // a causal target mask (1 = blocked), as a GPT's self-attention uses
+    const causal = triu(ones([t, t], { dtype: 'int32' }), 1);
+    return this.head.forward(this.decoder.forward(x, this.encoder.forward(x), { tgtMask: causal }));
+  }
+}
+
+test('ONNX Runtime matches backprop: transformer encoder and decoder layers with a causal mask (norm first and last)', async (t) => {
+  const gen = new Generator(12);
+  const input = (batch: number): Tensor => randint(0, 20, [batch, 7], { generator: gen });
+  for (const [normFirst, activation] of [[true, 'gelu'], [false, 'relu']] as const) {
+    const r = await checkAgainstOrt(new TinySeq2Seq(new Generator(5), normFirst, activation), input);
+    t.diagnostic(`normFirst=${normFirst} ${activation}: max abs diff ${fmtDiffs(r.diffs)}; ${new Set(r.opTypes).size} op types`);
+    for (const op of ['MatMul', 'Softmax', 'LayerNormalization', 'Where']) assert.ok(r.opTypes.includes(op), `${op} missing from ${r.opTypes.join()}`);
+  }
+});
+
 /** Reshapes, expands and concatenates along dims that follow the batch size. */
 class BatchShapes extends nn.Module {
   proj = new nn.Linear(4, 4, { generator: new Generator(6) });
@@ -286,6 +322,26 @@ test('max over a dim exports as ArgMax + GatherElements and matches ONNX Runtime
     const x = randn([batch, 4]);
     const got = await runOrt(file, x);
     assert.ok(maxAbsDiff(got.data as Float32Array, noGrad(() => model.forward(x)).data) <= TOLERANCE);
+  }
+});
+
+test('the issue 9 maps and amax over several dims export and match ONNX Runtime (opsets 17 and 18)', async (t) => {
+  class Maps extends nn.Module {
+    forward(x: Tensor): Tensor {
+      const y = x.sin().add(x.cos()).add(x.mul(0.5).tan()).add(x.atan()).add(x.sinh().mul(0.1)).add(x.cosh().mul(0.1));
+      const z = x.mul(0.3).asin().add(x.mul(0.3).acos()).add(x.floor()).add(x.ceil()).add(x.round()).add(x.sign());
+      const w = x.abs().add(1).reciprocal();
+      // amax over the feature dims (max() over several dims routes to amax), kept as a dim for the concat
+      return concat([y.add(z).add(w), y.amax(1, true), z.amin([1], true)], 1);
+    }
+  }
+  for (const opset of [17, 18]) {
+    const model = new nn.Sequential(new nn.Linear(4, 6), new Maps());
+    const { opTypes, diffs } = await checkAgainstOrt(model, (b) => randn([b, 4], { generator: new Generator(b) }), opset);
+    for (const op of ['Sin', 'Cos', 'Tan', 'Atan', 'Sinh', 'Cosh', 'Asin', 'Acos', 'Floor', 'Ceil', 'Round', 'Sign', 'Reciprocal', 'ReduceMax', 'ReduceMin']) {
+      assert.ok(opTypes.includes(op), `opset ${opset}: ${op} missing from ${opTypes.join(',')}`);
+    }
+    t.diagnostic(`opset ${opset}: ${fmtDiffs(diffs)}`);
   }
 });
 

@@ -98,6 +98,34 @@ test('files: save, load, and a truncated file names its path', () => {
   assert.throws(() => loadSafetensors(path), (e: Error) => e instanceof FormatError && /goes beyond the end of the file \(20 bytes\)/.test(e.message));
 });
 
+test('a shape nested 5,000 deep is a FormatError, not a stack overflow', () => {
+  const deep = `${'['.repeat(5000)}2${']'.repeat(5000)}`;
+  const bytes = build(`{"a":{"dtype":"F32","shape":${deep},"data_offsets":[0,8]}}`, new Array(8).fill(0));
+  assert.throws(() => parseSafetensors(bytes, 'deep.safetensors'),
+    (e: Error) => e instanceof FormatError && /^deep\.safetensors: tensor 'a': shape must be an array of non-negative integers, got \[\[\[\[/.test(e.message));
+  const deepMeta = build(`{"__metadata__":{"k":${deep}}}`, []);
+  assert.throws(() => parseSafetensors(deepMeta, 'meta.safetensors'), (e: Error) => e instanceof FormatError && /value 'k' must be a string/.test(e.message));
+  // a dtype that names an Object.prototype member is unknown, not a crash
+  assert.throws(() => parseSafetensors(build('{"a":{"dtype":"constructor","shape":[2],"data_offsets":[0,8]}}', new Array(8).fill(0))),
+    (e: Error) => e instanceof FormatError && /unknown dtype 'constructor'/.test(e.message));
+});
+
+test("a tensor or metadata key named '__proto__' survives save and load", () => {
+  const tensors: Record<string, ReturnType<typeof tensor>> = {};
+  Object.defineProperty(tensors, '__proto__', { value: tensor([1, 2]), enumerable: true });
+  tensors['b'] = tensor([3]);
+  const metadata: Record<string, string> = JSON.parse('{"__proto__":"x","k":"v"}') as Record<string, string>;
+  const back = parseSafetensors(serializeSafetensors(tensors, metadata));
+  assert.deepEqual(Object.keys(back.tensors), ['__proto__', 'b']);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(back.tensors, '__proto__')!.value.toArray(), [1, 2]);
+  assert.equal(Object.getPrototypeOf(back.tensors), Object.prototype);
+  assert.deepEqual(Object.keys(back.metadata), ['__proto__', 'k']);
+  assert.equal(Object.getOwnPropertyDescriptor(back.metadata, '__proto__')!.value, 'x');
+  // a file written by another tool with that name loads too
+  const foreign = build('{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', [0, 0, 0x80, 0x3f]);
+  assert.deepEqual(Object.keys(parseSafetensors(foreign).tensors), ['__proto__']);
+});
+
 // ---- every dtype --------------------------------------------------------------------------
 
 // build/test/io/safetensors.test.js → repo root

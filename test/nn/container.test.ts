@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { gradcheck, randn, nn as topLevel } from '../../src/index.js';
+import { gradcheck, randn, nn as topLevel, ValueError } from '../../src/index.js';
 import * as nn from '../../src/nn/index.js';
 import { assertClose } from './helpers.js';
 
@@ -66,6 +66,14 @@ test('activation layers apply their functions', () => {
   for (const m of [new nn.ReLU(), new nn.GELU(), new nn.Softmax(0), new nn.Tanh(), new nn.Sigmoid()]) {
     assert.equal(gradcheck((t) => m.forward(t!), [randn([3, 4]).add(0.05)]).passed, true, m.toString());
   }
+});
+
+test('Sequential rejects anything that is not a Module when built, not at forward', () => {
+  for (const bad of [{}, null, undefined, [new nn.ReLU()], 3]) {
+    assert.throws(() => new nn.Sequential(bad as never), (e: Error) => e instanceof ValueError && /^Sequential: argument 0 is not a Module \(got /.test(e.message), String(bad));
+  }
+  assert.throws(() => new nn.Sequential(new nn.ReLU(), null as never), /argument 1 is not a Module \(got null\)/);
+  assert.throws(() => new nn.Sequential().append({} as never), (e: Error) => e instanceof ValueError && /Sequential\.append is not a Module/.test(e.message));
 });
 
 test('Linear then an activation in a Sequential applies the activation when input and weights differ in dtype', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Adam, AdamW, Adagrad, RMSprop, SGD, type Optimizer, type BaseHyper } from '../../src/optim/index.js';
-import { ShapeError, ValueError } from '../../src/errors.js';
+import { NumericsError, ShapeError, ValueError } from '../../src/errors.js';
+import { setCheckNumerics } from '../../src/autograd/mode.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose, param, setGrad } from './helpers.js';
 
@@ -77,4 +78,59 @@ test('zeroGrad clears every gradient', () => {
   opt.zeroGrad();
   assert.equal(a.grad, null);
   assert.equal(b.grad, null);
+});
+
+test('loadStateDict checks everything before assigning: a bad lr or betas leaves the optimizer as it was', () => {
+  const p = param([1, 2]);
+  const opt = new Adam([p], { lr: 0.1 });
+  setGrad(p, [1, 1]);
+  opt.step();
+  const good = opt.stateDict();
+  const bad = (edit: (sd: ReturnType<typeof opt.stateDict>) => void): ReturnType<typeof opt.stateDict> => {
+    const sd = opt.stateDict();
+    edit(sd);
+    return sd;
+  };
+  const cases: [ReturnType<typeof opt.stateDict>, RegExp][] = [
+    [bad((sd) => { sd.paramGroups[0]!['lr'] = -1; }), /lr must be a finite non-negative number, got -1/],
+    // the constructor rejects these betas, so loading must too
+    [bad((sd) => { sd.paramGroups[0]!['betas'] = [2, 0.5]; }), /Adam: betas must be two numbers in \[0, 1\), got \[2,0\.5\]/],
+    [bad((sd) => { sd.state['0']!['step'] = -3; }), /state 'step' of parameter 0 must be a non-negative integer, got -3/],
+    [bad((sd) => { sd.state['0']!['step'] = 1.5; }), /must be a non-negative integer, got 1\.5/],
+    [bad((sd) => { (sd.state as Record<string, unknown>)['0'] = null; }), /the state of parameter 0 must be an object/],
+    [bad((sd) => { sd.state['0']!['expAvg'] = new Float64Array([NaN, 0]); }), /state 'expAvg' of parameter 0 holds NaN/],
+    [bad((sd) => { sd.paramGroups[0]!.params = [-1]; }), /parameter id 0 of group 0 must be a non-negative integer, got -1/],
+    [bad((sd) => { (sd.paramGroups[0]!.params as unknown[]) = ['__proto__']; }), /must be a non-negative integer, got "__proto__"/],
+    [bad((sd) => { (sd.paramGroups as unknown[])[0] = null; }), /group 0 has no parameters in the state dict/],
+  ];
+  for (const [sd, re] of cases) {
+    assert.throws(() => opt.loadStateDict(sd), (e: Error) => e instanceof ValueError && re.test(e.message), re.source);
+    assert.equal(opt.paramGroups[0]!.lr, 0.1);
+    assert.deepEqual(opt.paramGroups[0]!.betas, [0.9, 0.999]);
+    assert.equal(opt.state.get(p)!['step'], 1);
+  }
+  opt.loadStateDict(good);
+  assert.equal(opt.state.get(p)!['step'], 1);
+});
+
+test('setCheckNumerics covers optimizer.step: a non-finite gradient is not applied, a non-finite update is named', () => {
+  setCheckNumerics(true);
+  try {
+    const p = param([1, 2]);
+    const opt = new SGD([param([0]), p], { lr: 0.1 });
+    setGrad(p, [0.5, NaN]);
+    assert.throws(() => opt.step(), (e: Error) => e instanceof NumericsError
+      && /^SGD\.step: the gradient of parameter 1 \(shape \[2\]\) holds NaN at flat index 1; the step was not applied/.test(e.message));
+    assert.deepEqual(Array.from(p.data), [1, 2]);
+    const big = new SGD([p], { lr: 1e308 });
+    setGrad(p, [1e10, 0]);
+    assert.throws(() => big.step(), (e: Error) => e instanceof NumericsError && /the update made parameter 0 \(shape \[2\]\) hold -Infinity at flat index 0/.test(e.message));
+  } finally {
+    setCheckNumerics(false);
+  }
+  // off: the same step goes through silently, as in PyTorch
+  const q = param([1]);
+  setGrad(q, [NaN]);
+  new SGD([q], { lr: 0.1 }).step();
+  assert.ok(Number.isNaN(q.data[0]!));
 });

@@ -104,3 +104,14 @@ test('tensor properties: shape, dtype, item, toArray, data, detach', () => {
   assert.ok(t instanceof Tensor);
   assert.match(tensor([1]).toString(), /tensor\(\[1\], dtype=float32\)/);
 });
+
+test('a shape too large for any tensor is a ValueError naming the op, before allocating', () => {
+  const named = (op: string) => (e: Error) => e instanceof ValueError && e.message.startsWith(`${op}: `) && /more than a tensor can hold|non-negative integers/.test(e.message);
+  assert.throws(() => zeros([1e10]), named('full'));
+  assert.throws(() => ones([1e5, 1e5]), named('full'));
+  assert.throws(() => randn([2 ** 20, 2 ** 20]), named('randn'));
+  assert.throws(() => arange(1e10), named('arange'));
+  assert.throws(() => arange(0, Infinity), named('arange'));
+  assert.throws(() => linspace(0, 1, 1e10), named('linspace'));
+  assert.throws(() => tensor(new Float32Array(1), { shape: [1e10] }), named('tensor'));
+});

@@ -4,7 +4,77 @@ import { erf } from './erf.js';
 
 /** Elementwise kernels of the reference backend: maps, broadcasting binary ops, where, cast. */
 
-const INV_SQRT_2PI = 0.3989422804014327;
+/** σ(v), split by sign so exp never overflows. */
+function sigmoidOf(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+
+/** log(1 + e^v) = max(v, 0) + log1p(e^−|v|), stable for large |v|. */
+function softplusOf(v: number): number {
+  return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+}
+
+/** Rounds half to even, as torch.round (and IEEE 754's default): 0.5 → 0, 1.5 → 2, 2.5 → 2. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v); // half up
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+type ScalarMap = (v: number, p0: number, p1: number) => number;
+
+/**
+ * Every map as a function of one element. Typed over UnaryOp, so a new member of the union
+ * without a kernel fails to compile. The hot maps also have dedicated loops in unaryLoop; these
+ * are the kernels of the rest.
+ */
+const MAPS: Record<UnaryOp, ScalarMap> = {
+  copy: (v) => v,
+  neg: (v) => -v,
+  abs: Math.abs,
+  // (0 < v) − (v < 0), as PyTorch: sign(NaN) = 0 and sign(−0) = 0
+  sign: (v) => (v > 0 ? 1 : v < 0 ? -1 : 0),
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  trunc: Math.trunc,
+  exp: Math.exp,
+  expm1: Math.expm1,
+  log: Math.log,
+  log1p: Math.log1p,
+  log2: Math.log2,
+  log10: Math.log10,
+  sqrt: Math.sqrt,
+  rsqrt: (v) => 1 / Math.sqrt(v),
+  reciprocal: (v) => 1 / v,
+  erf,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  sigmoid: sigmoidOf,
+  tanh: Math.tanh,
+  // NaN > 0 is false, so test for it: relu(NaN) is NaN, as in PyTorch
+  relu: (v) => (v > 0 || v !== v ? v : 0),
+  softplus: softplusOf,
+  gelu: (v) => 0.5 * v * (1 + erf(v * Math.SQRT1_2)),
+  silu: (v) => v * sigmoidOf(v),
+  mish: (v) => v * Math.tanh(softplusOf(v)),
+  // PyTorch's order of operations, so float64 results match it bit for bit
+  hardsigmoid: (v) => Math.min(Math.max(v + 3, 0), 6) / 6,
+  hardswish: (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6,
+  leakyRelu: (v, p0) => (v > 0 ? v : v * p0),
+  elu: (v, p0) => (v > 0 ? v : p0 * Math.expm1(v)),
+  powScalar: (v, p0) => Math.pow(v, p0),
+  clamp: (v, p0, p1) => (v < p0 ? p0 : v > p1 ? p1 : v),
+  isfinite: (v) => (Number.isFinite(v) ? 1 : 0),
+  isnan: (v) => (v !== v ? 1 : 0),
+};
 
 /** The elementwise maps, shared by unary and biasAct so both round identically. NaN propagates. */
 export function unaryLoop(op: UnaryOp, x: TypedArray, out: TypedArray, p0: number, p1: number): void {
@@ -16,26 +86,12 @@ export function unaryLoop(op: UnaryOp, x: TypedArray, out: TypedArray, p0: numbe
     case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!); return;
     case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!); return;
     case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!); return;
-    case 'sign': for (let i = 0; i < n; i++) out[i] = Math.sign(x[i]!); return;
-    case 'floor': for (let i = 0; i < n; i++) out[i] = Math.floor(x[i]!); return;
     case 'clamp': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v < p0 ? p0 : v > p1 ? p1 : v; } return;
-    case 'isfinite': for (let i = 0; i < n; i++) out[i] = Number.isFinite(x[i]!) ? 1 : 0; return;
-    case 'sigmoid':
-      for (let i = 0; i < n; i++) {
-        const v = x[i]!;
-        // split by sign so exp never overflows
-        if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
-        else { const e = Math.exp(v); out[i] = e / (1 + e); }
-      }
-      return;
+    case 'sigmoid': for (let i = 0; i < n; i++) out[i] = sigmoidOf(x[i]!); return;
     case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!); return;
-    // NaN > 0 is false, so test for it: relu(NaN) is NaN, as in PyTorch
     case 'relu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 || v !== v ? v : 0; } return;
-    case 'softplus':
-      // log(1 + e^x) = max(x, 0) + log1p(e^-|x|), stable for large |x|
-      for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))); }
-      return;
-    case 'erf': for (let i = 0; i < n; i++) out[i] = erf(x[i]!); return;
+    case 'softplus': for (let i = 0; i < n; i++) out[i] = softplusOf(x[i]!); return;
+    case 'silu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * sigmoidOf(v); } return;
     case 'leakyRelu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : v * p0; } return;
     case 'elu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : p0 * Math.expm1(v); } return;
     case 'powScalar':
@@ -43,6 +99,10 @@ export function unaryLoop(op: UnaryOp, x: TypedArray, out: TypedArray, p0: numbe
       else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, p0);
       return;
     case 'gelu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = 0.5 * v * (1 + erf(v * Math.SQRT1_2)); } return;
+    default: {
+      const f = MAPS[op];
+      for (let i = 0; i < n; i++) out[i] = f(x[i]!, p0, p1);
+    }
   }
 }
 
@@ -146,6 +206,15 @@ function binLoop(op: BinaryOp, a: TypedArray, ao: number, sa: number, b: TypedAr
       else for (let i = 0; i < n; i++) out[oo + i] = a[ao + i * sa]! / b[bo + i * sb]!;
       return;
     case 'pow': for (let i = 0; i < n; i++) out[oo + i] = Math.pow(a[ao + i * sa]!, b[bo + i * sb]!); return;
+    case 'atan2': for (let i = 0; i < n; i++) out[oo + i] = Math.atan2(a[ao + i * sa]!, b[bo + i * sb]!); return;
+    case 'fmod': for (let i = 0; i < n; i++) out[oo + i] = a[ao + i * sa]! % b[bo + i * sb]!; return;
+    case 'remainder':
+      for (let i = 0; i < n; i++) {
+        const y = b[bo + i * sb]!, r = a[ao + i * sa]! % y;
+        // fmod, moved into the divisor's sign: more exact than a − b·floor(a/b)
+        out[oo + i] = r !== 0 && (r < 0) !== (y < 0) ? r + y : r;
+      }
+      return;
     case 'maximum': for (let i = 0; i < n; i++) { const x = a[ao + i * sa]!, y = b[bo + i * sb]!; out[oo + i] = x !== x || x >= y ? x : y; } return;
     case 'minimum': for (let i = 0; i < n; i++) { const x = a[ao + i * sa]!, y = b[bo + i * sb]!; out[oo + i] = x !== x || x <= y ? x : y; } return;
     case 'eq': for (let i = 0; i < n; i++) out[oo + i] = a[ao + i * sa]! === b[bo + i * sb]! ? 1 : 0; return;

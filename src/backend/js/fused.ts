@@ -12,7 +12,8 @@ export function actGrad(act: ActGradActivation, g: TypedArray, y: TypedArray, ou
   switch (act) {
     case 'sigmoid': for (let i = 0; i < n; i++) { const v = y[i]!; out[i] = g[i]! * (v * (1 - v)); } return;
     case 'tanh': for (let i = 0; i < n; i++) { const v = y[i]!; out[i] = g[i]! * (1 - v * v); } return;
-    case 'relu': for (let i = 0; i < n; i++) out[i] = y[i]! > 0 ? g[i]! : 0; return;
+    // only y <= 0 blocks, so a NaN output passes the gradient on (torch's threshold_backward)
+    case 'relu': for (let i = 0; i < n; i++) out[i] = y[i]! <= 0 ? 0 : g[i]!; return;
   }
 }
 

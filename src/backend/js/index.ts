@@ -6,6 +6,7 @@ import * as fused from './fused.js';
 import * as layout from './layout.js';
 import { matmul } from './matmul.js';
 import * as red from './reduce.js';
+import * as sort from './sort.js';
 
 function alloc(dtype: DType, size: number): TypedArray {
   switch (dtype) {
@@ -19,6 +20,10 @@ function alloc(dtype: DType, size: number): TypedArray {
  * The reference backend: plain TypeScript loops over typed arrays, split by kernel family in
  * this folder. Every other backend is tested against it. It implements every core kernel and
  * every fused kernel, so it is also usable for real training.
+ * @example
+ * const ref = new JsBackend();
+ * const out = ref.alloc('float32', 2);
+ * ref.binary('mul', new Float32Array([1, 2]), [2], new Float32Array([3, 4]), [2], out, [2]); // out = [3, 8]
  */
 export class JsBackend implements Backend<TypedArray> {
   readonly name: string = 'js';
@@ -37,6 +42,8 @@ export class JsBackend implements Backend<TypedArray> {
   readonly where = ew.where;
   readonly reduce = red.reduce;
   readonly argReduce = red.argReduce;
+  readonly scan = red.scan;
+  readonly argsort = sort.argsort;
   readonly matmul = matmul;
   readonly strided = layout.strided;
   readonly stridedAdd = layout.stridedAdd;
@@ -44,6 +51,7 @@ export class JsBackend implements Backend<TypedArray> {
   readonly indexAdd = layout.indexAdd;
   readonly gather = layout.gather;
   readonly scatterAdd = layout.scatterAdd;
+  readonly scatter = layout.scatter;
   readonly im2col = conv.im2col;
   readonly col2im = conv.col2im;
   readonly poolArgmax = conv.poolArgmax;

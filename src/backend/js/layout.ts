@@ -1,7 +1,7 @@
 import type { Shape, TypedArray } from '../backend.js';
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
 
-/** Layout kernels of the reference backend: strided copies and adds, index select/add, gather/scatter. */
+/** Layout kernels of the reference backend: strided copies and adds, index select/add, gather/scatter(Add). */
 
 /** out (contiguous, `shape`) = x read at offset + Σ idx·strides: permute, expand, slice, flip. */
 export function strided(x: TypedArray, offset: number, strides: readonly number[], out: TypedArray, shape: Shape): void {
@@ -98,6 +98,15 @@ export function scatterAdd(g: TypedArray, indexShape: Shape, axis: number, index
     let off = 0;
     for (let d = 0; d < pos.length; d++) off += (d === axis ? index[flat]! : pos[d]!) * os[d]!;
     out[off]! += g[flat]!;
+  });
+}
+
+export function scatter(src: TypedArray, indexShape: Shape, axis: number, index: TypedArray, out: TypedArray, shape: Shape): void {
+  const os = stridesOf(shape);
+  forEachIndex(indexShape, (pos, flat) => {
+    let off = 0;
+    for (let d = 0; d < pos.length; d++) off += (d === axis ? index[flat]! : pos[d]!) * os[d]!;
+    out[off] = src[flat]!;
   });
 }
 

@@ -1,12 +1,14 @@
-import type { ArgReduceOp, ReduceOp, Shape, TypedArray } from '../backend.js';
+import type { ArgReduceOp, ReduceOp, ScanOp, Shape, TypedArray } from '../backend.js';
 import { stridesOf } from '../../tensor/shape.js';
 import { splitAt, strided } from './layout.js';
 
-/** Reductions of the reference backend: sums and extremes over any axes, arg-max/min along one. */
+/** Reductions of the reference backend: sums, products and extremes over any axes, arg-max/min and scans along one. */
+
+const IDENTITY: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
 
 export function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number[], out: TypedArray): void {
   if (x.length === 0) {
-    out.fill(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity);
+    out.fill(IDENTITY[op]);
     return;
   }
   let src = x;
@@ -29,6 +31,7 @@ export function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly
     else inner *= srcShape[i]!;
   }
   if (ax.length === 0) { out.set(src); return; }
+  if (red === 0) { out.fill(IDENTITY[op]); return; }
   reduceBlock(op, src, outer, red, inner, out);
 }
 
@@ -62,6 +65,10 @@ function reduceBlock(op: ReduceOp, x: TypedArray, outer: number, red: number, in
         let s = 0;
         for (let r = 0; r < red; r++) s += x[base + r]!;
         out[o] = s;
+      } else if (op === 'prod') {
+        let s = 1;
+        for (let r = 0; r < red; r++) s *= x[base + r]!;
+        out[o] = s;
       } else {
         let s = x[base]!;
         const isMax = op === 'max';
@@ -78,13 +85,31 @@ function reduceBlock(op: ReduceOp, x: TypedArray, outer: number, red: number, in
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     const base = o * red * inner;
-    for (let j = 0; j < inner; j++) acc[j] = op === 'sum' ? 0 : x[base + j]!;
-    for (let r = op === 'sum' ? 0 : 1; r < red; r++) {
+    for (let j = 0; j < inner; j++) acc[j] = x[base + j]!;
+    for (let r = 1; r < red; r++) {
       const row = base + r * inner;
       if (op === 'sum') for (let j = 0; j < inner; j++) acc[j]! += x[row + j]!;
+      else if (op === 'prod') for (let j = 0; j < inner; j++) acc[j]! *= x[row + j]!;
       else if (op === 'max') for (let j = 0; j < inner; j++) { const v = x[row + j]!; if (v > acc[j]! || v !== v) acc[j] = v; }
       else for (let j = 0; j < inner; j++) { const v = x[row + j]!; if (v < acc[j]! || v !== v) acc[j] = v; }
     }
     for (let j = 0; j < inner; j++) out[o * inner + j] = acc[j]!;
+  }
+}
+
+export function scan(op: ScanOp, x: TypedArray, shape: Shape, axis: number, reverse: boolean, out: TypedArray): void {
+  if (x.length === 0) return;
+  const [outer, n, inner] = splitAt(shape, axis);
+  const isSum = op === 'sum';
+  // accumulate in float64 and round each running value to out's dtype, like the reduce above
+  const acc = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    const base = o * n * inner;
+    acc.fill(isSum ? 0 : 1);
+    for (let step = 0; step < n; step++) {
+      const row = base + (reverse ? n - 1 - step : step) * inner;
+      if (isSum) for (let j = 0; j < inner; j++) out[row + j] = acc[j]! += x[row + j]!;
+      else for (let j = 0; j < inner; j++) out[row + j] = acc[j]! *= x[row + j]!;
+    }
   }
 }

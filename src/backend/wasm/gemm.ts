@@ -229,12 +229,19 @@ function ensureWorkers(r: Runtime, count: number): void {
 
 // ---- public knobs ------------------------------------------------------------------------
 
-/** True if the wasm GEMM can run here (WebAssembly with SIMD). */
+/**
+ * True if the wasm GEMM can run here (WebAssembly with SIMD); compiles the module on first call.
+ * @example setBackend(wasmAvailable() ? 'wasm' : 'js');
+ */
 export function wasmAvailable(): boolean {
   return init() !== null;
 }
 
-/** Threads used by large float32 matmuls (the calling thread counts as one). */
+/**
+ * Threads used by large float32 matmuls (the calling thread counts as one); 1 where shared
+ * memory is unavailable, e.g. a page that is not cross-origin isolated.
+ * @example console.log(`matmul on ${getNumThreads()} threads`);
+ */
 export function getNumThreads(): number {
   const r = init();
   return r && !r.shared ? 1 : Math.max(1, requestedThreads - failedWorkers);
@@ -243,6 +250,11 @@ export function getNumThreads(): number {
 /** workers that failed to start or crashed (their tiles fall to the others) */
 let failedWorkers = 0;
 
+/**
+ * Sets the threads for large float32 matmuls (default: BACKPROP_THREADS, else every core), e.g.
+ * to leave cores to other work. Results are bitwise the same for every thread count.
+ * @example setNumThreads(4);
+ */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
     throw new GemmError(`setNumThreads: expected an integer in [1, ${MAX_THREADS}], got ${n}`);
@@ -250,7 +262,11 @@ export function setNumThreads(n: number): void {
   requestedThreads = n;
 }
 
-/** Diagnostics: which code path the kernels use. */
+/**
+ * Diagnostics: which code path the kernels use (SIMD, relaxed SIMD, shared memory, threads),
+ * for a bug report or a benchmark's header.
+ * @example console.log(wasmInfo()); // { available: true, simd: true, relaxedSimd: false, shared: true, threads: 8 }
+ */
 export function wasmInfo(): { available: boolean; simd: boolean; relaxedSimd: boolean; shared: boolean; threads: number } {
   const r = init();
   return { available: !!r, simd: !!r, relaxedSimd: !!r?.relaxed, shared: !!r?.shared, threads: getNumThreads() };

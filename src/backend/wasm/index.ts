@@ -68,6 +68,14 @@ const MAP_COST = 16;
 
 const vecBytes = (n: number): number => Math.ceil(n / 4) * 16;
 
+/**
+ * The WebAssembly backend, the default where WebAssembly SIMD exists: the js reference with the
+ * float32 GEMM (multi-threaded), the transcendental maps and fused bias + activation in SIMD
+ * wasm. Choose it with `setBackend('wasm')`; construct one directly only to test or benchmark it.
+ * @example
+ * if (wasmAvailable()) setBackend('wasm');
+ * const wasm = new WasmBackend(); // e.g. to compare its kernels with new JsBackend()
+ */
 export class WasmBackend implements Backend<TypedArray> {
   readonly name: string = 'wasm';
   readonly device = 'cpu' as const;
@@ -87,12 +95,15 @@ export class WasmBackend implements Backend<TypedArray> {
   readonly where = this.js.where;
   readonly reduce = this.js.reduce;
   readonly argReduce = this.js.argReduce;
+  readonly scan = this.js.scan;
+  readonly argsort = this.js.argsort;
   readonly strided = this.js.strided;
   readonly stridedAdd = this.js.stridedAdd;
   readonly indexSelect = this.js.indexSelect;
   readonly indexAdd = this.js.indexAdd;
   readonly gather = this.js.gather;
   readonly scatterAdd = this.js.scatterAdd;
+  readonly scatter = this.js.scatter;
   readonly im2col = this.js.im2col;
   readonly col2im = this.js.col2im;
   readonly poolArgmax = this.js.poolArgmax;

@@ -16,6 +16,12 @@ export const MAX_OPSET = 21;
 // the lowest IR version each opset may be stored with (onnx/helper.py's VERSION_TABLE)
 const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
 
+/**
+ * exportOnnx's options: the opset, the names of the graph's inputs, output and batch dim, and
+ * metadata stored in the file.
+ * @example
+ * io.exportOnnx(model, zeros([1, 784]), 'mlp.onnx', { opset: 20, inputNames: ['pixels'], outputName: 'logits', metadata: { classes: '0,1,2,3,4,5,6,7,8,9' } });
+ */
 export interface OnnxExportOptions {
   /** ONNX opset version, 17 to 21 (default 17; 20 and later write GELU as one Gelu node) */
   opset?: number;
@@ -29,14 +35,25 @@ export interface OnnxExportOptions {
   metadata?: Readonly<Record<string, string>>;
 }
 
-/** What was written: the graph's interface and the ONNX ops it uses. */
+/**
+ * What was written: the graph's interface and the ONNX ops it uses, e.g. to check a model will
+ * run on a runtime that lacks some ops.
+ * @example
+ * const { opTypes, nodes, bytes } = io.exportOnnx(model, zeros([1, 1, 28, 28]), 'lenet5.onnx');
+ * console.log(`${nodes} nodes, ${bytes} bytes, ops: ${opTypes.join(', ')}`);
+ */
 export interface OnnxExportResult {
+  /** the opset the model declares */
   opset: number;
+  /** the graph inputs' names, in the order of the example inputs */
   inputNames: string[];
+  /** the graph output's name */
   outputName: string;
   /** ONNX op types in the graph, sorted, each once */
   opTypes: string[];
+  /** the number of nodes in the graph */
   nodes: number;
+  /** the size of the model file in bytes */
   bytes: number;
 }
 

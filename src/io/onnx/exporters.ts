@@ -128,6 +128,20 @@ export const onnxExporters: ExporterTable = {
   sqrt: unary('Sqrt'),
   abs: unary('Abs'),
   erf: unary('Erf'),
+  sin: unary('Sin'),
+  cos: unary('Cos'),
+  tan: unary('Tan'),
+  asin: unary('Asin'),
+  acos: unary('Acos'),
+  atan: unary('Atan'),
+  sinh: unary('Sinh'),
+  cosh: unary('Cosh'),
+  reciprocal: unary('Reciprocal'),
+  floor: unary('Floor'),
+  ceil: unary('Ceil'),
+  // ONNX's Round is half to even, as backprop's
+  round: unary('Round'),
+  sign: unary('Sign'),
   powScalar: (n, g) => {
     const x = n.inputs[0]!;
     g.node('Pow', [x.name, g.scalar(n.attrs.exponent, x.dtype, 'exponent')], {}, n.output.name);
@@ -191,6 +205,14 @@ export const onnxExporters: ExporterTable = {
     const { axes, keepdim } = n.attrs;
     if (axes.length === 0) g.node('Identity', [n.inputs[0]!.name], {}, n.output.name);
     else g.node('ReduceSum', [n.inputs[0]!.name, g.int64s(axes)], { keepdims: int(keepdim ? 1 : 0) }, n.output.name);
+  },
+  // max() over all or several dims, and amax/amin; ReduceMax/Min take axes as an input from opset 18
+  amax: (n, g) => {
+    const { op, axes, keepdim } = n.attrs;
+    const x = n.inputs[0]!.name, type = op === 'max' ? 'ReduceMax' : 'ReduceMin', keepdims = int(keepdim ? 1 : 0);
+    if (axes.length === 0) g.node('Identity', [x], {}, n.output.name);
+    else if (g.opset >= 18) g.node(type, [x, g.int64s(axes)], { keepdims }, n.output.name);
+    else g.node(type, [x], { axes: ints(axes), keepdims }, n.output.name);
   },
 
   // ---- shapes ----
@@ -269,6 +291,7 @@ export const onnxExporters: ExporterTable = {
       case 'abs': g.node('Abs', [x], {}, n.output.name); return;
       case 'copy': g.node('Identity', [x], {}, n.output.name); return;
       case 'isfinite': toInt32(g, g.node('Not', [g.node('Or', [g.node('IsNaN', [x]), g.node('IsInf', [x])])]), n.output.name); return;
+      case 'isnan': toInt32(g, g.node('IsNaN', [x]), n.output.name); return;
       default: throw new ExportError(`exportOnnx: ${n.where} applies '${n.attrs.op}', which has no ONNX exporter`, n.op, n.path);
     }
   },
