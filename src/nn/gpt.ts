@@ -6,6 +6,7 @@ import { matmul } from '../ops/matmul.js';
 import { permute, reshape, sliceDim } from '../ops/shape.js';
 import { arange } from '../tensor/creation.js';
 import { packedSelfAttention } from '../ops/attention.js';
+import { sampleCategorical } from '../ops/sampling.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/mode.js';
@@ -171,37 +172,6 @@ export interface GenerateOptions {
 }
 
 /**
- * One draw from softmax(logits / temperature) restricted to the topK largest logits, on the
- * host (the sampling ops of issue 9 will replace it): the distribution's CDF against one
- * uniform number, so a seed fixes the draw.
- */
-function sampleLogits(logits: ArrayLike<number>, temperature: number, topK: number | undefined, g: Generator): number {
-  const n = logits.length;
-  let threshold = -Infinity;
-  if (topK !== undefined && topK < n) threshold = Float64Array.from(logits).sort()[n - topK]!;
-  let mx = -Infinity;
-  for (let i = 0; i < n; i++) if (logits[i]! >= threshold && logits[i]! > mx) mx = logits[i]!;
-  const p = new Float64Array(n);
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    if (logits[i]! >= threshold) {
-      p[i] = Math.exp((logits[i]! - mx) / temperature);
-      sum += p[i]!;
-    }
-  }
-  if (!(sum > 0) || !Number.isFinite(sum)) throw new ValueError('GPT.generate: the logits are not finite (NaN or infinite values), nothing to sample from');
-  let u = g.random() * sum;
-  for (let i = 0; i < n; i++) {
-    if (p[i]! === 0) continue;
-    u -= p[i]!;
-    if (u < 0) return i;
-  }
-  // rounding left u ≥ 0 after the last step: the last token with weight
-  for (let i = n - 1; i >= 0; i--) if (p[i]! > 0) return i;
-  return n - 1;
-}
-
-/**
  * A decoder-only transformer language model, as nanoGPT's GPT: token and position embeddings,
  * nLayer pre-norm blocks (causal self-attention and a GELU MLP), a final LayerNorm and an
  * output projection tied to the token embedding. Weights start as N(0, 0.02), the residual
@@ -263,7 +233,8 @@ export class GPT extends Module<[idx: Tensor]> {
   /**
    * Continues a sequence of token ids by `maxNewTokens` sampled tokens, as nanoGPT's generate:
    * the model sees the last blockSize ids, its last logits are divided by the temperature,
-   * cut to the topK most likely, and a token is drawn from their softmax. Runs in eval mode
+   * cut to the topK most likely, and a token is drawn from their softmax (sampleCategorical,
+   * on the host: CPU models only). Runs in eval mode
    * without a graph; `onToken` sees each id as soon as it is drawn (for streaming).
    * @example
    * const ids = gpt.generate(vocab.encode('ROMEO:'), 200, { temperature: 0.8, topK: 40, generator: new Generator(0) });
@@ -285,9 +256,11 @@ export class GPT extends Module<[idx: Tensor]> {
     try {
       for (let n = 0; n < maxNewTokens; n++) {
         const ctx = ids.slice(-this.config.blockSize);
-        const logits = noGrad(() => this.forward(Tensor.fromRaw(Int32Array.from(ctx), [1, ctx.length])));
-        const last = logits.data.subarray((ctx.length - 1) * v, ctx.length * v);
-        const next = sampleLogits(last, temperature, opts.topK, g);
+        const next = noGrad(() => {
+          const logits = this.forward(Tensor.fromRaw(Int32Array.from(ctx), [1, ctx.length]));
+          const last = reshape(sliceDim(logits, 1, ctx.length - 1, ctx.length), [1, v]);
+          return sampleCategorical(last, { temperature, ...(opts.topK !== undefined ? { topK: opts.topK } : {}), generator: g }).item();
+        });
         ids.push(next);
         opts.onToken?.(next);
       }
