@@ -16,7 +16,7 @@ import type { DType, TypedArray } from '../backend.js';
 /** Below this many bytes V8's own allocation is cheap (and small typed arrays live on the heap). */
 const MIN_BYTES = 64 * 1024;
 /** The pool holds at most this many idle bytes; beyond it, buffers are left to the collector. */
-const MAX_IDLE_BYTES = 512 * 1024 * 1024;
+const MAX_IDLE_BYTES = 128 * 1024 * 1024;
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
 const CTORS: Record<DType, Ctor> = { float32: Float32Array, float64: Float64Array, int32: Int32Array };
