@@ -15,6 +15,11 @@ import type { DType, TypedArray } from '../backend.js';
 
 /** Below this many bytes V8's own allocation is cheap (and small typed arrays live on the heap). */
 const MIN_BYTES = 64 * 1024;
+/**
+ * Above this many bytes a storage is left to the collector: such tensors are few and their
+ * kernels long, and pooling them would keep a lot of memory idle.
+ */
+const MAX_BYTES = 2 * 1024 * 1024;
 /** The pool holds at most this many idle bytes; beyond it, buffers are left to the collector. */
 const MAX_IDLE_BYTES = 128 * 1024 * 1024;
 
@@ -35,7 +40,7 @@ export class StoragePool {
   alloc(dtype: DType, size: number): TypedArray {
     const Ctor = CTORS[dtype];
     const bytes = size * Ctor.BYTES_PER_ELEMENT;
-    if (this.registry === null || bytes < MIN_BYTES) return new Ctor(size);
+    if (this.registry === null || bytes < MIN_BYTES || bytes > MAX_BYTES) return new Ctor(size);
     const list = this.idle.get(bytes);
     let out: TypedArray | null = null;
     while (list && list.length > 0 && out === null) {
