@@ -22,6 +22,12 @@ const MIN_BYTES = 64 * 1024;
 const MAX_BYTES = 2 * 1024 * 1024;
 /** The pool holds at most this many idle bytes; beyond it, buffers are left to the collector. */
 const MAX_IDLE_BYTES = 128 * 1024 * 1024;
+/**
+ * At most this many bytes of registered storages whose return is pending. The collector's
+ * callbacks run only between tasks, so a loop that never yields to the event loop would
+ * otherwise keep every buffer it allocated; past this, storages are plain unregistered arrays.
+ */
+const MAX_PENDING_BYTES = 128 * 1024 * 1024;
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
 const CTORS: Record<DType, Ctor> = { float32: Float32Array, float64: Float64Array, int32: Int32Array };
@@ -29,18 +35,20 @@ const CTORS: Record<DType, Ctor> = { float32: Float32Array, float64: Float64Arra
 export class StoragePool {
   private readonly idle = new Map<number, ArrayBuffer[]>();
   private idleBytes = 0;
+  /** bytes of registered storages not yet returned by the collector */
+  private pendingBytes = 0;
   /** allocations served from the pool, and fresh ones (for diagnostics) */
   hits = 0;
   misses = 0;
   private readonly registry = typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<ArrayBuffer>((buf) => this.give(buf))
+    ? new FinalizationRegistry<{ buffer: ArrayBuffer; bytes: number }>((held) => this.give(held.buffer, held.bytes))
     : null;
 
   /** A zero-filled storage of `size` elements, recycled when one of its byte length is idle. */
   alloc(dtype: DType, size: number): TypedArray {
     const Ctor = CTORS[dtype];
     const bytes = size * Ctor.BYTES_PER_ELEMENT;
-    if (this.registry === null || bytes < MIN_BYTES || bytes > MAX_BYTES) return new Ctor(size);
+    if (this.registry === null || bytes < MIN_BYTES || bytes > MAX_BYTES || this.pendingBytes + bytes > MAX_PENDING_BYTES) return new Ctor(size);
     const list = this.idle.get(bytes);
     let out: TypedArray | null = null;
     while (list && list.length > 0 && out === null) {
@@ -55,13 +63,15 @@ export class StoragePool {
     } else {
       this.hits++;
     }
-    this.registry.register(out, out.buffer as ArrayBuffer);
+    this.registry.register(out, { buffer: out.buffer as ArrayBuffer, bytes });
+    this.pendingBytes += bytes;
     return out;
   }
 
-  private give(buf: ArrayBuffer): void {
-    const bytes = buf.byteLength;
-    if (bytes === 0 || this.idleBytes + bytes > MAX_IDLE_BYTES) return;
+  private give(buf: ArrayBuffer, bytes: number): void {
+    this.pendingBytes -= bytes;
+    // a buffer transferred away (postMessage) is detached, with no bytes left to reuse
+    if (buf.byteLength !== bytes || this.idleBytes + bytes > MAX_IDLE_BYTES) return;
     let list = this.idle.get(bytes);
     if (!list) this.idle.set(bytes, (list = []));
     list.push(buf);
