@@ -186,9 +186,8 @@ export function workerLoop(memory: WebAssembly.Memory, ex: GemmKernels, slot: nu
   const ctl = new Int32Array(memory.buffer, 0, Ctl.Count);
   let seen = 0;
   for (;;) {
-    // spin ~10 µs first: back-to-back kernels (training loops) then start without a futex wake-up;
-    // longer spins burn CPU that, on a shared machine, the calling thread would have used
-    for (let i = 0; i < 10000 && Atomics.load(ctl, Ctl.Gen) === seen; i++);
+    // spin ~0.1 ms first: back-to-back matmuls (training loops) then start without a futex wake-up
+    for (let i = 0; i < 100000 && Atomics.load(ctl, Ctl.Gen) === seen; i++);
     while (Atomics.load(ctl, Ctl.Gen) === seen) Atomics.wait(ctl, Ctl.Gen, seen);
     seen = Atomics.load(ctl, Ctl.Gen);
     if (slot >= Atomics.load(ctl, Ctl.NThreads)) continue;
