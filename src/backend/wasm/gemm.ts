@@ -284,6 +284,7 @@ export function wasmMemory(bytes: number): { memory: WebAssembly.Memory; f32: Fl
 }
 
 /**
+ * @internal
  * The runtime's kernels (GEMM packing and macro-kernel, elementwise maps, row kernels) with its
  * memory grown to at least `bytes`, for kernels that drive them on the calling thread or split
  * them across threads with runParallel; null when wasm is unavailable.

@@ -18,7 +18,7 @@ export const enum TaskKind {
   AttentionBackward = 3,
 }
 
-/** One thread's instances of the modules, and the memory they share. */
+/** @internal One thread's instances of the modules, and the memory they share. */
 export interface ThreadKernels {
   gemm: GemmKernels;
   elementwise: ElementwiseKernels;
@@ -38,7 +38,7 @@ export function mapArgs(map: MapName, inputs: readonly number[], dst: number, nV
   return [MAPS.indexOf(map), inputs[0] ?? 0, inputs[1] ?? 0, inputs[2] ?? 0, dst, nVec, chunk];
 }
 
-/** The function that runs task `idx` of a job of `kind` on the thread in `slot`. */
+/** @internal The function that runs task `idx` of a job of `kind` on the thread in `slot`. */
 export function taskRunner(kind: number, a: Int32Array, k: ThreadKernels, slot: number): (idx: number) => void {
   switch (kind) {
     case TaskKind.Map: {

@@ -181,7 +181,7 @@ export function claimTasks(ctl: Int32Array, nTasks: number, gen: number, run: (i
 /** The task function of a non-GEMM job (kind, arguments) for a thread slot; see parallel.ts. */
 export type TaskRunner = (kind: number, args: Int32Array, slot: number) => (idx: number) => void;
 
-/** Worker side: wait for jobs forever (the worker is unref'd, so this never holds the process). */
+/** @internal Worker side: wait for jobs forever (the worker is unref'd, so this never holds the process). */
 export function workerLoop(memory: WebAssembly.Memory, ex: GemmKernels, slot: number, runner: TaskRunner): never {
   const ctl = new Int32Array(memory.buffer, 0, Ctl.Count);
   let seen = 0;
