@@ -69,5 +69,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * from './train/index.js';
+// The WebGPU device: initDevice('webgpu') loads and starts it (navigator.gpu, or Dawn in Node).
+export { memoryStats, dispatchStats, type MemoryStats, type DispatchStats } from './backend/webgpu/device.js';
 // The WebAssembly backend (SIMD GEMM, threads when the page is cross-origin isolated).
 export { WasmBackend, wasmInfo, wasmAvailable, getNumThreads, setNumThreads } from './backend/wasm/index.js';

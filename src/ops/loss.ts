@@ -210,9 +210,10 @@ export function countedWeight(targets: Tensor, weight: Tensor | null, ignoreInde
     return n;
   }
   const counted = compare('ne', targets, ignoreIndex);
+  // on a device: the number of counted targets in three kernels, nothing read back
+  if (weight === null) return sum(cast(counted, dtype));
   const safe = where(counted, targets, Tensor.scalar(0, 'int32'));
-  const w = weight ? indexSelect(weight, 0, safe) : Tensor.onesOf(targets.shape, dtype, targets.device);
-  return sum(mul(w, cast(counted, dtype)));
+  return sum(mul(indexSelect(weight, 0, safe), cast(counted, dtype)));
 }
 
 /** Cross-entropy against class probabilities: −Σ_c w_c·y_c·log softmax(z)_c per sample. */

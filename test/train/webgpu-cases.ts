@@ -1,0 +1,135 @@
+/**
+ * Training on the webgpu device: an MLP and a small conv net follow the CPU's losses step by
+ * step, the same seed gives the same losses bit for bit, and a long user loop that never
+ * disposes anything keeps GPU memory flat. No Node APIs: runs in headless Chromium
+ * (test/web/webgpu.test.ts) and, shortened, in Node.
+ */
+import {
+  Generator, Tensor, data, dispatchStats, manualSeed, memoryStats, nn, optim, randint, randn, setDefaultDevice, type Device,
+} from '../../src/browser.js';
+import type { DeviceCase } from '../ops/webgpu-cases.js';
+
+async function mlpLosses(device: Device, steps: number): Promise<number[]> {
+  manualSeed(3);
+  const { x, y } = data.spirals({ n: 96, seed: 5 });
+  const model = new nn.Sequential(new nn.Linear(2, 32), new nn.Tanh(), new nn.Linear(32, 32), new nn.ReLU(), new nn.Linear(32, 3)).to(device);
+  const opt = new optim.SGD(model.parameters(), { lr: 0.2, momentum: 0.9 });
+  const xd = x.to(device), yd = y.to(device);
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const loss = nn.F.crossEntropy(model.forward(xd), yd);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    losses.push(await loss.itemAsync());
+  }
+  return losses;
+}
+
+async function convLosses(device: Device, steps: number): Promise<number[]> {
+  manualSeed(4);
+  const g = new Generator(9);
+  const x = randn([8, 1, 12, 12], { generator: g }), y = randint(0, 4, [8], { generator: g });
+  const model = new nn.Sequential(
+    new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(4, 6, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(6 * 4 * 4, 4),
+  ).to(device);
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
+  const xd = x.to(device), yd = y.to(device);
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const loss = nn.F.crossEntropy(model.forward(xd), yd);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    losses.push(await loss.itemAsync());
+  }
+  return losses;
+}
+
+function follow(what: string, gpu: number[], cpu: number[], tol: number): void {
+  cpu.forEach((c, i) => {
+    if (!(Math.abs(gpu[i]! - c) <= tol * Math.max(1, Math.abs(c)))) {
+      throw new Error(`${what}: step ${i} loss ${gpu[i]} on webgpu, ${c} on the CPU (losses so far: ${gpu.slice(0, i + 1).join(', ')})`);
+    }
+  });
+}
+
+/**
+ * A user loop of `steps` Adam steps that never disposes anything; every 100 steps it awaits
+ * the loss (as a loop that logs does), which lets finalizers return dead tensors' buffers.
+ * Live bytes must stay flat while far more than that is allocated.
+ */
+export async function memoryLoop(steps: number): Promise<{ samples: number[]; allocated: number; steps: number; dispatchesPerStep: number; submissionsPerStep: number }> {
+  manualSeed(6);
+  const model = new nn.Sequential(new nn.Linear(16, 32), new nn.ReLU(), new nn.Linear(32, 4)).to('webgpu');
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+  const x = randn([64, 16]).to('webgpu'), y = randint(0, 4, [64]).to('webgpu');
+  const samples: number[] = [];
+  const a0 = memoryStats().allocatedBytes, d0 = dispatchStats();
+  for (let step = 1; step <= steps; step++) {
+    const loss = nn.F.crossEntropy(model.forward(x), y);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    if (step % 100 === 0) {
+      await loss.itemAsync();
+      samples.push(memoryStats().liveBytes);
+    }
+  }
+  const d1 = dispatchStats();
+  return {
+    samples, allocated: memoryStats().allocatedBytes - a0, steps,
+    dispatchesPerStep: (d1.dispatches - d0.dispatches) / steps, submissionsPerStep: (d1.submissions - d0.submissions) / steps,
+  };
+}
+
+export function checkFlat(r: Awaited<ReturnType<typeof memoryLoop>>): void {
+  const third = Math.max(1, Math.floor(r.samples.length / 3));
+  // garbage waiting for the collector lifts single samples; what stays after collections is the
+  // floor, and a leak raises it
+  const early = Math.min(...r.samples.slice(0, third));
+  const late = Math.min(...r.samples.slice(-third));
+  if (late > early + (256 << 10)) throw new Error(`live bytes grew: early floor ${early}, late floor ${late} (samples ${r.samples.join(', ')})`);
+  // at most the garbage of a few hundred steps is ever waiting: the rest came back
+  const peak = Math.max(...r.samples), perStep = r.allocated / r.steps;
+  if (!(peak < 500 * perStep)) throw new Error(`live bytes peaked at ${peak}, the allocations of ${Math.round(peak / perStep)} steps (${r.allocated} allocated in ${r.steps}): buffers are not coming back`);
+}
+
+export function trainingDeviceCases(memorySteps = 5000): DeviceCase[] {
+  return [
+    {
+      name: 'MLP (tanh, relu, SGD with momentum) on webgpu follows the CPU losses for 30 steps',
+      run: async () => {
+        const cpu = await mlpLosses('cpu', 30), gpu = await mlpLosses('webgpu', 30);
+        follow('MLP', gpu, cpu, 1e-4);
+        if (!(gpu[29]! < gpu[0]! * 0.8)) throw new Error(`MLP did not learn: ${gpu[0]} → ${gpu[29]}`);
+      },
+    },
+    {
+      name: 'conv net (conv, maxpool, Adam) on webgpu follows the CPU losses for 8 steps',
+      run: async () => {
+        const cpu = await convLosses('cpu', 8), gpu = await convLosses('webgpu', 8);
+        follow('conv net', gpu, cpu, 2e-4);
+      },
+    },
+    {
+      name: 'same seed, same device: the same losses bit for bit',
+      run: async () => {
+        const a = await convLosses('webgpu', 4), b = await convLosses('webgpu', 4);
+        a.forEach((v, i) => { if (!Object.is(v, b[i])) throw new Error(`run-to-run difference at step ${i}: ${v} vs ${b[i]}`); });
+        const c = await mlpLosses('webgpu', 5), d = await mlpLosses('webgpu', 5);
+        c.forEach((v, i) => { if (!Object.is(v, d[i])) throw new Error(`MLP run-to-run difference at step ${i}: ${v} vs ${d[i]}`); });
+      },
+    },
+    {
+      name: `${memorySteps} training steps without dispose: live GPU bytes stay flat`,
+      run: async () => {
+        setDefaultDevice('cpu');
+        checkFlat(await memoryLoop(memorySteps));
+      },
+    },
+  ];
+}
+
+export type { Tensor };
