@@ -14,8 +14,8 @@
 import * as os from 'node:os';
 
 /** Which measurement group a child process runs. */
-export type What = 'gemm' | 'mlp' | 'lenet';
-export const WHATS: readonly What[] = ['gemm', 'mlp', 'lenet'];
+export type What = 'gemm' | 'mlp' | 'lenet' | 'gpt';
+export const WHATS: readonly What[] = ['gemm', 'mlp', 'lenet', 'gpt'];
 
 /** Transpose variants: NN = A·B, TN = Aᵀ·B, NT = A·Bᵀ (all square n×n). */
 export type Trans = 'NN' | 'TN' | 'NT';
@@ -75,6 +75,24 @@ export interface LenetResult {
   na?: string;
 }
 
+/**
+ * A character GPT training step in nanoGPT's small CPU configuration (4 layers, 4 heads, width
+ * 128, context 64, vocabulary 65, batch 12, no biases, no dropout): forward, mean cross-entropy,
+ * backward, gradient clipping to norm 1 and an AdamW step (betas 0.9/0.99, weight decay 0.1 on
+ * the matrices), the loss read back. The same few random batches cycle.
+ */
+export interface GptResult {
+  batch: number;
+  block: number;
+  stepMs: number | null;
+  stepsPerSec: number | null;
+  tokensPerSec: number | null;
+  reps: number;
+  /** loss of the first two steps (from the library's own init: comparable only roughly, ~ln 65 = 4.17) */
+  sanityLosses?: number[];
+  na?: string;
+}
+
 /** The JSON line printed by a measurement process that ran. */
 export interface GroupResult {
   peer: string;
@@ -92,6 +110,7 @@ export interface GroupResult {
   gemm?: GemmEntry[];
   mlp?: MlpResult;
   lenet?: LenetResult;
+  gpt?: GptResult;
   notes?: string[];
 }
 
@@ -114,6 +133,38 @@ export function isSkipped(r: ChildOutput): r is SkippedResult {
 
 export const MLP = { sizes: [784, 1024, 1024, 10] as const, batch: 128, lr: 0.1 };
 export const LENET = { batch: 64, lr: 0.1, classes: 10 };
+export const GPT = {
+  vocab: 65, block: 64, layers: 4, heads: 4, embd: 128, batch: 12,
+  lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, clip: 1,
+  /** distinct random batches the steps cycle through */
+  batches: 4,
+};
+
+/** Random token ids in [0, vocab) for `batches` batches of [batch, block + 1] (inputs and their next tokens). */
+export function randomTokens(seed: number): Int32Array[] {
+  const r = rng(seed);
+  return Array.from({ length: GPT.batches }, () => Int32Array.from({ length: GPT.batch * (GPT.block + 1) }, () => Math.min(GPT.vocab - 1, Math.floor(r() * GPT.vocab))));
+}
+
+/** Splits a [batch, block + 1] token batch into inputs and targets [batch, block]. */
+export function inputsAndTargets(tokens: Int32Array): [Int32Array, Int32Array] {
+  const { batch, block } = GPT;
+  const x = new Int32Array(batch * block), y = new Int32Array(batch * block);
+  for (let b = 0; b < batch; b++) {
+    x.set(tokens.subarray(b * (block + 1), b * (block + 1) + block), b * block);
+    y.set(tokens.subarray(b * (block + 1) + 1, (b + 1) * (block + 1)), b * block);
+  }
+  return [x, y];
+}
+
+/** A GptResult from the step timing. */
+export function gptResult(step: Timing, sanityLosses: number[]): GptResult {
+  const { batch, block } = GPT;
+  return {
+    batch, block, stepMs: round(step.medianMs, 2), stepsPerSec: round(1000 / step.medianMs, 2),
+    tokensPerSec: round((batch * block * 1000) / step.medianMs, 0), reps: step.reps, sanityLosses,
+  };
+}
 
 // ---------------------------------------------------------------------------
 // Arguments

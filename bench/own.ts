@@ -43,11 +43,11 @@
  *    "n/a"); the whole group unsupported: throw or emit `{ skipped }`.
  */
 import {
-  GEMM_SIZES, LENET, MLP, TRANS, emit, gemmOpts, glorot, gflops, maxRssMB, parseArgs, randomF32, randomLabels,
-  round, runChild, stepOpts, timeIt,
-  type Args, type GemmEntry, type GroupResult, type LenetResult, type MlpResult, mlpResult,
+  GEMM_SIZES, GPT, LENET, MLP, TRANS, emit, gemmOpts, glorot, gflops, gptResult, inputsAndTargets, maxRssMB, parseArgs, randomF32, randomLabels,
+  randomTokens, round, runChild, stepOpts, timeIt,
+  type Args, type GemmEntry, type GptResult, type GroupResult, type LenetResult, type MlpResult, mlpResult,
 } from './common.js';
-import { Tensor, matmul, nn, noGrad, optim, setBackend, tensor } from '../src/index.js';
+import { Generator, Tensor, matmul, nn, noGrad, optim, setBackend, tensor } from '../src/index.js';
 import { getNumThreads, wasmInfo } from '../src/backend/wasm/index.js';
 
 const args: Args = parseArgs();
@@ -186,6 +186,34 @@ async function benchLenet(quick: boolean): Promise<LenetResult> {
   };
 }
 
+/** nanoGPT's character GPT, trained as `backprop train --dataset text` trains it. */
+async function benchGpt(quick: boolean): Promise<GptResult> {
+  const model = new nn.GPT({ vocabSize: GPT.vocab, blockSize: GPT.block, nLayer: GPT.layers, nHead: GPT.heads, nEmbd: GPT.embd, generator: new Generator(1) });
+  const params = model.parameters();
+  const opt = new optim.AdamW([
+    { params: params.filter((p) => p.shape.length >= 2) },
+    { params: params.filter((p) => p.shape.length < 2), weightDecay: 0 },
+  ], { lr: GPT.lr, betas: [GPT.beta1, GPT.beta2], eps: GPT.eps, weightDecay: GPT.weightDecay });
+  const batches = randomTokens(51).map((t) => inputsAndTargets(t).map((a) => Tensor.fromRaw(a, [GPT.batch, GPT.block])) as [Tensor, Tensor]);
+  let i = 0;
+  const step = (): number => {
+    const [x, y] = batches[i++ % batches.length]!;
+    opt.zeroGrad();
+    const loss = model.loss(x, y);
+    loss.backward();
+    optim.clipGradNorm(params, GPT.clip);
+    opt.step();
+    return loss.item();
+  };
+  const sanityLosses = [round(step(), 4), round(step(), 4)];
+  // yield between steps, as the CLI's training loop does (the storage pool refills then)
+  const t = await timeIt(async () => {
+    step();
+    await new Promise((r) => setImmediate(r));
+  }, { ...stepOpts(quick), minReps: 20, maxReps: 60, budgetMs: 4000 });
+  return gptResult(t, sanityLosses);
+}
+
 if (!WIRED) {
   emit({ skipped: 'not wired yet' });
 } else {
@@ -194,6 +222,7 @@ if (!WIRED) {
     const res: GroupResult = { peer: args.peer, what: args.what, config, maxRssMB: 0 };
     if (args.what === 'gemm') res.gemm = await benchGemm(args.quick);
     else if (args.what === 'mlp') res.mlp = await benchMlp(args.quick);
+    else if (args.what === 'gpt') res.gpt = await benchGpt(args.quick);
     else res.lenet = await benchLenet(args.quick);
     res.maxRssMB = maxRssMB();
     return res;

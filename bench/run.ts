@@ -9,7 +9,7 @@
  * Environment knobs:
  *   BENCH_RUNS=3             sweeps (default 3; medians across sweeps)
  *   BENCH_ONLY=a,b           only these libraries (ids below)
- *   BENCH_WHAT=gemm,mlp      only these groups
+ *   BENCH_WHAT=gemm,mlp      only these groups (gemm, mlp, lenet, gpt)
  *   BENCH_QUICK=1            smoke test: 1 warm-up + 1 rep everywhere
  *   BENCH_TIMEOUT_SEC=300    per child process
  *   BENCH_BUDGET_SEC=540     start no new sweep after this much time
@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  GEMM_SIZES, LENET, MLP, TRANS, WHATS, isSkipped, median,
+  GEMM_SIZES, GPT, LENET, MLP, TRANS, WHATS, isSkipped, median,
   type ChildOutput, type GemmEntry, type GroupResult, type Trans, type What,
 } from './common.js';
 
@@ -165,12 +165,18 @@ function lenetVal(lib: string, k: 'stepMs' | 'samplesPerSec'): number | null {
   return med(a.ok.map((r) => r.lenet?.[k]));
 }
 
+function gptVal(lib: string, k: 'stepMs' | 'stepsPerSec' | 'tokensPerSec'): number | null {
+  const a = results.get(key(lib, 'gpt'));
+  if (!a) return null;
+  return med(a.ok.map((r) => r.gpt?.[k]));
+}
+
 function groupNa(lib: string, what: What): string | null {
   const bad = naReason(lib, what);
   if (bad) return bad;
   const a = results.get(key(lib, what))!;
   for (const r of a.ok) {
-    const na = what === 'mlp' ? r.mlp?.na : what === 'lenet' ? r.lenet?.na : undefined;
+    const na = what === 'mlp' ? r.mlp?.na : what === 'lenet' ? r.lenet?.na : what === 'gpt' ? r.gpt?.na : undefined;
     if (na) return na;
   }
   return null;
@@ -453,6 +459,22 @@ function buildMarkdown(completedRuns: number, totalSec: number): string {
     md.push(table(['library', 'samples/s', 'step ms'], rows), '');
   }
 
+  if (whats.includes('gpt')) {
+    md.push(`## Character GPT training step (nanoGPT's CPU configuration: ${GPT.layers} layers, ${GPT.heads} heads, width ${GPT.embd}, context ${GPT.block}, vocabulary ${GPT.vocab}, batch ${GPT.batch})`, '');
+    md.push('One step = forward, mean cross-entropy, backward, gradient clipping to norm 1, AdamW (betas 0.9/0.99, weight decay 0.1 on the matrices), ' +
+      'the loss read back; ~0.8M parameters, ~4 GFLOP. backprop runs `nn.GPT` as `backprop train --dataset text` does; jax-js runs the same model ' +
+      'written with its numpy/nn API, the whole step one `jit`-compiled function. TF.js is not measured here.', '');
+    const rows = libs.filter((l) => results.has(key(l.id, 'gpt'))).map((l) => {
+      const na = groupNa(l.id, 'gpt');
+      return [l.label, fmt(gptVal(l.id, 'stepsPerSec'), 2, na), fmt(gptVal(l.id, 'tokensPerSec'), 0, na), fmt(gptVal(l.id, 'stepMs'), 1, na)];
+    });
+    md.push(table(['library', 'steps/s', 'tokens/s', 'step ms'], rows), '');
+    if (libs.some((l) => l.id === OURS_FAST) && libs.some((l) => l.id === 'jax-wasm')) {
+      const r = sweepRatio('gpt', OURS_FAST, 'jax-wasm', (x) => x.gpt?.stepsPerSec);
+      md.push(`Ratio of steps/s, backprop (wasm) / jax-js wasm+jit: **${r === null ? 'n/a' : `${r.toFixed(2)}×`}** (within each sweep, median across sweeps).`, '');
+    }
+  }
+
   md.push('## Peak RSS (MiB, `process.resourceUsage().maxRSS` of each group\'s process, max across sweeps)', '');
   md.push(table(['library', ...whats], libs.map((l) => [l.label, ...whats.map((w) => fmt(peakRss(l.id, w), 0))])), '');
 
@@ -479,10 +501,11 @@ function buildMarkdown(completedRuns: number, totalSec: number): string {
           whats.includes('gemm') ? x(sweepRatio('gemm', o.id, p.id, (r) => gemmOf(r, 1024, 'NN'))) : '–',
           whats.includes('mlp') ? x(sweepRatio('mlp', o.id, p.id, (r) => r.mlp?.samplesPerSec)) : '–',
           whats.includes('lenet') ? x(sweepRatio('lenet', o.id, p.id, (r) => r.lenet?.samplesPerSec)) : '–',
+          whats.includes('gpt') ? x(sweepRatio('gpt', o.id, p.id, (r) => r.gpt?.stepsPerSec)) : '–',
         ]);
       }
     }
-    md.push(table(['pair', 'GEMM (geomean)', 'GEMM 1024 NN', 'MLP step', 'LeNet step'], rows), '');
+    md.push(table(['pair', 'GEMM (geomean)', 'GEMM 1024 NN', 'MLP step', 'LeNet step', 'GPT step'], rows), '');
   }
 
   md.push('## Notes', '');
@@ -577,6 +600,7 @@ function summary(r: GroupResult): string {
   }
   if (r.mlp) return r.mlp.na ? `n/a: ${r.mlp.na}` : `step ${r.mlp.stepMs} ms, fwd ${r.mlp.fwdMs} ms, rss ${r.maxRssMB} MiB`;
   if (r.lenet) return r.lenet.na ? `n/a: ${r.lenet.na}` : `step ${r.lenet.stepMs} ms, rss ${r.maxRssMB} MiB`;
+  if (r.gpt) return r.gpt.na ? `n/a: ${r.gpt.na}` : `step ${r.gpt.stepMs} ms (${r.gpt.stepsPerSec} steps/s), rss ${r.maxRssMB} MiB`;
   return '';
 }
 

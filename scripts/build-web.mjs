@@ -40,7 +40,7 @@ export async function buildWeb() {
   await build({ ...common, entryPoints: library, outdir });
   await build({
     ...common,
-    entryPoints: { main: join(root, 'web', 'src', 'main.ts'), 'train-worker': join(root, 'web', 'src', 'train-worker.ts') },
+    entryPoints: { main: join(root, 'web', 'src', 'main.ts'), 'train-worker': join(root, 'web', 'src', 'train-worker.ts'), 'lm-worker': join(root, 'web', 'src', 'lm-worker.ts') },
     outdir,
     plugins: [libraryAsExternal],
   });

@@ -20,9 +20,9 @@ import {
   blockUntilReady, defaultDevice, init, jit, lax, nn, numpy as np, tree, valueAndGrad,
 } from '@jax-js/jax';
 import {
-  GEMM_SIZES, LENET, MLP, TRANS, gemmOpts, glorot, gflops, maxRssMB, oneHotF32, parseArgs,
-  randomF32, randomLabels, round, runChild, stepOpts, timeIt,
-  type Args, type GemmEntry, type GroupResult, type LenetResult, type MlpResult, mlpResult,
+  GEMM_SIZES, GPT, LENET, MLP, TRANS, gemmOpts, glorot, gflops, gptResult, inputsAndTargets, maxRssMB, oneHotF32, parseArgs,
+  randomF32, randomLabels, randomTokens, rng, round, runChild, stepOpts, timeIt,
+  type Args, type GemmEntry, type GptResult, type GroupResult, type LenetResult, type MlpResult, mlpResult,
 } from '../common.js';
 
 type Arr = np.Array;
@@ -190,11 +190,102 @@ async function benchLenet(quick: boolean): Promise<LenetResult> {
   };
 }
 
+type GptLayer = { ln1: Arr; attn: Arr; proj: Arr; ln2: Arr; fc: Arr; fcProj: Arr };
+type GptParams = { wte: Arr; wpe: Arr; layers: GptLayer[]; lnf: Arr };
+
+/** N(0, std²) values from the shared PRNG (Box-Muller), for nanoGPT's init. */
+function normalF32(n: number, std: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = std * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  return out;
+}
+
+/** Layer norm over the last axis without bias (nanoGPT's bias=False). */
+function layerNorm(x: Arr, w: Arr): Arr {
+  const mu = np.mean(x.ref, -1, { keepdims: true });
+  const xc = x.sub(mu);
+  const v = np.mean(np.square(xc.ref), -1, { keepdims: true });
+  return xc.div(np.sqrt(v.add(1e-5))).mul(w);
+}
+
+/**
+ * The same character GPT in jax-js: weights as [in, out] matrices (x·W), attention through
+ * nn.dotProductAttention with isCausal, exact GELU, the whole step (loss, gradients, clipping,
+ * AdamW) one jit-compiled function.
+ */
+async function benchGpt(quick: boolean): Promise<GptResult> {
+  const { vocab: V, block: T, layers: L, heads: H, embd: C, batch: B } = GPT;
+  const resid = 0.02 / Math.sqrt(2 * L);
+  let seed = 61;
+  const mat = (rows: number, cols: number, std: number): Arr => arr(normalF32(rows * cols, std, seed++), [rows, cols]);
+  let params: GptParams = {
+    wte: mat(V, C, 0.02), wpe: mat(T, C, 0.02), lnf: np.ones([C]),
+    layers: Array.from({ length: L }, () => ({
+      ln1: np.ones([C]), attn: mat(C, 3 * C, 0.02), proj: mat(C, C, resid), ln2: np.ones([C]), fc: mat(C, 4 * C, 0.02), fcProj: mat(4 * C, C, resid),
+    })),
+  };
+  const zerosLike = (p: GptParams): GptParams => tree.map((a: Arr) => np.zeros(a.shape), tree.ref(p)) as GptParams;
+  let m = zerosLike(params), v = zerosLike(params);
+  const batches = randomTokens(51).map((t) => {
+    const [x, y] = inputsAndTargets(t);
+    return [np.array(x, { dtype: np.int32 }).reshape([B, T]), arr(oneHotF32(y, V), [B, T, V])] as [Arr, Arr];
+  });
+  await blockUntilReady([params, m, v, batches]);
+
+  const causal = np.tril(np.ones([T, T])).greater(0);
+  const loss = (p: GptParams, idx: Arr, onehot: Arr): Arr => {
+    let x = np.take(p.wte.ref, idx, 0).add(p.wpe);
+    for (const l of p.layers) {
+      const qkv = np.matmul(layerNorm(x.ref, l.ln1), l.attn); // [B, T, 3C]
+      const [q, k, vv] = np.split(qkv, 3, -1) as [Arr, Arr, Arr];
+      // [B, H, T, d]; nn.dotProductAttention would do, but it needs iterator helpers (Node 22)
+      const heads = (a: Arr): Arr => np.swapaxes(a.reshape([B, T, H, C / H]), 1, 2);
+      const scores = np.matmul(heads(q), np.swapaxes(heads(k), 2, 3)).mul(1 / Math.sqrt(C / H));
+      const weights = nn.softmax(np.where(causal.ref, scores, -1e9), -1);
+      const y = np.swapaxes(np.matmul(weights, heads(vv)), 1, 2).reshape([B, T, C]);
+      x = x.add(np.matmul(y, l.proj));
+      const h = nn.gelu(np.matmul(layerNorm(x.ref, l.ln2), l.fc), { approximate: false });
+      x = x.add(np.matmul(h, l.fcProj));
+    }
+    const logits = np.matmul(layerNorm(x, p.lnf), p.wte.transpose()); // tied head
+    return nn.logSoftmax(logits, -1).mul(onehot).sum().mul(-1 / (B * T));
+  };
+  const stepFn = jit((p: GptParams, mm: GptParams, vv: GptParams, idx: Arr, onehot: Arr, t: Arr): [Arr, GptParams, GptParams, GptParams] => {
+    const [l, g] = valueAndGrad(loss)(tree.ref(p), idx, onehot);
+    const sq = tree.leaves(tree.map((gi: Arr) => np.square(gi).sum(), tree.ref(g)) as object) as Arr[];
+    const norm = np.sqrt(sq.reduce((acc, x) => acc.add(x)));
+    const coef = np.minimum(np.array(GPT.clip).div(norm.add(1e-6)), 1);
+    const bc1 = np.array(1).sub(np.power(np.array(GPT.beta1), t.ref)), bc2 = np.array(1).sub(np.power(np.array(GPT.beta2), t));
+    const m2 = tree.map((mi: Arr, gi: Arr) => mi.mul(GPT.beta1).add(gi.mul(coef.ref).mul(1 - GPT.beta1)), mm, tree.ref(g)) as GptParams;
+    const v2 = tree.map((vi: Arr, gi: Arr) => vi.mul(GPT.beta2).add(np.square(gi.mul(coef.ref)).mul(1 - GPT.beta2)), vv, g) as GptParams;
+    // weight decay on the matrices and embeddings only, as nanoGPT
+    const next = tree.map((pi: Arr, mi: Arr, vi: Arr) => pi.mul(1 - GPT.lr * GPT.weightDecay * (pi.shape.length >= 2 ? 1 : 0))
+      .sub(mi.div(bc1.ref).mul(GPT.lr).div(np.sqrt(vi.div(bc2.ref)).add(GPT.eps))), p, tree.ref(m2), tree.ref(v2)) as GptParams;
+    coef.dispose(); bc1.dispose(); bc2.dispose();
+    return [l, next, m2, v2];
+  });
+  let step = 0;
+  const run = async (): Promise<number> => {
+    const [x, y] = batches[step % batches.length]!;
+    step++;
+    const [l, next, m2, v2] = stepFn(params, m, v, x.ref, y.ref, np.array(step));
+    params = next; m = m2; v = v2;
+    return (await l.data())[0]!; // data() consumes l and waits for the step
+  };
+  const sanity = [round(await run(), 4), round(await run(), 4)];
+  const t = await timeIt(async () => { await run(); }, stepOpts(quick));
+  tree.dispose([params, m, v]);
+  causal.dispose();
+  return gptResult(t, sanity);
+}
+
 runChild(args, async (): Promise<GroupResult> => {
   const config = await setup(args.peer);
   const res: GroupResult = { peer: args.peer, what: args.what, config, maxRssMB: 0 };
   if (args.what === 'gemm') res.gemm = await benchGemm(args.quick);
   else if (args.what === 'mlp') res.mlp = await benchMlp(args.quick);
+  else if (args.what === 'gpt') res.gpt = await benchGpt(args.quick);
   else res.lenet = await benchLenet(args.quick);
   res.maxRssMB = maxRssMB();
   return res;

@@ -185,6 +185,7 @@ runChild(args, async (): Promise<GroupResult> => {
   const res: GroupResult = { peer: args.peer, what: args.what, config, maxRssMB: 0 };
   if (args.what === 'gemm') res.gemm = await benchGemm(args.quick);
   else if (args.what === 'mlp') res.mlp = await benchMlp(args.quick);
+  else if (args.what === 'gpt') throw new Error('the GPT step is measured against jax-js only (TF.js has no causal attention or fused layer norm; a hand-built one would not be its own kernels)');
   else {
     try {
       res.lenet = await benchLenet(args.quick);

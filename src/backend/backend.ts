@@ -128,6 +128,41 @@ export interface CrossEntropyArgs {
   ignoreIndex: number;
 }
 
+/**
+ * Where one of the attention operands lives in its storage, viewed as [batch, heads, seq, d]
+ * with d contiguous: element offset and the strides of batch, head and sequence position. A
+ * packed [B, T, 3·H·d] projection gives q, k and v as three layouts over one storage.
+ */
+export interface AttentionLayout {
+  offset: number;
+  batchStride: number;
+  headStride: number;
+  rowStride: number;
+}
+
+/**
+ * Scaled dot-product attention over `batch`·`heads` independent heads: queries [l, d], keys and
+ * values [s, d]; out = softmax(scale·q·kᵀ, masked)·v. With `causal`, query i sees keys 0..i
+ * (aligned at the top left, as PyTorch's is_causal).
+ */
+export interface AttentionArgs {
+  batch: number;
+  heads: number;
+  /** queries per head */
+  l: number;
+  /** keys (and values) per head */
+  s: number;
+  /** features per head, of q, k and v alike */
+  d: number;
+  scale: number;
+  causal: boolean;
+  q: AttentionLayout;
+  k: AttentionLayout;
+  v: AttentionLayout;
+  /** of the output (and of its gradient) */
+  out: AttentionLayout;
+}
+
 /** SGD coefficients for one fused update pass (PyTorch's semantics). */
 export interface SgdHyper {
   lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number; maximize: boolean;
@@ -266,6 +301,32 @@ export interface FusedKernels<S> {
   crossEntropy?(z: S, targets: S, weight: S | null, args: CrossEntropyArgs, out: S): void;
   /** Its gradient: out[i, :] = (softmax(z_i)·Σ_c q_ic − q_i)·g[i], q the target distribution. */
   crossEntropyGrad?(z: S, targets: S, weight: S | null, g: S, args: CrossEntropyArgs, out: S): void;
+  /**
+   * Layer normalization of the contiguous rows of x [rows, cols]: out = (x − μ)/√(σ² + eps)·w + b
+   * with the row's mean μ and biased variance σ²; weight and bias [cols] are optional.
+   */
+  layerNorm?(x: S, weight: S | null, bias: S | null, rows: number, cols: number, eps: number, out: S): void;
+  /**
+   * Its gradient from the output gradient g (statistics recomputed from x): dx, and where given
+   * dw = Σ_rows g·x̂ and db = Σ_rows g, with x̂ = (x − μ)/√(σ² + eps). Every output is overwritten.
+   */
+  layerNormGrad?(g: S, x: S, weight: S | null, rows: number, cols: number, eps: number, dx: S, dw: S | null, db: S | null): void;
+  /**
+   * out = g·gelu'(x) for the exact GELU: gelu'(x) = Φ(x) + x·φ(x). y = gelu(x) is the forward's
+   * output, from which a kernel may take Φ(x) = y/x instead of computing erf again.
+   */
+  geluGrad?(g: S, x: S, y: S, out: S): void;
+  /**
+   * Scaled dot-product attention (see AttentionArgs) from q, k and v (possibly one storage),
+   * writing every element of the out layout.
+   */
+  attention?(q: S, k: S, v: S, args: AttentionArgs, out: S): void;
+  /**
+   * Its gradient from the output gradient g (laid out as `args.out`), the attention weights
+   * recomputed: dq, dk and dv in the layouts of q, k and v (possibly one storage; every element
+   * of each layout is overwritten).
+   */
+  attentionGrad?(q: S, k: S, v: S, g: S, args: AttentionArgs, dq: S, dk: S, dv: S): void;
   /** In place: one SGD update of param x from grad g; buf is the velocity (null without momentum). */
   sgdStep?(x: S, g: S, buf: S | null, h: SgdHyper): void;
   /** In place: one Adam/AdamW update of x and its moments m, v (and vmax for AMSGrad). */

@@ -13,7 +13,7 @@ import { UsageError } from './args.js';
  * names and (for CSV) the feature standardisation the model file must carry.
  */
 
-export const DATASETS = ['spirals', 'moons', 'circles', 'xor', 'blobs', 'mnist', 'fashion-mnist', 'csv'] as const;
+export const DATASETS = ['spirals', 'moons', 'circles', 'xor', 'blobs', 'mnist', 'fashion-mnist', 'csv', 'text'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 export const SYNTHETIC = ['spirals', 'moons', 'circles', 'xor', 'blobs'] as const;
 

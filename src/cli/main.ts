@@ -5,9 +5,10 @@ import { trainCommand } from './train-command.js';
 import { evalCommand } from './eval-command.js';
 import { predictCommand } from './predict-command.js';
 import { exportCommand } from './export-command.js';
+import { generateCommand } from './generate-command.js';
 
 /**
- * The `backprop` command: `backprop train|eval|predict|export [flags]`. Bad input (flags, files, data)
+ * The `backprop` command: `backprop train|eval|predict|export|generate [flags]`. Bad input (flags, files, data)
  * ends with a one-line message and exit code 2; the stack trace is shown only with
  * BACKPROP_DEBUG=1.
  */
@@ -15,10 +16,12 @@ import { exportCommand } from './export-command.js';
 const USAGE = `backprop: train, evaluate and run neural networks from the command line
 
 usage:
-  backprop train   [flags]   train a model (default: a small MLP on the synthetic spirals data)
-  backprop eval    [flags]   measure loss and accuracy of a saved model
-  backprop predict [flags]   print the predicted class of each input row or image
-  backprop export  [flags]   write a saved model as an ONNX file
+  backprop train    [flags]   train a model (default: a small MLP on the synthetic spirals data;
+                             a character-level GPT with --dataset text --text FILE)
+  backprop eval     [flags]   measure loss and accuracy of a saved model
+  backprop predict  [flags]   print the predicted class of each input row or image
+  backprop export   [flags]   write a saved model as an ONNX file
+  backprop generate [flags]   continue a prompt with a saved language model
 
 Run 'backprop <command> --help' for the flags of a command.
 Environment: BACKPROP_BACKEND=js|wasm picks the compute backend; BACKPROP_THREADS=N the wasm thread count;
@@ -29,6 +32,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   eval: evalCommand,
   predict: predictCommand,
   export: exportCommand,
+  generate: generateCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -44,9 +44,12 @@ export interface ModelSpec {
  */
 export function parseArchitecture(model: string, flag = '--model'): Architecture {
   if (model === 'lenet5') return { kind: 'lenet5' };
+  if (model === 'gpt' || model.startsWith('gpt:')) {
+    throw new ValueError(`${flag}: '${model}' is a language model; train it on text with --dataset text --text FILE`);
+  }
   const m = /^mlp:(\d+(?:-\d+)+)$/.exec(model);
   if (!m) {
-    throw new ValueError(`${flag}: bad model '${model}'; allowed: mlp:IN-HIDDEN...-OUT (e.g. mlp:784-256-10) or lenet5`);
+    throw new ValueError(`${flag}: bad model '${model}'; allowed: mlp:IN-HIDDEN...-OUT (e.g. mlp:784-256-10) or lenet5 (and gpt:layers=N,heads=N,embd=N,block=N with --dataset text)`);
   }
   const sizes = m[1]!.split('-').map(Number);
   if (sizes.some((s) => !Number.isSafeInteger(s) || s < 1)) throw new ValueError(`${flag}: layer sizes in '${model.length > 60 ? `${model.slice(0, 60)}…` : model}' must be positive integers`);
@@ -189,6 +192,9 @@ export function specFromMetadata(md: Record<string, string> | undefined | null, 
   const format = get('format');
   if (format !== 'model-v1') throw new FormatError(`${file}: unsupported backprop model format '${format}', expected 'model-v1'`);
   const model = get('model');
+  if (model === 'gpt' || model.startsWith('gpt:')) {
+    throw new FormatError(`${file}: holds a language model ('${model}'), not a classifier; use 'backprop generate --model-file ${file}'`);
+  }
   try {
     parseArchitecture(model, `__metadata__ '${PREFIX}model'`);
   } catch (e) {

@@ -6,11 +6,12 @@ import * as data from '../data/index.js';
 import * as io from '../io/index.js';
 import { fit, type BatchLog, type EpochLog } from '../train/index.js';
 import { BACKEND_FLAG, DEVICE_FLAG, allFinite, onDevice, optimizerStateToHost, toHost, useBackend, useDevice } from './backend.js';
-import { MAX_BATCH, parseFlags, formatFlagHelp, UsageError, type FlagSpecs } from './args.js';
+import { MAX_BATCH, parseFlags, formatFlagHelp, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
 import { DATASETS, SYNTHETIC, loadDataset, type DatasetName } from './datasets.js';
 import { ACTIVATIONS, buildModel, parseArchitecture, specToMetadata, validateArchitecture, type Activation, type ModelSpec } from './model-spec.js';
 import { ProgressBar, epochJsonLine, formatEpochSummary } from './progress.js';
-import { OPTIMIZERS, makeOptimizer, type OptimizerName } from './optimizers.js';
+import { OPTIMIZERS, makeOptimizer, type OptimizerName, type OptimizerSettings } from './optimizers.js';
+import { trainTextCommand } from './train-text.js';
 import { readTrainCheckpoint, writeTrainCheckpoint, type TrainCheckpoint } from './checkpoint.js';
 import { requireFile } from './datasets.js';
 import { checkModelTensors } from './model-file.js';
@@ -26,19 +27,28 @@ const FLAGS = {
   csv: { kind: 'string', metavar: 'FILE', help: 'CSV file with a header row, for --dataset csv (80/20 train/test split by --seed)' },
   label: { kind: 'string', metavar: 'COL', help: 'name of the class column of --csv' },
   'drop-columns': { kind: 'string', metavar: 'COL,...', help: 'columns of --csv to leave out of the features, comma-separated (e.g. id)' },
-  model: { kind: 'string', metavar: 'SPEC', help: 'mlp:IN-HIDDEN...-OUT (e.g. mlp:784-256-10) or lenet5 (default: mlp:2-64-64-C for synthetic data, mlp:784-256-10 for images, mlp:F-32-C for CSV)' },
+  model: { kind: 'string', metavar: 'SPEC', help: 'mlp:IN-HIDDEN...-OUT (e.g. mlp:784-256-10), lenet5, or for --dataset text gpt:layers=N,heads=N,embd=N,block=N (default: mlp:2-64-64-C for synthetic data, mlp:784-256-10 for images, mlp:F-32-C for CSV, gpt:layers=4,heads=4,embd=128,block=64 for text)' },
   activation: { kind: 'string', default: 'relu', choices: ACTIVATIONS, help: 'hidden-layer activation' },
   dropout: { kind: 'number', default: 0, metavar: 'P', help: 'dropout probability after each hidden fully connected layer, in [0, 1)' },
-  optimizer: { kind: 'string', default: 'adam', choices: OPTIMIZERS, help: 'optimizer (momentum = SGD with momentum 0.9)' },
-  schedule: { kind: 'string', default: 'none', choices: SCHEDULES, help: 'learning-rate schedule: none, or cosine annealing to 0 over --epochs (stepped per epoch)' },
+  optimizer: { kind: 'string', choices: OPTIMIZERS, help: 'optimizer (momentum = SGD with momentum 0.9; default: adam, adamw for --dataset text)' },
+  schedule: { kind: 'string', choices: SCHEDULES, help: 'learning-rate schedule: none, or cosine annealing (to 0 over --epochs, stepped per epoch; for --dataset text to --min-lr over --iters, stepped per step); default: none, cosine for --dataset text' },
   lr: { kind: 'number', above: 0, metavar: 'RATE', help: 'learning rate (default: 0.001 for adam/adamw, 0.05 for sgd/momentum; 0.01 with adam/adamw on synthetic and CSV data)' },
   epochs: { kind: 'int', min: 1, help: 'total number of epochs (default: 30 for synthetic data, 5 otherwise)' },
+  'weight-decay': { kind: 'number', metavar: 'X', help: 'weight decay, >= 0 (default: the optimizer\'s own, 0.01 for adamw and 0 otherwise; for --dataset text only matrices and embeddings decay)' },
+  beta2: { kind: 'number', metavar: 'X', help: 'adam/adamw second-moment decay β₂ in [0, 1) (default: 0.999)' },
+  text: { kind: 'string', metavar: 'FILE', help: 'UTF-8 text for --dataset text: a character-level GPT trains on its first 90% of characters and validates on the last 10%' },
+  iters: { kind: 'int', min: 1, help: 'optimizer steps, for --dataset text (default: 2000)' },
+  'eval-interval': { kind: 'int', min: 1, help: 'steps between loss estimates, for --dataset text (default: 250)' },
+  'eval-iters': { kind: 'int', min: 1, help: 'random batches per loss estimate, for --dataset text (default: 20)' },
+  warmup: { kind: 'int', min: 0, help: 'steps of linear learning-rate warmup, for --dataset text (default: 0)' },
+  'min-lr': { kind: 'number', metavar: 'RATE', help: 'learning rate the cosine schedule ends at, for --dataset text (default: --lr / 10)' },
+  'clip-grad': { kind: 'number', above: 0, metavar: 'X', help: 'clip the gradients\' joint 2-norm to X before each step, for --dataset text (default: no clipping)' },
   'batch-size': { kind: 'int', min: 1, max: MAX_BATCH, default: 64, help: 'samples per step' },
   seed: { kind: 'int', min: 0, default: 0, help: 'seed of weight init, shuffling, dropout and synthetic data' },
   out: { kind: 'string', metavar: 'FILE', help: 'write the trained model to FILE.safetensors (readable by eval/predict)' },
   checkpoint: { kind: 'string', metavar: 'FILE', help: 'write a resumable checkpoint to FILE after every epoch (atomically)' },
   resume: { kind: 'string', metavar: 'FILE', help: 'continue from a checkpoint written by --checkpoint, up to --epochs; model, optimizer, schedule, batch size and seed come from the checkpoint (pass the same data flags)' },
-  json: { kind: 'boolean', help: 'print one JSON line per epoch (also the default when stdout is not a terminal)' },
+  json: { kind: 'boolean', help: 'print one JSON line per epoch, or per loss estimate with --dataset text (also the default when stdout is not a terminal)' },
   limit: { kind: 'int', min: 1, metavar: 'N', help: 'use only the first N training samples (and at most N test samples)' },
   backend: BACKEND_FLAG,
   device: DEVICE_FLAG,
@@ -49,6 +59,14 @@ const HELP = `usage: backprop train [flags]
 Trains a classifier and reports test loss and accuracy after every epoch: a progress bar on a
 terminal, one JSON line per epoch with --json or when stdout is not a terminal:
   {"epoch":1,"trainLoss":…,"testLoss":…,"testAccuracy":…,"seconds":…,"samplesPerSecond":…}
+
+With --dataset text it trains a character-level GPT (nanoGPT's) on --text FILE for --iters
+steps of random --batch-size windows, and estimates the train and validation losses on
+--eval-iters random batches every --eval-interval steps, one JSON line each:
+  {"iter":250,"trainLoss":…,"valLoss":…,"tokensPerSecond":…,"lr":…,"seconds":…}
+(tokensPerSecond counts training tokens since the previous estimate, evaluation time excluded;
+seconds is the wall time since training started). --out writes the model with its vocabulary,
+for 'backprop generate'.
 
 On --device webgpu the data stay in host memory and each batch is uploaded as it is drawn; the
 loss is read back once per epoch (the progress bar reads it every batch), and divergence is
@@ -63,7 +81,15 @@ examples:
   backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --checkpoint ck.safetensors
   backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --resume ck.safetensors --epochs 10
   backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --device webgpu --out lenet5.safetensors
-  backprop train --dataset csv --csv ../shared/data/iris.csv --label species --epochs 50 --out iris.safetensors`;
+  backprop train --dataset csv --csv ../shared/data/iris.csv --label species --epochs 50 --out iris.safetensors
+  backprop train --dataset text --text ../shared/data/tinyshakespeare/input.txt --model gpt:layers=4,heads=4,embd=128,block=64 \\
+    --batch-size 12 --iters 2000 --lr 0.001 --min-lr 0.0001 --warmup 100 --weight-decay 0.1 --beta2 0.99 --clip-grad 1 --out gpt.safetensors`;
+
+/** The parsed flags of 'backprop train'. */
+export type TrainFlags = ParsedFlags<typeof FLAGS>;
+
+/** Flags that only --dataset text reads. */
+const TEXT_ONLY = ['text', 'iters', 'eval-interval', 'eval-iters', 'warmup', 'min-lr', 'clip-grad'] as const;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS, 'train');
@@ -72,7 +98,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const backend = useBackend(f.backend);
+  checkOptimizerSettings(f);
   const { device, info: deviceInfo } = await useDevice(f.device, 'train');
+  if (f.dataset === 'text') return trainTextCommand(f, backend, device);
+  for (const flag of TEXT_ONLY) {
+    if (f[flag] !== undefined) throw new UsageError(`train: --${flag} is only used with --dataset text (got --dataset ${f.dataset})`);
+  }
   const dataset = f.dataset as DatasetName;
   const synthetic = (SYNTHETIC as readonly string[]).includes(dataset);
   if (!(f.dropout >= 0 && f.dropout < 1)) throw new UsageError(`train: bad value '${f.dropout}' for --dropout; expected a number in [0, 1)`);
@@ -125,7 +156,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     featureNames: loaded.featureNames,
     ...(loaded.ignoredColumns ? { ignoredColumns: loaded.ignoredColumns } : {}),
   };
-  const optimizerName = resumed ? resumed.optimizer : (f.optimizer as OptimizerName);
+  const optimizerName = resumed ? resumed.optimizer : ((f.optimizer ?? 'adam') as OptimizerName);
   const lr = f.lr ?? (optimizerName === 'sgd' || optimizerName === 'momentum' ? 0.05 : synthetic || dataset === 'csv' ? 0.01 : 0.001);
   const epochs = f.epochs ?? (resumed ? resumed.epochs : synthetic ? 30 : 5);
 
@@ -134,7 +165,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   // built on the CPU from the seed (the same weights on every device), then moved in place
   model.to(device);
   const loaderGenerator = new Generator(seed + 1);
-  const optimizer = makeOptimizer(optimizerName, model.parameters(), lr);
+  const optimizer = makeOptimizer(optimizerName, model.parameters(), lr, optimizerSettings(f));
   // cosine keeps the horizon of the original run, so a resumed run follows the same lr curve
   const schedule = resumed ? resumed.schedule : f.schedule === 'cosine' ? { name: 'cosine' as const, tMax: epochs } : null;
   const scheduler = schedule ? new optim.CosineAnnealingLR(optimizer, { tMax: schedule.tMax }) : undefined;
@@ -295,3 +326,20 @@ function datasetLabel(dataset: DatasetName, csv: string | undefined): string {
   return dataset === 'csv' ? `csv:${csv ?? ''}` : dataset;
 }
 
+
+/** --weight-decay and --beta2 as optimizer settings (unset ones keep the optimizer's defaults). */
+export function optimizerSettings(f: TrainFlags): OptimizerSettings {
+  return { ...(f['weight-decay'] !== undefined ? { weightDecay: f['weight-decay'] } : {}), ...(f.beta2 !== undefined ? { beta2: f.beta2 } : {}) };
+}
+
+/** Range checks of the optimizer flags that the flag table cannot express. */
+function checkOptimizerSettings(f: TrainFlags): void {
+  const wd = f['weight-decay'];
+  if (wd !== undefined && !(wd >= 0)) throw new UsageError(`train: bad value '${wd}' for --weight-decay; expected a number >= 0`);
+  const b2 = f.beta2;
+  if (b2 !== undefined) {
+    if (!(b2 >= 0 && b2 < 1)) throw new UsageError(`train: bad value '${b2}' for --beta2; expected a number in [0, 1)`);
+    const opt = f.optimizer ?? (f.dataset === 'text' ? 'adamw' : 'adam');
+    if (opt !== 'adam' && opt !== 'adamw') throw new UsageError(`train: --beta2 is only used with --optimizer adam or adamw (got ${opt})`);
+  }
+}

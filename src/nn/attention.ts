@@ -1,12 +1,12 @@
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { add, compare, mul, where } from '../ops/elementwise.js';
 import { tril } from '../ops/masking.js';
+import { attention as attentionOp, maskedScore } from '../ops/attention.js';
 import { matmul } from '../ops/matmul.js';
 import { mean } from '../ops/reduce.js';
 import { permute, reshape, sliceDim, split, squeeze, transpose, unsqueeze } from '../ops/shape.js';
 import { softmax } from '../ops/softmax.js';
 import { ones, zeros } from '../tensor/creation.js';
-import type { DType } from '../tensor/dtype.js';
 import type { Generator } from '../tensor/random.js';
 import { broadcastShapes, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -15,13 +15,11 @@ import { xavierUniform } from './init.js';
 import { Linear, linear } from './linear.js';
 import { Module } from './module.js';
 
-/**
- * The score given to a masked-out position: the lowest finite value of the dtype rather than
- * −∞, so softmax still gives it weight 0 but setCheckNumerics stays usable and a row whose every
- * position is masked comes out uniform instead of NaN.
- */
-function maskedScore(dtype: DType): number {
-  return dtype === 'float32' ? -3.4028234663852886e38 : -Number.MAX_VALUE;
+/** Whether q, k, v fit the fused attention op: one float dtype, k and v alike, the same leading dims. */
+function fusable(q: Tensor, k: Tensor, v: Tensor): boolean {
+  const r = q.shape.length;
+  return q.dtype === k.dtype && k.dtype === v.dtype && k.shape.length === r && v.shape.length === r
+    && sameShape(k.shape, v.shape) && q.shape[r - 1] === k.shape[r - 1] && sameShape(q.shape.slice(0, -2), k.shape.slice(0, -2));
 }
 
 /** What may be attended: an int32 0/1 mask (1 = allowed) and a float bias added to the scores. */
@@ -99,6 +97,9 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
     else masks.bias = m;
   }
   const scale = opts.scale ?? 1 / Math.sqrt(e);
+  if (masks.bias === null && (masks.allowed === null || opts.isCausal) && p === 0 && fusable(query, key, value)) {
+    return attentionOp(query, key, value, { scale, causal: opts.isCausal ?? false });
+  }
   return attend(query, key, value, masks, scale, p, opts.generator).out;
 }
 
@@ -264,6 +265,13 @@ export class MultiheadAttention extends Module<
       masks = addMask(masks, reshape(kpm, [n, 1, 1, s]));
     }
     const p = this.training ? this.dropout : 0;
+    const needWeights = opts.needWeights ?? true;
+    if (!needWeights && p === 0 && masks.allowed === null && masks.bias === null) {
+      // no weights to return and nothing to mask: one fused attention op
+      const y0 = attentionOp(heads(pq, l), heads(pk, s), heads(pv, s), { scale: 1 / Math.sqrt(hd), causal: false });
+      const y1 = this.out_proj.call(reshape(permute(y0, [0, 2, 1, 3]), [n, l, this.embedDim]));
+      return [!batched ? squeeze(y1, 0) : this.batchFirst ? y1 : transpose(y1, 0, 1), null];
+    }
     const { out, weights } = attend(heads(pq, l), heads(pk, s), heads(pv, s), masks, 1 / Math.sqrt(hd), p, this.generator);
     const merged = reshape(permute(out, [0, 2, 1, 3]), [n, l, this.embedDim]);
     let y = this.out_proj.call(merged);

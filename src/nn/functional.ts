@@ -21,6 +21,8 @@ export { normalize, cosineSimilarity, type NormalizeOptions, type CosineSimilari
 export { oneHot } from './one-hot.js';
 export { interpolate, type InterpolateOptions, type InterpolateMode } from './interpolate.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';
+export { packedSelfAttention } from '../ops/attention.js';
+export { layerNormLastDim } from '../ops/layer-norm.js';
 export {
   relu, sigmoid, tanh, gelu, leakyRelu, elu, softplus, silu, mish, selu, celu, hardtanh, relu6, hardswish, hardsigmoid, logsigmoid,
   softsign, prelu, glu, type HardtanhOptions,

@@ -38,3 +38,4 @@ export {
 export * as init from './init.js';
 export * as functional from './functional.js';
 export * as F from './functional.js';
+export { GPT, GPTBlock, GPTMLP, GPTTransformer, CausalSelfAttention, type GPTConfig, type GenerateOptions } from './gpt.js';

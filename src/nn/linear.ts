@@ -5,6 +5,7 @@ import { biasAct } from '../ops/bias-act.js';
 import { add, cast } from '../ops/elementwise.js';
 import { promote } from '../tensor/dtype.js';
 import { matmul } from '../ops/matmul.js';
+import { reshape } from '../ops/shape.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -19,9 +20,22 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (weight.shape.length !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
   // an exporter sees one fully connected layer (ONNX Gemm), not a matmul and an add
   return traceScope('linear', bias ? [x, weight, bias] : [x, weight], { act: 'none', bias: !!bias }, () => {
-    const y = matmul(x, weight, { transB: true });
-    return bias ? add(y, bias) : y;
+    const y = matmul(rows(x), weight, { transB: true });
+    return unrows(bias ? add(y, bias) : y, x);
   });
+}
+
+/**
+ * x [..., in] as one matrix [N, in]: a single GEMM (and a single one for the weight's gradient)
+ * instead of one per leading index. Reshapes of contiguous tensors are free.
+ */
+function rows(x: Tensor): Tensor {
+  return x.shape.length > 2 ? reshape(x, [-1, x.shape[x.shape.length - 1]!]) : x;
+}
+
+/** y [N, out] back to x's leading dims. */
+function unrows(y: Tensor, x: Tensor): Tensor {
+  return x.shape.length > 2 ? reshape(y, [...x.shape.slice(0, -1), y.shape[1]!]) : y;
 }
 
 /** Weight default of Linear and Conv2d: kaiming_uniform(a=√5), i.e. U(±1/√fanIn); bias U(±1/√fanIn). */
@@ -61,10 +75,10 @@ export class Linear extends Module {
     if (bias === null) return this.forward(x);
     if (x.shape.length === 0 || x.shape[x.shape.length - 1] !== this.inFeatures) throw this.shapeError(`[..., ${this.inFeatures}]`, x.shape);
     return traceScope('linear', [x, this.weight, bias], { act, bias: true }, () => {
-      const z = matmul(x, this.weight, { transB: true });
+      const z = matmul(rows(x), this.weight, { transB: true });
       // mixed dtypes promote as add does (the activation still applies: Sequential skips its layer)
       const d = promote(z.dtype, bias.dtype);
-      return biasAct(cast(z, d), cast(bias, d), act);
+      return unrows(biasAct(cast(z, d), cast(bias, d), act), x);
     });
   }
 

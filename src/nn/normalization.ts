@@ -7,7 +7,8 @@ import { mean } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
 import { ones, zeros } from '../tensor/creation.js';
 import { assertFloat } from '../tensor/dtype.js';
-import { sameShape } from '../tensor/shape.js';
+import { sameShape, sizeOf } from '../tensor/shape.js';
+import { layerNormLastDim } from '../ops/layer-norm.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
@@ -223,6 +224,13 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const eps = opts.eps ?? 1e-5;
   const params = [opts.weight, opts.bias].filter((t): t is Tensor => !!t);
   return traceScope('layerNorm', [x, ...params], { normalizedShape: ns, eps, weight: !!opts.weight, bias: !!opts.bias }, () => {
+    if (params.every((p) => p.dtype === x.dtype)) {
+      // one fused op over the flattened trailing dims (reshapes are free)
+      const c = sizeOf(ns);
+      const flat = (t: Tensor | null | undefined): Tensor | null => (t ? reshape(t, [c]) : null);
+      const y = layerNormLastDim(k === 1 ? x : reshape(x, [...x.shape.slice(0, x.shape.length - k), c]), flat(opts.weight), flat(opts.bias), eps);
+      return k === 1 ? y : reshape(y, x.shape);
+    }
     const mu = mean(x, axes, true);
     const xc = sub(x, mu);
     const v = mean(mul(xc, xc), axes, true);

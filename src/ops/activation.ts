@@ -4,7 +4,7 @@ import { assertFloat } from '../tensor/dtype.js';
 import { normAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ActGradActivation, Backend, UnaryOp } from '../backend/backend.js';
-import { defineOp, type OpDef, type Raw } from './op.js';
+import { defineOp, fusedGradBackend, type OpDef, type Raw } from './op.js';
 import { abs, add, cast, compare, div, erf, exp, mul, neg, sub, unaryRaw, where } from './elementwise.js';
 import { reshape, sliceDim } from './shape.js';
 
@@ -87,7 +87,14 @@ export const eluOp = defineOp<{ alpha: number }>({
 export const geluOp = defineOp<Record<string, never>>({
   name: 'gelu',
   forward: (b, [x]) => act(b, 'gelu', x!),
-  backward: (g, { inputs: [x] }) => [mul(g, geluDerivative(x!))],
+  backward: (g, { inputs: [x], out: y }) => {
+    // one pass (g·gelu'(x)) where the backend has it, else the differentiable composition
+    const b = fusedGradBackend('geluGrad', g);
+    if (b === null || g.dtype !== x!.dtype) return [mul(g, geluDerivative(x!))];
+    const out = b.alloc(g.dtype, g.size);
+    b.geluGrad!(g.storage, x!.storage, y.storage, out);
+    return [Tensor.fromRaw(out, g.shape)];
+  },
 });
 
 /** gelu(x) = xΦ(x), so gelu'(x) = Φ(x) + xφ(x); written with ops, so it differentiates again. */

@@ -1,4 +1,6 @@
-import type { Backend, Storage } from '../backend/backend.js';
+import type { Backend, FusedKernelName, Storage } from '../backend/backend.js';
+import { backendFor } from '../backend/registry.js';
+import { mode } from '../autograd/mode.js';
 import type { Tensor } from '../tensor/tensor.js';
 // Every op module imports this one, so whichever part of the library is loaded, the fluent
 // Tensor methods (x.add(y), loss.backward(), ...) are installed with it.
@@ -31,4 +33,16 @@ export interface OpDef<A> {
 
 export function defineOp<A>(def: OpDef<A>): OpDef<A> {
   return def;
+}
+
+/**
+ * The backend of `t`'s device if it has the fused kernel `name` and no graph is being recorded,
+ * else null. Backward rules use it: a fused gradient kernel is one pass with no graph, but a
+ * backward run under createGraph must record differentiable ops, so second derivatives exist;
+ * the rule then runs its composition instead.
+ */
+export function fusedGradBackend(name: FusedKernelName, t: Tensor): Backend | null {
+  if (mode.gradEnabled) return null;
+  const b = backendFor(t.device);
+  return typeof b[name] === 'function' ? b : null;
 }

@@ -14,6 +14,8 @@ import { softmaxOp, logSoftmaxOp } from './softmax.js';
 import { conv2dOps } from './conv.js';
 import { crossEntropyOp, crossEntropyGradOp } from './loss.js';
 import { biasActOp } from './bias-act.js';
+import { layerNormOp } from './layer-norm.js';
+import { attentionOp } from './attention.js';
 
 /**
  * Every differentiable primitive, by name. Each entry is an OpDef, whose type requires a
@@ -41,6 +43,8 @@ export const opTable = {
   ...conv2dOps,
   crossEntropy: crossEntropyOp, crossEntropyGrad: crossEntropyGradOp,
   biasAct: biasActOp,
+  layerNormLastDim: layerNormOp,
+  attention: attentionOp,
 } as const;
 
 /** The name of a differentiable primitive. @example const name: OpName = 'matmul' */

@@ -5,7 +5,7 @@
  * Node (js, wasm, webgpu smoke) and in headless Chromium (webgpu).
  */
 import type {
-  ActGradActivation, Backend, BiasActivation, BinaryOp, Conv2dArgs, CrossEntropyArgs, MatmulArgs, Storage, TypedArray, UnaryOp,
+  ActGradActivation, AttentionArgs, AttentionLayout, Backend, BiasActivation, BinaryOp, Conv2dArgs, CrossEntropyArgs, MatmulArgs, Storage, TypedArray, UnaryOp,
 } from '../../src/backend/backend.js';
 import { JsBackend } from '../../src/backend/js/index.js';
 import { Generator } from '../../src/tensor/random.js';
@@ -267,6 +267,60 @@ export function conformanceCases(seed = 99): ConformanceCase[] {
         },
       });
     }
+  }
+  for (const [rows, colsN, affine] of [[5, 7, true], [768, 128, true], [3, 1, false], [0, 4, true]] as const) {
+    const x = f32(rows * colsN, -3, 5), w = f32(colsN), bias = f32(colsN), gr = f32(rows * colsN);
+    add({
+      name: `layerNorm ${rows}x${colsN} affine=${affine}`, kernel: 'layerNorm', elements: rows * colsN, rtol: 1e-4, atol: 1e-5,
+      run: (b) => { const o = b.alloc('float32', rows * colsN); b.layerNorm!(up(b, x), affine ? up(b, w) : null, affine ? up(b, bias) : null, rows, colsN, 1e-5, o); return [o]; },
+    });
+    add({
+      name: `layerNormGrad ${rows}x${colsN} affine=${affine}`, kernel: 'layerNormGrad', elements: rows * colsN, rtol: 1e-4, atol: 1e-4,
+      run: (b) => {
+        const dx = b.alloc('float32', rows * colsN), dw = b.alloc('float32', colsN), db = b.alloc('float32', colsN);
+        b.layerNormGrad!(up(b, gr), up(b, x), affine ? up(b, w) : null, rows, colsN, 1e-5, dx, affine ? dw : null, affine ? db : null);
+        return affine ? [dx, dw, db] : [dx];
+      },
+    });
+  }
+  for (const n of [7, 1000, 70001]) {
+    const gr = f32(n), x = f32(n, -6, 6);
+    if (n >= 7) { x[1] = NaN; x[2] = 0; x[3] = -40; x[4] = 40; x[5] = 1e-30; x[6] = -3e-8; }
+    // y = gelu(x) as the forward gives it (a kernel may read Φ(x) = y/x from it)
+    const y = new Float32Array(n);
+    new JsBackend().unary('gelu', x, y);
+    add({ name: `geluGrad n=${n}`, kernel: 'geluGrad', elements: n, rtol: 1e-4, atol: 1e-6, run: (b) => { const o = b.alloc('float32', n); b.geluGrad!(up(b, gr), up(b, x), up(b, y), o); return [o]; } });
+  }
+  // attention: separate [batch, l|s, d] operands, and a packed [B, T, 3·H·d] projection
+  const lay = (offset: number, batchStride: number, headStride: number, rowStride: number): AttentionLayout => ({ offset, batchStride, headStride, rowStride });
+  for (const [batch, l, sN, d, causal] of [[3, 5, 7, 4, false], [2, 9, 9, 13, true], [1, 70, 66, 32, true]] as const) {
+    const q = f32(batch * l * d), k = f32(batch * sN * d), v = f32(batch * sN * d), gr = f32(batch * l * d);
+    const args: AttentionArgs = { batch, heads: 1, l, s: sN, d, scale: 1 / Math.sqrt(d), causal, q: lay(0, l * d, 0, d), k: lay(0, sN * d, 0, d), v: lay(0, sN * d, 0, d), out: lay(0, l * d, 0, d) };
+    add({
+      name: `attention ${batch}x${l}x${sN}x${d} causal=${causal}`, kernel: 'attention', elements: batch * l * sN, rtol: 1e-4, atol: 1e-5,
+      run: (b) => { const o = b.alloc('float32', batch * l * d); b.attention!(up(b, q), up(b, k), up(b, v), args, o); return [o]; },
+    });
+    add({
+      name: `attentionGrad ${batch}x${l}x${sN}x${d} causal=${causal}`, kernel: 'attentionGrad', elements: batch * l * sN, rtol: 1e-4, atol: 1e-5,
+      run: (b) => {
+        const dq = b.alloc('float32', q.length), dk = b.alloc('float32', k.length), dv = b.alloc('float32', v.length);
+        b.attentionGrad!(up(b, q), up(b, k), up(b, v), up(b, gr), args, dq, dk, dv);
+        return [dq, dk, dv];
+      },
+    });
+  }
+  for (const [batch, t, heads, d] of [[2, 6, 2, 3], [12, 64, 4, 32]] as const) {
+    const c = heads * d, qkv = f32(batch * t * 3 * c), gr = f32(batch * t * c);
+    const at = (o: number): AttentionLayout => lay(o, t * 3 * c, d, 3 * c);
+    const args: AttentionArgs = { batch, heads, l: t, s: t, d, scale: 1 / Math.sqrt(d), causal: true, q: at(0), k: at(c), v: at(2 * c), out: lay(0, t * c, d, c) };
+    add({
+      name: `attention packed ${batch}x${t} heads=${heads} d=${d}`, kernel: 'attention', elements: batch * heads * t * t, rtol: 1e-4, atol: 1e-5,
+      run: (b) => { const o = b.alloc('float32', batch * t * c); const s = up(b, qkv); b.attention!(s, s, s, args, o); return [o]; },
+    });
+    add({
+      name: `attentionGrad packed ${batch}x${t} heads=${heads} d=${d}`, kernel: 'attentionGrad', elements: batch * heads * t * t, rtol: 1e-4, atol: 1e-5,
+      run: (b) => { const o = b.alloc('float32', qkv.length); const s = up(b, qkv); b.attentionGrad!(s, s, s, up(b, gr), args, o, o, o); return [o]; },
+    });
   }
   issue9Cases(seed + 9, up, add);
   return cases;

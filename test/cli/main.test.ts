@@ -110,13 +110,13 @@ test('--help works for every command', () => {
     assert.match(r.stdout, new RegExp(`usage: backprop ${cmd}`));
     assert.match(r.stdout, /--help, -h/);
   }
-  assert.match(run(['train', '--help']).stdout, /--dataset spirals\|moons\|circles\|xor\|blobs\|mnist\|fashion-mnist\|csv/);
+  assert.match(run(['train', '--help']).stdout, /--dataset spirals\|moons\|circles\|xor\|blobs\|mnist\|fashion-mnist\|csv\|text/);
   assert.equal(run(['--help']).code, 0);
 });
 
 test('bad command lines exit 2 with one line naming the flag and the allowed values', () => {
   assertUsageError(run(['train', '--epoch', '3']), /unknown flag '--epoch' \(did you mean --epochs\?\); allowed: --dataset, /);
-  assertUsageError(run(['train', '--dataset', 'cifar10']), /bad value 'cifar10' for --dataset; allowed: spirals, moons, circles, xor, blobs, mnist, fashion-mnist, csv/);
+  assertUsageError(run(['train', '--dataset', 'cifar10']), /bad value 'cifar10' for --dataset; allowed: spirals, moons, circles, xor, blobs, mnist, fashion-mnist, csv, text/);
   assertUsageError(run(['train', '--optimizer', 'lbfgs']), /bad value 'lbfgs' for --optimizer; allowed: sgd, momentum, adam, adamw/);
   assertUsageError(run(['train', '--lr', 'abc']), /bad value 'abc' for --lr; expected a number > 0/);
   assertUsageError(run(['train', '--model', 'mlp:3-10-2']), /--model mlp:3-10-2: input size 3 does not match spirals, whose samples have 2 features/);

@@ -59,6 +59,17 @@ export class EmulatedDeviceBackend implements Backend<Box> {
   crossEntropyGrad(...[z, t, w, g, args, out]: Parameters<NonNullable<Backend<Box>['crossEntropyGrad']>>): void { this.launches++; js.crossEntropyGrad(un(z), un(t), unOrNull(w), un(g), args, un(out)); }
   sgdStep(...[x, g, buf, h]: Parameters<NonNullable<Backend<Box>['sgdStep']>>): void { this.launches++; js.sgdStep(un(x), un(g), unOrNull(buf), h); }
   adamStep(...[x, g, m, v, vmax, h]: Parameters<NonNullable<Backend<Box>['adamStep']>>): void { this.launches++; js.adamStep(un(x), un(g), un(m), un(v), unOrNull(vmax), h); }
+  layerNorm(...[x, w, b, rows, cols, eps, out]: Parameters<NonNullable<Backend<Box>['layerNorm']>>): void { this.launches++; js.layerNorm(un(x), unOrNull(w), unOrNull(b), rows, cols, eps, un(out)); }
+  layerNormGrad(...[g, x, w, rows, cols, eps, dx, dw, db]: Parameters<NonNullable<Backend<Box>['layerNormGrad']>>): void {
+    this.launches++;
+    js.layerNormGrad(un(g), un(x), unOrNull(w), rows, cols, eps, un(dx), unOrNull(dw), unOrNull(db));
+  }
+  geluGrad(...[g, x, y, out]: Parameters<NonNullable<Backend<Box>['geluGrad']>>): void { this.launches++; js.geluGrad(un(g), un(x), un(y), un(out)); }
+  attention(...[q, k, v, args, out]: Parameters<NonNullable<Backend<Box>['attention']>>): void { this.launches++; js.attention(un(q), un(k), un(v), args, un(out)); }
+  attentionGrad(...[q, k, v, g, args, dq, dk, dv]: Parameters<NonNullable<Backend<Box>['attentionGrad']>>): void {
+    this.launches++;
+    js.attentionGrad(un(q), un(k), un(v), un(g), args, un(dq), un(dk), un(dv));
+  }
 }
 
 /** Registers the emulated device as 'webgpu' (call before initDevice('webgpu')). */

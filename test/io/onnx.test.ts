@@ -221,6 +221,15 @@ test('ONNX Runtime matches backprop: transformer encoder and decoder layers with
   }
 });
 
+test('ONNX Runtime matches backprop: the character GPT (packed causal attention, layer norms, tied head)', async (t) => {
+  const gen = new Generator(13);
+  const input = (batch: number): Tensor => randint(0, 11, [batch, 6], { generator: gen });
+  const gpt = new nn.GPT({ vocabSize: 11, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, generator: new Generator(4) });
+  const r = await checkAgainstOrt(gpt, input);
+  t.diagnostic(`max abs diff ${fmtDiffs(r.diffs)}; ${new Set(r.opTypes).size} op types`);
+  for (const op of ['MatMul', 'Softmax', 'LayerNormalization', 'Where', 'Transpose']) assert.ok(r.opTypes.includes(op), `${op} missing from ${r.opTypes.join()}`);
+});
+
 /** Reshapes, expands and concatenates along dims that follow the batch size. */
 class BatchShapes extends nn.Module {
   proj = new nn.Linear(4, 4, { generator: new Generator(6) });

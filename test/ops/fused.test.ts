@@ -6,13 +6,19 @@ import {
 import { JsBackend } from '../../src/backend/js/index.js';
 import type { FusedKernelName } from '../../src/backend/backend.js';
 import { biasAct } from '../../src/ops/bias-act.js';
+import { layerNormLastDim } from '../../src/ops/layer-norm.js';
+import { attention, packedSelfAttention } from '../../src/ops/attention.js';
+import { autogradGrad, gelu } from '../../src/index.js';
 
 /**
  * Every fused kernel against the reference composition beside its op: the same ops run on the
  * reference backend with and without its fused kernels ('js-core' has only the core kernels),
  * in float64, forward and backward.
  */
-const FUSED: readonly FusedKernelName[] = ['biasAct', 'actGrad', 'logSoftmax', 'crossEntropy', 'crossEntropyGrad', 'sgdStep', 'adamStep'];
+const FUSED: readonly FusedKernelName[] = [
+  'biasAct', 'actGrad', 'logSoftmax', 'crossEntropy', 'crossEntropyGrad', 'sgdStep', 'adamStep',
+  'layerNorm', 'layerNormGrad', 'geluGrad', 'attention', 'attentionGrad',
+];
 
 class CoreOnlyBackend extends JsBackend {
   override readonly name: string = 'js-core';
@@ -140,5 +146,52 @@ test('SGD and Adam: fused update kernels agree with the composed updates', () =>
       }
       return [p];
     }), 1e-13);
+  }
+});
+
+/**
+ * First and second derivatives of f at the inputs (seeded by fixed random weights): the first
+ * runs the fused gradient kernels, the second (under createGraph) the differentiable compositions.
+ */
+function derivatives(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], g: Generator): Tensor[] {
+  const y = f(...inputs);
+  const w = f64([...y.shape], g);
+  const first = autogradGrad(y.mul(w).sum(), inputs).map((t) => t.detach());
+  const withGraph = autogradGrad(f(...inputs).mul(w).sum(), inputs, { createGraph: true });
+  const second = autogradGrad(withGraph.reduce((acc, t) => acc.add(t.pow(2).sum()), tensor(0, { dtype: 'float64' })), inputs);
+  return [y, ...first, ...withGraph.map((t) => t.detach()), ...second];
+}
+
+test('layerNorm: the fused kernels agree with the composition, forward, backward and double backward', () => {
+  for (const affine of [true, false]) {
+    assertAgree(`layerNorm affine=${affine}`, both(() => {
+      const g = new Generator(6);
+      const x = f64([3, 4, 7], g).mul(2).add(1).requiresGrad_();
+      const w = f64([7], g).requiresGrad_(), b = f64([7], g).requiresGrad_();
+      return affine ? derivatives((x_, w_, b_) => layerNormLastDim(x_!, w_!, b_!, 1e-5), [x, w, b], g) : derivatives((x_) => layerNormLastDim(x_!, null, null, 1e-3), [x], g);
+    }), 1e-10);
+  }
+});
+
+test('gelu: the fused gradient kernel agrees with the composition of its derivative', () => {
+  assertAgree('geluGrad', both(() => {
+    const g = new Generator(7);
+    const x = f64([5, 9], g).mul(3).requiresGrad_();
+    return derivatives((x_) => gelu(x_!), [x], g);
+  }), 1e-10);
+});
+
+test('attention: the fused kernels agree with softmax(q·kᵀ)·v, packed or not, causal or not, to second order', () => {
+  for (const causal of [false, true]) {
+    assertAgree(`attention causal=${causal}`, both(() => {
+      const g = new Generator(8);
+      const q = f64([2, 5, 3], g).requiresGrad_(), k = f64([2, 4, 3], g).requiresGrad_(), v = f64([2, 4, 3], g).requiresGrad_();
+      return derivatives((a, b, c) => attention(a!, b!, c!, { scale: 0.6, causal }), [q, k, v], g);
+    }), 1e-10);
+    assertAgree(`packed attention causal=${causal}`, both(() => {
+      const g = new Generator(9);
+      const qkv = f64([2, 5, 12], g).requiresGrad_();
+      return derivatives((a) => packedSelfAttention(a!, 2, { causal }), [qkv], g);
+    }), 1e-10);
   }
 });

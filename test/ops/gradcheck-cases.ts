@@ -22,6 +22,8 @@ import { indexAddOp, scatterAddOp } from '../../src/ops/indexing.js';
 import { col2imOp } from '../../src/ops/conv.js';
 import { crossEntropy, crossEntropyGradOp } from '../../src/ops/loss.js';
 import { biasAct } from '../../src/ops/bias-act.js';
+import { layerNormLastDim } from '../../src/ops/layer-norm.js';
+import { attention, packedSelfAttention } from '../../src/ops/attention.js';
 import { cumsumOp } from '../../src/ops/scan.js';
 import { asStridedGradOp } from '../../src/ops/strided.js';
 
@@ -226,6 +228,15 @@ export const cases: { [K in OpName]: Case[] } = {
     // shifted so z + b stays away from relu's kink
     { fn: (z, b) => biasAct(z!, b!, 'relu'), inputs: () => [awayFromZero([m, n]), tensor(new Array<number>(n).fill(0), { dtype: 'float64' })] },
   ],
+  layerNormLastDim: [
+    { fn: (x, w, b) => layerNormLastDim(x!, w!, b!, 1e-5), inputs: () => [r([k, m, n + 1]), r([n + 1]), r([n + 1])] },
+    { fn: (x) => layerNormLastDim(x!, null, null, 0.1), inputs: () => [r([m, n + 1])] },
+  ],
+  attention: [
+    { fn: (q, kk, v) => attention(q!, kk!, v!, { scale: 0.7, causal: false }), inputs: () => [r([2, m, 3]), r([2, n, 3]), r([2, n, 3])] },
+    { fn: (q, kk, v) => attention(q!, kk!, v!, { scale: 0.5, causal: true }), inputs: () => [r([m + 1, 2]), r([n, 2]), r([n, 2])] },
+    { fn: (qkv) => packedSelfAttention(qkv!, 2, { causal: true }), inputs: () => [r([2, m, 12])] },
+  ],
 };
 
 /** x ↦ ∂f/∂x as a differentiable function (createGraph), so gradcheck checks second derivatives. */
@@ -315,6 +326,10 @@ export const composites: Record<string, Case> = {
   'amax double backward': { fn: gradOf((a) => amax(a, 0).pow(2).sum()), inputs: () => [r([m, n])] },
   'mish double backward': { fn: gradOf((a) => mish(a).pow(2).sum()), inputs: () => [r([m, n])] },
   'atan2 double backward': { fn: gradOf((a) => atan2(a, a.mul(a).add(1)).sum()), inputs: () => [r([m, n])] },
+  // second derivatives through the fused ops' backward compositions (layer norm, attention, gelu)
+  'layerNorm double backward': { fn: gradOf((x) => layerNormLastDim(x, on(x, tensor([0.5, -1, 2, 1.5], { dtype: 'float64' })), null, 1e-5).pow(3).sum()), inputs: () => [r([m, 4])] },
+  'attention double backward': { fn: gradOf((qkv) => packedSelfAttention(qkv, 2, { causal: true }).pow(2).sum()), inputs: () => [r([1, 3, 6])] },
+  'gelu double backward': { fn: gradOf((x) => gelu(x).pow(2).sum()), inputs: () => [r([m, n])] },
   'conv2d groups+bias': {
     fn: (x, w, b) => conv2d(x!, w!, b!, { padding: [1, 0], dilation: [1, 2], groups: 2 }),
     inputs: () => [r([1, 4, 4, 5]), r([2, 2, 2, 2]), r([2])],

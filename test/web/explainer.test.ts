@@ -214,6 +214,38 @@ describe('explainer page in chromium', { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
+  it('trains the language model in its worker: the loss falls and samples appear', async () => {
+    await page.locator('#lm').scrollIntoViewIfNeeded();
+    assert.equal(await page.getByTestId('lm-size').inputValue(), 'tiny');
+    assert.match((await page.getByTestId('lm-text').inputValue()).slice(0, 40), /THE LANTERN KEEPER/);
+    await page.getByTestId('lm-train').click();
+    // the estimate before training, then two more every 25 steps
+    const points = async (): Promise<[number, number][]> => JSON.parse((await page.getByTestId('lm-chart').getAttribute('data-points')) ?? '[]') as [number, number][];
+    await page.waitForFunction(() => JSON.parse(document.querySelector('#lm-chart')?.getAttribute('data-points') ?? '[]').length >= 3, null, { timeout: 120000 });
+    // the page stays responsive while the worker trains
+    const t0 = Date.now();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+    assert.ok(Date.now() - t0 < 5000, 'main thread blocked during training');
+    await page.getByTestId('lm-pause').click();
+    await page.waitForFunction(() => document.querySelector('#lm-status')?.textContent === 'paused', null, { timeout: 60000 });
+    const pts = await points();
+    assert.equal(pts[0]![0], 0);
+    assert.ok(pts[pts.length - 1]![0] >= 50, `steps ${JSON.stringify(pts)}`);
+    const [first, last] = [pts[0]![1], pts[pts.length - 1]![1]];
+    assert.ok(last < first - 0.3, `validation loss should fall: ${first} → ${last}`);
+    const sample = (await page.getByTestId('lm-sample').textContent()) ?? '';
+    assert.ok([...sample].length >= 150, `sample: ${JSON.stringify(sample)}`);
+    assert.match((await page.getByTestId('lm-info').textContent()) ?? '', /parameters, a vocabulary of \d+ characters, .* (wasm|js) backend on the CPU/);
+    await page.locator('#lm').screenshot({ path: join(artifacts, 'language-model-1280.png'), animations: 'disabled' });
+    // a text too short for the model is refused with a message, and nothing trains
+    await page.getByTestId('lm-source').selectOption('own');
+    await page.getByTestId('lm-text').fill('too short');
+    await page.getByTestId('lm-train').click();
+    assert.match((await page.getByTestId('lm-error').textContent()) ?? '', /the text needs at least 330 characters/);
+    await page.getByTestId('lm-source').selectOption('sample');
+    assert.deepEqual(problems, []);
+  });
+
   it('is usable 400 px wide', async () => {
     await page.setViewportSize({ width: 400, height: 800 });
     await page.locator('#lesson').scrollIntoViewIfNeeded();
@@ -223,6 +255,7 @@ describe('explainer page in chromium', { skip }, () => {
     await page.getByTestId('lesson-svg').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(artifacts, 'lesson-400-diagram.png'), animations: 'disabled' });
     await page.locator('#playground').screenshot({ path: join(artifacts, 'playground-400.png') });
+    await page.locator('#lm').screenshot({ path: join(artifacts, 'language-model-400.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
     assert.deepEqual(problems, []);
   });

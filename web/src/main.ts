@@ -3,6 +3,7 @@ import { chooseBackend } from './backend-choice.js';
 import { LessonView } from './lesson.js';
 import { Playground } from './playground.js';
 import { WhyBackprop } from './why.js';
+import { LanguageModelView } from './language-model.js';
 
 const info = document.querySelector<HTMLElement>('#backend-info')!;
 const main = chooseBackend();
@@ -17,5 +18,6 @@ playground.onBackend = (name, threads) => {
   info.dataset['backend'] = name;
   info.dataset['threads'] = String(threads);
 };
+new LanguageModelView(document.querySelector('#lm')!);
 new WhyBackprop(document.querySelector('#why')!);
 document.body.dataset['ready'] = 'true';

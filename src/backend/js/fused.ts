@@ -1,5 +1,6 @@
 import type { ActGradActivation, AdamHyper, BiasActivation, CrossEntropyArgs, SgdHyper, TypedArray } from '../backend.js';
 import { unaryLoop } from './elementwise.js';
+import { erf } from './erf.js';
 
 /**
  * The reference backend's fused kernels: one pass each where the composition in src/ops would
@@ -130,5 +131,67 @@ export function adamStep(x: TypedArray, g: TypedArray, m: TypedArray, v: TypedAr
       vmax[i] = denomV;
     }
     x[i] = xi - (stepSize * mi) / (Math.sqrt(denomV) / bc2Sqrt + eps);
+  }
+}
+
+export function layerNorm(x: TypedArray, weight: TypedArray | null, bias: TypedArray | null, rows: number, cols: number, eps: number, out: TypedArray): void {
+  for (let r = 0; r < rows; r++) {
+    const off = r * cols;
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += x[off + j]!;
+    const mean = s / cols;
+    let ss = 0;
+    for (let j = 0; j < cols; j++) { const c = x[off + j]! - mean; ss += c * c; }
+    // divide rather than multiply by 1/σ, as the composition does, so float64 results agree
+    const sd = Math.sqrt(ss / cols + eps);
+    for (let j = 0; j < cols; j++) {
+      let y = (x[off + j]! - mean) / sd;
+      if (weight !== null) y *= weight[j]!;
+      if (bias !== null) y += bias[j]!;
+      out[off + j] = y;
+    }
+  }
+}
+
+export function layerNormGrad(g: TypedArray, x: TypedArray, weight: TypedArray | null, rows: number, cols: number, eps: number, dx: TypedArray, dw: TypedArray | null, db: TypedArray | null): void {
+  const accW = dw !== null ? new Float64Array(cols) : null;
+  const accB = db !== null ? new Float64Array(cols) : null;
+  for (let r = 0; r < rows; r++) {
+    const off = r * cols;
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += x[off + j]!;
+    const mean = s / cols;
+    let ss = 0;
+    for (let j = 0; j < cols; j++) { const c = x[off + j]! - mean; ss += c * c; }
+    const sd = Math.sqrt(ss / cols + eps);
+    // dx = (gw − mean(gw) − x̂·mean(gw·x̂))/σ with gw = g·w
+    let a = 0, b = 0;
+    for (let j = 0; j < cols; j++) {
+      const xh = (x[off + j]! - mean) / sd;
+      const gw = weight !== null ? g[off + j]! * weight[j]! : g[off + j]!;
+      a += gw;
+      b += gw * xh;
+      if (accW !== null) accW[j]! += g[off + j]! * xh;
+      if (accB !== null) accB[j]! += g[off + j]!;
+    }
+    a /= cols;
+    b /= cols;
+    for (let j = 0; j < cols; j++) {
+      const xh = (x[off + j]! - mean) / sd;
+      const gw = weight !== null ? g[off + j]! * weight[j]! : g[off + j]!;
+      dx[off + j] = (gw - a - xh * b) / sd;
+    }
+  }
+  if (dw !== null) dw.set(accW!);
+  if (db !== null) db.set(accB!);
+}
+
+// y (the forward's output) is not needed here: the reference computes Φ from erf, in float64
+export function geluGrad(g: TypedArray, x: TypedArray, _y: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = x[i]!;
+    const cdf = (erf(v * Math.SQRT1_2) + 1) * 0.5;
+    const pdf = Math.exp(v * v * -0.5) * 0.3989422804014327;
+    out[i] = g[i]! * (cdf + v * pdf);
   }
 }

@@ -1,4 +1,5 @@
 import type { Backend, DType, TypedArray } from '../backend.js';
+import * as attn from './attention.js';
 import * as conv from './conv.js';
 import * as ew from './elementwise.js';
 import * as fused from './fused.js';
@@ -63,4 +64,9 @@ export class JsBackend implements Backend<TypedArray> {
   readonly crossEntropyGrad = fused.crossEntropyGrad;
   readonly sgdStep = fused.sgdStep;
   readonly adamStep = fused.adamStep;
+  readonly layerNorm = fused.layerNorm;
+  readonly layerNormGrad = fused.layerNormGrad;
+  readonly geluGrad = fused.geluGrad;
+  readonly attention = attn.attention;
+  readonly attentionGrad = attn.attentionGrad;
 }

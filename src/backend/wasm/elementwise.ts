@@ -22,11 +22,12 @@ export const WASM_MAP_OPS: readonly WasmMapOp[] = ['exp', 'log', 'sigmoid', 'tan
 
 export interface ElementwiseKernels {
   [name: `map_${string}`]: (src: number, dst: number, nVec: number) => void;
+  map3_geluGrad: (g: number, x: number, y: number, dst: number, nVec: number) => void;
   [name: `bias_${string}`]: (z: number, bias: number, dst: number, rows: number, cols: number) => void;
 }
 
 /** Hands out v128 locals after a function's fixed locals. */
-class Regs {
+export class Regs {
   private next: number;
   readonly types: ValType[] = [];
   constructor(first: number) { this.next = first; }
@@ -40,10 +41,11 @@ function horner(c: Code, x: number, coefs: readonly number[]): void {
 }
 
 /** out = e^x (x unchanged). */
-function emitExp(c: Code, R: Regs, x: number, out: number): void {
+export function emitExp(c: Code, R: Regs, x: number, out: number): void {
   const t = R.v(), n = R.v(), r = R.v(), ni = R.v();
-  // clamp keeps n within [-150, 128]; beyond it the result is 0 or Inf anyway, NaN passes through
-  c.get(x).f32x4Const(-104).f32x4Max().f32x4Const(89).f32x4Min().set(t);
+  // clamp keeps n within [-150, 128]; beyond it the result is 0 or Inf anyway. pmax/pmin with x
+  // first let NaN through and cost one instruction each (max/min cost several)
+  c.get(x).f32x4Const(-104).f32x4Pmax().f32x4Const(89).f32x4Pmin().set(t);
   c.get(t).f32x4Const(Math.LOG2E).f32x4Mul().f32x4Nearest().set(n);
   // r = t − n·ln2 in two parts (hi part exact in float32)
   c.get(t).get(n).f32x4Const(0.693359375).f32x4Mul().f32x4Sub();
@@ -52,7 +54,9 @@ function emitExp(c: Code, R: Regs, x: number, out: number): void {
   c.get(r).f32x4Mul().get(r).f32x4Mul().get(r).f32x4Add().f32x4Const(1).f32x4Add().set(out);
   // scale by 2^n as 2^(n>>1) · 2^(n − (n>>1)): both factors are normal floats, so overflow
   // and gradual underflow happen in the final multiplies exactly as they should
-  c.get(n).i32x4TruncSatF32x4S().set(ni);
+  // n is a whole number in [-150, 128]: adding 1.5·2²³ puts it in the low mantissa bits, exactly
+  // (a cheaper float → int conversion than the saturating truncation)
+  c.get(n).f32x4Const(12582912).f32x4Add().i32x4Const(0x4b400000).i32x4Sub().set(ni);
   c.get(out);
   c.get(ni).i32(1).i32x4ShrS().i32x4Const(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
   c.get(ni).get(ni).i32(1).i32x4ShrS().i32x4Sub().i32x4Const(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
@@ -139,9 +143,34 @@ function emitSoftplus(c: Code, R: Regs, x: number, out: number): void {
  * 1 − ½erfc(|t|).
  */
 function emitGelu(c: Code, R: Regs, x: number, out: number): void {
+  emitPhi2(c, R, x, out);
+  c.get(out).get(x).f32x4Const(0.5).f32x4Mul().f32x4Mul().set(out);
+}
+
+/**
+ * g·gelu'(x) = g·(Φ(x) + x·φ(x)) with Φ(x) = y/x from the forward's output y = x·Φ(x) (½ at
+ * x = 0), so only φ(x) = e^(−x²/2)/√(2π) is computed: one exp instead of erf and an exp.
+ */
+function emitGeluGrad(c: Code, R: Regs, g: number, x: number, y: number, out: number): void {
+  const e = R.v(), h = R.v(), cdf = R.v();
+  c.get(y).get(x).f32x4Div().f32x4Const(0.5).get(x).f32x4Const(0).f32x4Ne().v128Bitselect().set(cdf);
+  // φ below e^−87 (|x| > 13) is written as 0 rather than computed through subnormals (slow on x86)
+  const small = R.v();
+  c.get(x).get(x).f32x4Mul().f32x4Const(-0.5).f32x4Mul().set(h);
+  c.get(h).f32x4Const(-87).f32x4Lt().set(small);
+  c.get(h).f32x4Const(-87).f32x4Pmax().set(h);
+  emitExp(c, R, h, e);
+  c.v128Zero().get(e).get(small).v128Bitselect().set(e);
+  c.get(cdf);
+  c.get(x).get(e).f32x4Const(0.3989422804014327).f32x4Mul().f32x4Mul().f32x4Add();
+  c.get(g).f32x4Mul().set(out);
+}
+
+/** out = 1 + erf(x/√2) = 2Φ(x), the part gelu and its derivative share. */
+function emitPhi2(c: Code, R: Regs, x: number, out: number): void {
   const z = R.v(), t = R.v(), ec = R.v();
   // |t| capped at 12: erfc(12) underflows to 0 anyway, and Inf would turn the split below into NaN
-  c.get(x).f32x4Abs().f32x4Const(Math.SQRT1_2).f32x4Mul().f32x4Const(12).f32x4Min().set(z);
+  c.get(x).f32x4Abs().f32x4Const(Math.SQRT1_2).f32x4Mul().f32x4Const(12).f32x4Pmin().set(z);
   c.f32x4Const(1).get(z).f32x4Const(0.5).f32x4Mul().f32x4Const(1).f32x4Add().f32x4Div().set(t);
   horner(c, t, [0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223]);
   // exp(P − z²) with z² split exactly (zh has 12 significant bits, so zh² is exact) and the
@@ -158,8 +187,7 @@ function emitGelu(c: Code, R: Regs, x: number, out: number): void {
   emitExp(c, R, s, ec);
   c.get(ec).get(lo).f32x4Const(1).f32x4Add().f32x4Mul().get(t).f32x4Mul().set(ec); // erfc(|t|)
   // 1 + erf(x/√2): erfc(|t|) for x < 0, 2 − erfc(|t|) otherwise
-  c.get(ec).f32x4Const(2).get(ec).f32x4Sub().get(x).f32x4Const(0).f32x4Lt().v128Bitselect();
-  c.get(x).f32x4Const(0.5).f32x4Mul().f32x4Mul().set(out);
+  c.get(ec).f32x4Const(2).get(ec).f32x4Sub().get(x).f32x4Const(0).f32x4Lt().v128Bitselect().set(out);
 }
 
 const EMIT: Record<WasmMapOp, (c: Code, R: Regs, x: number, out: number) => void> = {
@@ -205,9 +233,27 @@ function genBias(op: WasmMapOp): FuncDef {
   return { name: `bias_${op}`, params: [I32, I32, I32, I32, I32], results: [], locals: [...locals, ...R.types], code: c };
 }
 
+/** map3_geluGrad(g, x, y, dst, nVec): dst[i] = g[i]·gelu'(x[i]) for 4·nVec floats, y = gelu(x). */
+function genGeluGrad(): FuncDef {
+  const c = new Code();
+  const gp = 0, xp = 1, yp = 2, dst = 3, n = 4;
+  const R = new Regs(5);
+  const g = R.v(), x = R.v(), y = R.v(), d = R.v();
+  c.block().loop();
+  c.get(n).eqz().brIf(1);
+  c.get(gp).v128Load().set(g);
+  c.get(xp).v128Load().set(x);
+  c.get(yp).v128Load().set(y);
+  emitGeluGrad(c, R, g, x, y, d);
+  c.get(dst).get(d).v128Store();
+  c.inc(gp, 16).inc(xp, 16).inc(yp, 16).inc(dst, 16).inc(n, -1);
+  c.br(0).end().end();
+  return { name: 'map3_geluGrad', params: [I32, I32, I32, I32, I32], results: [], locals: R.types, code: c };
+}
+
 /** Module bytes importing env.memory (shared when `shared`, matching the GEMM module's memory). */
 export function genElementwiseModule(shared: boolean, initialPages: number): Uint8Array<ArrayBuffer> {
-  const funcs: FuncDef[] = [];
+  const funcs: FuncDef[] = [genGeluGrad()];
   for (const op of WASM_MAP_OPS) funcs.push(genMap(op), genBias(op));
   return buildModule({ module: 'env', name: 'memory', initial: initialPages, maximum: MEMORY_MAX_PAGES, shared }, funcs);
 }

@@ -79,6 +79,25 @@ export class Code {
   /** local[i] += local[j] */
   incBy(i: number, j: number): this { return this.get(i).get(j).add().set(i); }
 
+  i32And(): this { this.bytes.push(0x71); return this; }
+  i32ShrU(): this { this.bytes.push(0x76); return this; }
+  /** select: [a, b, cond] -> cond ? a : b */
+  select(): this { this.bytes.push(0x1b); return this; }
+
+  // f32 scalars
+  f32Const(v: number): this {
+    this.bytes.push(0x43);
+    for (const byte of new Uint8Array(new Float32Array([v]).buffer)) this.bytes.push(byte);
+    return this;
+  }
+  f32Sqrt(): this { this.bytes.push(0x91); return this; }
+  f32ConvertI32S(): this { this.bytes.push(0xb2); return this; }
+  f32Add(): this { this.bytes.push(0x92); return this; }
+  f32Sub(): this { this.bytes.push(0x93); return this; }
+  f32Mul(): this { this.bytes.push(0x94); return this; }
+  f32Div(): this { this.bytes.push(0x95); return this; }
+  f32Max(): this { this.bytes.push(0x97); return this; }
+
   // scalar memory
   f32Load(offset = 0): this { this.bytes.push(0x2a); return this.memarg(2, offset); }
   f32Store(offset = 0): this { this.bytes.push(0x38); return this.memarg(2, offset); }
@@ -139,9 +158,14 @@ export class Code {
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
+  /** pmin(a, b) = b < a ? b : a: one instruction (min/max spend several on NaN and ±0); a NaN a passes through */
+  f32x4Pmin(): this { return this.simd(0xea); }
+  /** pmax(a, b) = a < b ? b : a; a NaN a passes through */
+  f32x4Pmax(): this { return this.simd(0xeb); }
   i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
   f32x4ConvertI32x4S(): this { return this.simd(0xfa); }
   f32x4Splat(): this { return this.simd(0x13); }
+  f32x4ExtractLane(lane: number): this { this.simd(0x1f); this.bytes.push(lane); return this; }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Mul(): this { return this.simd(0xe6); }
   /** relaxed-simd f32x4.relaxed_madd(a, b, c) = a*b + c (fused or not, implementation choice). */

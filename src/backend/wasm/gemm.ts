@@ -10,8 +10,11 @@
 import { BackpropError } from '../../errors.js';
 import type { MatmulArgs } from '../backend.js';
 import { genGemmModule, MEMORY_MAX_PAGES, relaxedSimdSupported, simdSupported } from './kernels.js';
+import { genElementwiseModule, type ElementwiseKernels } from './elementwise.js';
+import { genRowsModule, type RowKernels } from './rows-kernels.js';
+import { taskRunner, type ThreadKernels } from './parallel.js';
 import {
-  claimTasks, CLOSED, Ctl, CTL_BYTES, GemmKernels, Job, KC, MAX_TASKS, MC, MR, NC, NR, runTask, SCRATCH_BYTES, writeJob,
+  claimTasks, CLOSED, Ctl, CTL_BYTES, GemmKernels, Job, KC, MAX_ARGS, MAX_TASKS, MC, MR, NC, NR, runTask, SCRATCH_BYTES, writeJob,
 } from './tasks.js';
 
 /** Thrown for invalid GEMM arguments or an unusable wasm runtime. */
@@ -56,7 +59,16 @@ interface WorkerHandle { terminate(): unknown }
 interface Runtime {
   memory: WebAssembly.Memory;
   module: WebAssembly.Module;
+  /**
+   * every module the threads instantiate on the shared memory; the elementwise and row kernels
+   * are compiled on first use (see extras), as a browser main thread cannot compile them
+   */
+  modules: { gemm: WebAssembly.Module; elementwise: WebAssembly.Module | null; rows: WebAssembly.Module | null };
   ex: GemmKernels;
+  ew: ElementwiseKernels | null;
+  rows: RowKernels | null;
+  /** why the extra modules could not be compiled here, once tried */
+  extrasFailed: boolean;
   shared: boolean;
   relaxed: boolean;
   ctl: Int32Array;
@@ -119,7 +131,8 @@ function create(): Runtime {
   const module = new WebAssembly.Module(bytes);
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   const r: Runtime = {
-    memory, module, ex: inst.exports as unknown as GemmKernels, shared, relaxed,
+    memory, module, modules: { gemm: module, elementwise: null, rows: null }, ex: inst.exports as unknown as GemmKernels,
+    ew: null, rows: null, extrasFailed: false, shared, relaxed,
     ctl: new Int32Array(memory.buffer, 0, Ctl.Count), f32: new Float32Array(memory.buffer),
     workers: [], gen: 0, canWait: true,
   };
@@ -165,7 +178,7 @@ function ensureBytes(r: Runtime, bytes: number): void {
 
 function spawnWorker(r: Runtime, slot: number): WorkerHandle {
   const url = new URL('./worker.js', import.meta.url);
-  const initMsg = { memory: r.memory, module: r.module, slot };
+  const initMsg = { memory: r.memory, modules: r.modules, slot };
   if (nodeWT) {
     const w = new nodeWT.Worker(url, { workerData: initMsg });
     w.unref(); // never keep the process alive
@@ -186,7 +199,31 @@ function spawnWorker(r: Runtime, slot: number): WorkerHandle {
   return w;
 }
 
+/**
+ * Compiles and instantiates the elementwise and row kernels on the runtime's memory (once), so
+ * they can run here and on the workers; false where that is impossible (a browser main thread
+ * compiles only modules under 4 KB synchronously). Workers get whatever exists when they start.
+ */
+function extras(r: Runtime): boolean {
+  if (r.ew && r.rows) return true;
+  if (r.extrasFailed) return false;
+  try {
+    const elementwise = new WebAssembly.Module(genElementwiseModule(r.shared, 1));
+    const rows = new WebAssembly.Module(genRowsModule(r.shared, 1));
+    const instantiate = <T>(m: WebAssembly.Module): T => new WebAssembly.Instance(m, { env: { memory: r.memory } }).exports as unknown as T;
+    r.ew = instantiate<ElementwiseKernels>(elementwise);
+    r.rows = instantiate<RowKernels>(rows);
+    r.modules = { gemm: r.modules.gemm, elementwise, rows };
+    return true;
+  } catch {
+    r.extrasFailed = true;
+    return false;
+  }
+}
+
 function ensureWorkers(r: Runtime, count: number): void {
+  // workers instantiate every module they are given, so compile the others first
+  if (r.workers.length === 0) extras(r);
   while (r.workers.length < count) r.workers.push(spawnWorker(r, r.workers.length + 1));
 }
 
@@ -244,6 +281,85 @@ export function wasmMemory(bytes: number): { memory: WebAssembly.Memory; f32: Fl
   if (!r) return null;
   ensureBytes(r, bytes);
   return { memory: r.memory, f32: r.f32, shared: r.shared };
+}
+
+/**
+ * @internal
+ * The runtime's kernels (GEMM packing and macro-kernel, elementwise maps, row kernels) with its
+ * memory grown to at least `bytes`, for kernels that drive them on the calling thread or split
+ * them across threads with runParallel; null when wasm is unavailable.
+ */
+export function runtimeKernels(bytes: number): (ThreadKernels & { f32: Float32Array; shared: boolean }) | null {
+  const r = init();
+  if (!r || !extras(r)) return null;
+  ensureBytes(r, bytes);
+  return { gemm: r.ex, elementwise: r.ew!, rows: r.rows!, memory: r.memory, f32: r.f32, shared: r.shared };
+}
+
+/**
+ * Threads a job of `nTasks` tasks doing about `work` element operations in all may use: 1 for
+ * small jobs, where waking a worker costs more than it saves, and where the workers lack the
+ * kernels (they started before those could be compiled).
+ */
+export function threadsFor(nTasks: number, work: number): number {
+  const r = init();
+  if (!r || !r.shared || nTasks < 2 || work < PARALLEL_MIN_WORK || !extras(r)) return 1;
+  return Math.min(Math.max(1, requestedThreads - failedWorkers), nTasks);
+}
+
+/** Below this much work in all, a job runs on the calling thread alone (waking a worker costs ~10 µs). */
+const PARALLEL_MIN_WORK = 1 << 20;
+
+/**
+ * Runs task 0..nTasks-1 of a parallel.ts job kind with `args` on up to `threads` threads (the
+ * calling one included), like the GEMM's tiles: tasks are claimed from a shared counter.
+ */
+export function runParallel(kind: number, args: readonly number[], nTasks: number, threads: number): void {
+  const r = init();
+  if (!r) throw new GemmError('runParallel: the wasm runtime is unavailable');
+  if (args.length > MAX_ARGS) throw new GemmError(`runParallel: ${args.length} arguments, at most ${MAX_ARGS}`);
+  if (!extras(r)) throw new GemmError('runParallel: the elementwise and row kernels cannot be compiled here');
+  const a = Int32Array.from(args);
+  const kernels: ThreadKernels = { gemm: r.ex, elementwise: r.ew!, rows: r.rows!, memory: r.memory };
+  if (threads <= 1 || !r.shared) {
+    const run = taskRunner(kind, a, kernels, 0);
+    for (let t = 0; t < nTasks; t++) run(t);
+    return;
+  }
+  ensureWorkers(r, threads - 1);
+  const ctl = r.ctl;
+  Atomics.store(ctl, Ctl.Claim, CLOSED);
+  Atomics.store(ctl, Ctl.Kind, kind);
+  for (let i = 0; i < a.length; i++) Atomics.store(ctl, Ctl.Args + i, a[i]!);
+  Atomics.store(ctl, Ctl.NThreads, threads);
+  Atomics.store(ctl, Ctl.NTasks, nTasks);
+  startAndWait(r, nTasks, taskRunner(kind, a, kernels, 0));
+}
+
+/** Opens claiming for a written job, works on it, and waits until every task is done. */
+function startAndWait(r: Runtime, nTasks: number, run: (idx: number) => void): void {
+  const ctl = r.ctl;
+  Atomics.store(ctl, Ctl.Done, 0);
+  Atomics.store(ctl, Ctl.Error, 0);
+  r.gen = (r.gen + 1) & 0x3fffffff || 1; // never 0: workers start with seen = 0
+  Atomics.store(ctl, Ctl.Claim, (r.gen & 0x7fff) << 16);
+  Atomics.store(ctl, Ctl.Gen, r.gen);
+  Atomics.notify(ctl, Ctl.Gen);
+
+  // the calling thread works too; tasks of workers that are still starting are simply taken here
+  claimTasks(ctl, nTasks, r.gen, run);
+
+  for (let i = 0; i < 20000 && Atomics.load(ctl, Ctl.Done) < nTasks; i++);
+  for (let d = Atomics.load(ctl, Ctl.Done); d < nTasks; d = Atomics.load(ctl, Ctl.Done)) {
+    if (r.canWait) {
+      try {
+        Atomics.wait(ctl, Ctl.Done, d, 1000);
+      } catch {
+        r.canWait = false; // browser main thread: Atomics.wait is not allowed, keep spinning
+      }
+    }
+  }
+  if (Atomics.load(ctl, Ctl.Error) !== 0) throw new GemmError('a wasm task failed');
 }
 
 /** First byte free for other kernels' operands (after the GEMM control block). */
@@ -394,25 +510,5 @@ function runThreaded(r: Runtime, job: Job, aOffPtr: number, bOffPtr: number, thr
   // close claiming before rewriting parameters (see claimTasks)
   Atomics.store(ctl, Ctl.Claim, CLOSED);
   writeJob(ctl, job, aOffPtr, bOffPtr, threads);
-  Atomics.store(ctl, Ctl.Done, 0);
-  Atomics.store(ctl, Ctl.Error, 0);
-  r.gen = (r.gen + 1) & 0x3fffffff || 1; // never 0: workers start with seen = 0
-  Atomics.store(ctl, Ctl.Claim, (r.gen & 0x7fff) << 16);
-  Atomics.store(ctl, Ctl.Gen, r.gen);
-  Atomics.notify(ctl, Ctl.Gen);
-
-  // the calling thread works too; tasks of workers that are still starting are simply taken here
-  claimTasks(ctl, r.ex, job, 0, r.gen);
-
-  for (let i = 0; i < 20000 && Atomics.load(ctl, Ctl.Done) < job.nTasks; i++);
-  for (let d = Atomics.load(ctl, Ctl.Done); d < job.nTasks; d = Atomics.load(ctl, Ctl.Done)) {
-    if (r.canWait) {
-      try {
-        Atomics.wait(ctl, Ctl.Done, d, 1000);
-      } catch {
-        r.canWait = false; // browser main thread: Atomics.wait is not allowed, keep spinning
-      }
-    }
-  }
-  if (Atomics.load(ctl, Ctl.Error) !== 0) throw new GemmError('matmul: a wasm gemm task failed');
+  startAndWait(r, job.nTasks, (t) => runTask(r.ex, job, 0, t));
 }

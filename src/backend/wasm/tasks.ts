@@ -34,8 +34,13 @@ export const enum Ctl {
   M = 6, N = 7, K = 8, MPad = 9, NPad = 10, TransA = 11, TransB = 12,
   ABase = 13, BBase = 14, CBase = 15, AOffPtr = 16, BOffPtr = 17, Batch = 18,
   MT = 19, NT = 20, TilesM = 21, TilesN = 22, BatchPerTask = 23, ScratchBase = 24,
-  Count = 25,
+  /** what the tasks of the job are: 0 GEMM tiles, else a kind of parallel.ts with its Args */
+  Kind = 25,
+  Args = 26,
+  Count = 26 + 64,
 }
+/** int32 slots a non-GEMM job's arguments may use */
+export const MAX_ARGS = 64;
 export const CLOSED = -1;
 export const MAX_TASKS = 0xffff;
 
@@ -141,6 +146,7 @@ export function readJob(ctl: Int32Array, memory: WebAssembly.Memory): Job {
 
 export function writeJob(ctl: Int32Array, job: Job, aOffPtr: number, bOffPtr: number, nThreads: number): void {
   const S = (i: Ctl, v: number): void => { Atomics.store(ctl, i, v); };
+  S(Ctl.Kind, 0);
   S(Ctl.NThreads, nThreads); S(Ctl.NTasks, job.nTasks);
   S(Ctl.M, job.m); S(Ctl.N, job.n); S(Ctl.K, job.k); S(Ctl.MPad, job.mPad); S(Ctl.NPad, job.nPad);
   S(Ctl.TransA, job.transA ? 1 : 0); S(Ctl.TransB, job.transB ? 1 : 0);
@@ -155,25 +161,28 @@ export function writeJob(ctl: Int32Array, job: Job, aOffPtr: number, bOffPtr: nu
  * claim word still carries this generation, so a thread that woke late for an old job (and may
  * have read half-written parameters of the next one) never runs anything.
  */
-export function claimTasks(ctl: Int32Array, ex: GemmKernels, job: Job, slot: number, gen: number): void {
+export function claimTasks(ctl: Int32Array, nTasks: number, gen: number, run: (idx: number) => void): void {
   const tag = (gen & 0x7fff) << 16;
   for (;;) {
     const v = Atomics.load(ctl, Ctl.Claim);
     if (v === CLOSED || (v & 0x7fff0000) !== tag) return;
     const idx = v & 0xffff;
-    if (idx >= job.nTasks) return;
+    if (idx >= nTasks) return;
     if (Atomics.compareExchange(ctl, Ctl.Claim, v, v + 1) !== v) continue;
     try {
-      runTask(ex, job, slot, idx);
+      run(idx);
     } catch {
       Atomics.store(ctl, Ctl.Error, 1);
     }
-    if (Atomics.add(ctl, Ctl.Done, 1) + 1 === job.nTasks) Atomics.notify(ctl, Ctl.Done);
+    if (Atomics.add(ctl, Ctl.Done, 1) + 1 === nTasks) Atomics.notify(ctl, Ctl.Done);
   }
 }
 
+/** The task function of a non-GEMM job (kind, arguments) for a thread slot; see parallel.ts. */
+export type TaskRunner = (kind: number, args: Int32Array, slot: number) => (idx: number) => void;
+
 /** @internal Worker side: wait for jobs forever (the worker is unref'd, so this never holds the process). */
-export function workerLoop(memory: WebAssembly.Memory, ex: GemmKernels, slot: number): never {
+export function workerLoop(memory: WebAssembly.Memory, ex: GemmKernels, slot: number, runner: TaskRunner): never {
   const ctl = new Int32Array(memory.buffer, 0, Ctl.Count);
   let seen = 0;
   for (;;) {
@@ -182,12 +191,22 @@ export function workerLoop(memory: WebAssembly.Memory, ex: GemmKernels, slot: nu
     while (Atomics.load(ctl, Ctl.Gen) === seen) Atomics.wait(ctl, Ctl.Gen, seen);
     seen = Atomics.load(ctl, Ctl.Gen);
     if (slot >= Atomics.load(ctl, Ctl.NThreads)) continue;
-    let job: Job;
+    let nTasks: number;
+    let run: (idx: number) => void;
     try {
-      job = readJob(ctl, memory);
+      const kind = Atomics.load(ctl, Ctl.Kind);
+      nTasks = Atomics.load(ctl, Ctl.NTasks);
+      if (kind === 0) {
+        const job = readJob(ctl, memory);
+        run = (t) => runTask(ex, job, slot, t);
+      } else {
+        const args = new Int32Array(MAX_ARGS);
+        for (let i = 0; i < MAX_ARGS; i++) args[i] = Atomics.load(ctl, Ctl.Args + i);
+        run = runner(kind, args, slot);
+      }
     } catch {
       continue; // woke so late that the next job is being written; its claim tag will differ anyway
     }
-    claimTasks(ctl, ex, job, slot, seen);
+    claimTasks(ctl, nTasks, seen, run);
   }
 }

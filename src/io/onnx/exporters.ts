@@ -13,11 +13,10 @@ import { ONNX_DTYPE } from './proto.js';
  * table's type enforces). An op without an entry makes exportOnnx throw an ExportError naming
  * the op and the module it ran in.
  *
- * To export a new op, add one entry. The sequence-model ops (issue 9: MultiheadAttention,
- * positional encodings, sin/cos, ...) are not here yet: a new unary primitive is
- * `sin: unary('Sin')`; a new composite gets a TraceScopeAttrs entry in src/autograd/trace.ts, a
- * traceScope call around its body, and an exporter here (attention: MatMul, Softmax and
- * Transpose nodes, or com.microsoft's Attention where a runtime has it).
+ * To export a new op, add one entry: a new unary primitive is `sin: unary('Sin')`; a new
+ * composite gets a TraceScopeAttrs entry in src/autograd/trace.ts, a traceScope call around its
+ * body, and an exporter here. The fused attention op becomes MatMul, Where and Softmax nodes
+ * (com.microsoft's Attention would do where a runtime has it).
  */
 
 /** What an exporter sees of one traced op. */
@@ -181,6 +180,44 @@ export const onnxExporters: ExporterTable = {
     const { act } = n.attrs;
     const sum = g.node('Add', [z.name, bias.name], {}, act === 'none' ? n.output.name : undefined);
     if (act !== 'none') activation(g, act, sum, z.dtype, n.output.name);
+  },
+  // softmax(scale·q·kᵀ, causally masked)·v as MatMul, Where and Softmax nodes; a packed qkv is
+  // sliced and its heads reshaped and transposed first, then merged back
+  attention: (n, g) => {
+    const { packed, heads, scale, causal } = n.attrs;
+    const dtype = n.inputs[0]!.dtype;
+    let q: string, k: string, v: string, l: number, s: number;
+    if (packed) {
+      const qkv = n.inputs[0]!;
+      const t = qkv.shape[1], c3 = qkv.shape[2];
+      if (typeof t !== 'number' || typeof c3 !== 'number') throw new ExportError(`exportOnnx: ${n.where} needs a fixed sequence length and width, got ${fmtSymShape(qkv.shape)}`, n.op, n.path);
+      const c = c3 / 3;
+      // [B, T, C] slice → [B, T, H, d] (0 copies the batch dim) → [B, H, T, d]
+      const head = (i: number): string => g.node('Transpose', [g.node('Reshape', [
+        g.node('Slice', [qkv.name, g.int64s([i * c]), g.int64s([(i + 1) * c]), g.int64s([2])]), g.int64s([0, t, heads, c / heads]),
+      ])], { perm: ints([0, 2, 1, 3]) });
+      [q, k, v] = [head(0), head(1), head(2)];
+      l = s = t;
+    } else {
+      const [qv, kv, vv] = n.inputs as [Value, Value, Value];
+      [q, k, v] = [qv.name, kv.name, vv.name];
+      const ld = qv.shape[qv.shape.length - 2], sd = kv.shape[kv.shape.length - 2];
+      if (typeof ld !== 'number' || typeof sd !== 'number') throw new ExportError(`exportOnnx: ${n.where} needs fixed sequence lengths, got ${fmtSymShape(qv.shape)} and ${fmtSymShape(kv.shape)}`, n.op, n.path);
+      l = ld;
+      s = sd;
+    }
+    const rank = packed ? 4 : n.inputs[0]!.shape.length;
+    let scores = g.node('MatMul', [g.node('Mul', [q, g.scalar(scale, dtype, 'scale')]), transposeLast2(g, k, rank)]);
+    if (causal) {
+      const allowed = Array.from({ length: l * s }, (_, i) => (i % s <= Math.floor(i / s) ? 1 : 0));
+      const mask = g.node('Cast', [g.constant('int32', [l, s], allowed, 'causal_mask')], { to: int(ONNX_DTYPE.bool) });
+      scores = g.node('Where', [mask, scores, g.scalar(dtype === 'float32' ? -3.4028234663852886e38 : -Number.MAX_VALUE, dtype, 'masked')]);
+    }
+    const y = g.node('MatMul', [g.node('Softmax', [scores], { axis: int(-1) }), v], {}, packed ? undefined : n.output.name);
+    if (packed) {
+      const c = (n.inputs[0]!.shape[2] as number) / 3;
+      g.node('Reshape', [g.node('Transpose', [y], { perm: ints([0, 2, 1, 3]) }), g.int64s([0, l, c])], {}, n.output.name);
+    }
   },
   softmax: (n, g) => {
     g.node('Softmax', [n.inputs[0]!.name], { axis: int(n.attrs.axis) }, n.output.name);

@@ -1,0 +1,42 @@
+/** Messages between the page's language-model section and its worker. */
+
+/**
+ * Where the model trains. Only 'cpu' is offered today; the WebGPU backend adds 'webgpu': the
+ * worker starts that device (initDevice) and moves the model there, nothing else changes.
+ */
+export type LmDevice = 'cpu' | 'webgpu';
+
+export interface LmConfig {
+  /** the training text (the first 90% trains, the last 10% validates) */
+  text: string;
+  layers: number;
+  heads: number;
+  embd: number;
+  block: number;
+  batchSize: number;
+  lr: number;
+  /** steps between a loss estimate and a new sample */
+  evalEvery: number;
+  /** characters in each sample */
+  sampleLength: number;
+  seed: number;
+  device: LmDevice;
+}
+
+export type ToLmWorker =
+  /** `run` numbers each init; replies carry it so the page can drop replies about an earlier run */
+  | { type: 'init'; config: LmConfig; run: number }
+  | { type: 'train' }
+  | { type: 'pause' };
+
+export type FromLmWorker =
+  | { type: 'ready'; run: number; backend: string; device: LmDevice; params: number; vocab: number; trainChars: number; valChars: number }
+  | {
+    type: 'progress'; run: number; step: number; trainLoss: number; valLoss: number;
+    /** training tokens per second since the previous report (0 before any training) */
+    tokensPerSecond: number;
+    /** a sample from the model as it is now */
+    sample: string;
+    running: boolean;
+  }
+  | { type: 'error'; run: number; message: string };
