@@ -280,7 +280,7 @@ export async function trainTextCommand(f: TrainFlags, backend: string, device: D
     // a diverged run stops here (exit code 2), before its checkpoint is overwritten
     if (!Number.isFinite(log.trainLoss) || !Number.isFinite(log.valLoss) || !(await allFinite(params))) {
       throw new NumericsError(`train: the ${Number.isFinite(log.trainLoss) && Number.isFinite(log.valLoss) ? 'weights' : `loss estimate (train ${log.trainLoss}, validation ${log.valLoss})`} became non-finite by step ${iter}; stopped without saving`
-        + `${f.out !== undefined ? ` ${f.out}` : ''}${f.checkpoint !== undefined && lastSaved > 0 ? `; ${f.checkpoint} keeps step ${lastSaved}` : ''}`
+        + `${f.out !== undefined ? ` ${f.out}` : ''}${f.checkpoint !== undefined ? `; ${f.checkpoint} keeps step ${lastSaved}` : ''}`
         + '; lower --lr or set --clip-grad');
     }
     if (json) process.stdout.write(`${textEvalJsonLine(log)}\n`);

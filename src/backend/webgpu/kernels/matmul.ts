@@ -5,8 +5,7 @@
  * memory in unit-stride runs and stores into a padded, conflict-free layout), so NN, TN and NT
  * run the same inner loop at the same speed.
  *
- * Tiles are sized to the output: 128×128 only when there are enough of them to fill a large GPU,
- * and 16×64 when a product has so few rows that larger tiles would mostly compute padding.
+ * Tiles are sized to the output: 128×128 only when there are enough of them to fill a large GPU.
  * A product with few tiles and a long K (a batch of 128 through a 1024-wide layer) is split
  * along K into partial products, summed afterwards by a second pass in a fixed order.
  */
@@ -25,10 +24,6 @@ const SPLIT_MIN_K = 256;
 const MAX_SPLITS = 8;
 const SMALL: Tile = { tm: 4, tn: 4, bk: 16 };
 const LARGE: Tile = { tm: 8, tn: 8, bk: 16 };
-/** 16×64 tiles for products with few rows (a conv's output channels, a weight gradient per sample) */
-const SKINNY: Tile = { tm: 1, tn: 4, bk: 16 };
-/** a smaller tile is taken when the larger one would compute this many times as many padded outputs */
-const WASTE_LIMIT = 1.5;
 
 function matmulKernel(t: Scalar, transA: boolean, transB: boolean, tile: Tile, offsets: boolean): Kernel {
   const { tm, tn, bk } = tile;
@@ -98,11 +93,7 @@ export function matmul(rt: GpuRuntime, a: GpuBuffer, b: GpuBuffer, out: GpuBuffe
   if (batch * m * n === 0) return;
   if (k === 0) { rt.clear(out); return; }
   const tilesOf = (t: Tile): number => Math.ceil(m / (16 * t.tm)) * Math.ceil(n / (16 * t.tn)) * batch;
-  // outputs computed including the tiles' padding: a 6-row product in 128-row tiles wastes 95%
-  const padded = (t: Tile): number => tilesOf(t) * 256 * t.tm * t.tn;
-  let tile = SMALL;
-  if (tilesOf(LARGE) >= LARGE_TILES_MIN && padded(LARGE) <= WASTE_LIMIT * padded(SMALL)) tile = LARGE;
-  else if (padded(SMALL) > WASTE_LIMIT * padded(SKINNY)) tile = SKINNY;
+  const tile = tilesOf(LARGE) >= LARGE_TILES_MIN ? LARGE : SMALL;
   const tiles = tilesOf(tile);
   let splits = 1;
   if (tiles < SPLIT_BELOW_TILES && k >= 2 * SPLIT_MIN_K) splits = Math.min(MAX_SPLITS, Math.ceil(SPLIT_BELOW_TILES * 2 / tiles), Math.floor(k / SPLIT_MIN_K));
