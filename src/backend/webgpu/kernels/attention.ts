@@ -87,9 +87,10 @@ const ENTRY = `@compute @workgroup_size(${AWG})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {`;
 
 /**
- * WGSL of the first sweep over the visible keys of query row r: running max m (NaN wins) and
- * sum l of exp(score − m), and with `dp` also u = Σ exp(score − m)·(g·v_j), all rescaled chunk by
- * chunk. `score` is the WGSL of key j's scaled score, `dpExpr` of g·v_j.
+ * WGSL of the first sweep over the n visible keys of a query row: the running max m (NaN wins,
+ * as on the CPU) and lsum = Σ exp(score − m), and with `dpExpr` also u = Σ exp(score − m)·(g·v_j),
+ * both rescaled whenever a chunk raises m. `score` is the WGSL of key j's scaled score, `dpExpr`
+ * of g·v_j.
  */
 function statsSweep(score: string, dpExpr: string | null): string {
   return `  var m = -inf_f32(); var lsum = 0.0;${dpExpr ? ' var u = 0.0;' : ''}
