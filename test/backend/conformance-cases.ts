@@ -268,7 +268,7 @@ export function conformanceCases(seed = 99): ConformanceCase[] {
       });
     }
   }
-  for (const [rows, colsN, affine] of [[5, 7, true], [768, 128, true], [3, 1, false], [0, 4, true]] as const) {
+  for (const [rows, colsN, affine] of [[5, 7, true], [768, 128, true], [3, 1, false], [0, 4, true], [3, 1000, true], [70, 300, false]] as const) {
     const x = f32(rows * colsN, -3, 5), w = f32(colsN), bias = f32(colsN), gr = f32(rows * colsN);
     add({
       name: `layerNorm ${rows}x${colsN} affine=${affine}`, kernel: 'layerNorm', elements: rows * colsN, rtol: 1e-4, atol: 1e-5,
@@ -291,9 +291,15 @@ export function conformanceCases(seed = 99): ConformanceCase[] {
     new JsBackend().unary('gelu', x, y);
     add({ name: `geluGrad n=${n}`, kernel: 'geluGrad', elements: n, rtol: 1e-4, atol: 1e-6, run: (b) => { const o = b.alloc('float32', n); b.geluGrad!(up(b, gr), up(b, x), up(b, y), o); return [o]; } });
   }
-  // attention: separate [batch, l|s, d] operands, and a packed [B, T, 3·H·d] projection
+  // attention: separate [batch, l|s, d] operands, and a packed [B, T, 3·H·d] projection; more
+  // features than a GPU workgroup has threads (d = 70) and than webgpu caches in workgroup
+  // memory (d = 1100), keys no causal query sees (l < s), no keys, no queries
+  // (test/backend/webgpu/cases.ts runs some of these with dispatches split over x and y)
   const lay = (offset: number, batchStride: number, headStride: number, rowStride: number): AttentionLayout => ({ offset, batchStride, headStride, rowStride });
-  for (const [batch, l, sN, d, causal] of [[3, 5, 7, 4, false], [2, 9, 9, 13, true], [1, 70, 66, 32, true]] as const) {
+  for (const [batch, l, sN, d, causal] of [
+    [3, 5, 7, 4, false], [2, 9, 9, 13, true], [1, 70, 66, 32, true], [2, 3, 5, 70, false], [1, 4, 9, 5, true],
+    [2, 3, 0, 4, false], [2, 0, 3, 4, true], [1, 3, 4, 1100, true],
+  ] as const) {
     const q = f32(batch * l * d), k = f32(batch * sN * d), v = f32(batch * sN * d), gr = f32(batch * l * d);
     const args: AttentionArgs = { batch, heads: 1, l, s: sN, d, scale: 1 / Math.sqrt(d), causal, q: lay(0, l * d, 0, d), k: lay(0, sN * d, 0, d), v: lay(0, sN * d, 0, d), out: lay(0, l * d, 0, d) };
     add({

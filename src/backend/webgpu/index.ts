@@ -11,7 +11,7 @@
  * float64 does not exist in WGSL: asking for it is a DTypeError.
  */
 import type {
-  ActGradActivation, AdamHyper, ArgReduceOp, Backend, BiasActivation, BinaryOp, Conv2dArgs, CrossEntropyArgs, DType, MatmulArgs,
+  ActGradActivation, AdamHyper, ArgReduceOp, AttentionArgs, Backend, BiasActivation, BinaryOp, Conv2dArgs, CrossEntropyArgs, DType, MatmulArgs,
   ReduceOp, ScanOp, SgdHyper, Shape, TypedArray, UnaryOp,
 } from '../backend.js';
 import { DTypeError } from '../../errors.js';
@@ -27,7 +27,8 @@ import { matmul } from './kernels/matmul.js';
 import { strided, stridedAdd } from './kernels/layout.js';
 import { gather, indexAdd, indexSelect, scatter, scatterAdd } from './kernels/indexing.js';
 import { col2im, im2col, poolArgmax } from './kernels/conv.js';
-import { adamStep, crossEntropy, crossEntropyGrad, logSoftmax, sgdStep } from './kernels/fused.js';
+import { adamStep, crossEntropy, crossEntropyGrad, geluGrad, layerNorm, layerNormGrad, logSoftmax, sgdStep } from './kernels/fused.js';
+import { attention, attentionGrad } from './kernels/attention.js';
 
 export { GpuBuffer } from './buffer.js';
 export type { WebGpuAdapterInfo } from './gpu.js';
@@ -238,6 +239,27 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
 
   crossEntropyGrad(z: GpuBuffer, targets: GpuBuffer, weight: GpuBuffer | null, g: GpuBuffer, args: CrossEntropyArgs, out: GpuBuffer): void {
     crossEntropyGrad(this.runtime, z, targets, weight, g, args, out);
+  }
+
+  layerNorm(x: GpuBuffer, weight: GpuBuffer | null, bias: GpuBuffer | null, rows: number, cols: number, eps: number, out: GpuBuffer): void {
+    layerNorm(this.runtime, x, weight, bias, rows, cols, eps, out);
+  }
+
+  layerNormGrad(g: GpuBuffer, x: GpuBuffer, weight: GpuBuffer | null, rows: number, cols: number, eps: number, dx: GpuBuffer, dw: GpuBuffer | null, db: GpuBuffer | null): void {
+    layerNormGrad(this.runtime, g, x, weight, rows, cols, eps, dx, dw, db);
+  }
+
+  // Φ(x) is computed from erf rather than read from y = gelu(x), which loses it where x is tiny
+  geluGrad(g: GpuBuffer, x: GpuBuffer, _y: GpuBuffer, out: GpuBuffer): void {
+    geluGrad(this.runtime, g, x, out);
+  }
+
+  attention(q: GpuBuffer, k: GpuBuffer, v: GpuBuffer, args: AttentionArgs, out: GpuBuffer): void {
+    attention(this.runtime, q, k, v, args, out);
+  }
+
+  attentionGrad(q: GpuBuffer, k: GpuBuffer, v: GpuBuffer, g: GpuBuffer, args: AttentionArgs, dq: GpuBuffer, dk: GpuBuffer, dv: GpuBuffer): void {
+    attentionGrad(this.runtime, q, k, v, g, args, dq, dk, dv);
   }
 
   sgdStep(x: GpuBuffer, g: GpuBuffer, buf: GpuBuffer | null, h: SgdHyper): void {

@@ -11,6 +11,7 @@ import type {
 } from '../../../src/backend/backend.js';
 import type { GpuBuffer, WebGpuBackend } from '../../../src/backend/webgpu/index.js';
 import { UNARY, BINARY } from '../../../src/backend/webgpu/kernels/elementwise.js';
+import { checkCase, conformanceCases as sharedCases } from '../conformance-cases.js';
 
 export interface ConformanceCase {
   name: string;
@@ -621,6 +622,38 @@ add('kernels batch into few submissions; released buffers are reused; pipelines 
   const live = m.liveBytes;
   for (let i = 0; i < 50; i++) gpu.release(gpu.alloc('float32', 4096));
   if (gpu.memoryStats().liveBytes !== live) throw new Error('alloc + release changed live bytes');
+});
+
+// ---- fused row kernels and attention: split dispatches, run-to-run bits -------------------
+
+/** The shared cases whose names start with one of `names`. */
+const sharedNamed = (names: readonly string[]): ReturnType<typeof sharedCases> => sharedCases().filter((c) => names.some((n) => c.name.startsWith(n)));
+
+add('layerNorm, geluGrad and attention with every dispatch split over x and y (the per-dimension limit lowered to 7)', true, async (gpu) => {
+  // one workgroup per row (or key) means more rows than 65535 need the split; lowering the limit
+  // exercises it on small inputs, including the surplus workgroups of a rounded-up grid
+  const rt = gpu.runtime;
+  const spread = rt.spread.bind(rt);
+  rt.spread = (n: number): [number, number, number] => (n <= 7 ? [n, 1, 1] : [Math.ceil(n / Math.ceil(n / 7)), Math.ceil(n / 7), 1]);
+  try {
+    const picked = sharedNamed(['layerNorm 70x300', 'layerNormGrad 70x300', 'layerNormGrad 5x7', 'geluGrad n=1000', 'attention 2x9x9x13', 'attentionGrad 2x9x9x13', 'attentionGrad packed 2x6']);
+    if (picked.length !== 7) throw new Error(`expected 7 shared cases, found ${picked.map((c) => c.name).join('; ')}`);
+    for (const c of picked) {
+      const msg = await checkCase(c, gpu as unknown as Parameters<typeof checkCase>[1]);
+      if (msg !== null) throw new Error(`with split dispatches: ${msg}`);
+    }
+  } finally {
+    rt.spread = spread;
+  }
+});
+
+add('layerNormGrad and attentionGrad give the same bits run to run', false, async (gpu) => {
+  for (const c of sharedNamed(['layerNormGrad 768x128', 'attentionGrad packed 12x64'])) {
+    const b = gpu as unknown as Parameters<typeof checkCase>[1];
+    const first = await Promise.all(c.run(b).map((s) => gpu.read(s as GpuBuffer)));
+    const second = await Promise.all(c.run(b).map((s) => gpu.read(s as GpuBuffer)));
+    first.forEach((a, k) => exact(`${c.name} output ${k}, second run`, second[k]!, a));
+  }
 });
 
 /** Every case, or only the smoke set. */

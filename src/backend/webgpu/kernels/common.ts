@@ -3,6 +3,8 @@
  * merging of dimensions that keeps index arithmetic in the shaders short.
  */
 import type { DType, Shape } from '../../backend.js';
+import type { GpuBuffer } from '../buffer.js';
+import type { Decl } from '../runtime.js';
 import { DTypeError } from '../../../errors.js';
 
 export type Scalar = 'f32' | 'i32';
@@ -108,3 +110,56 @@ export function layoutParams(l: Layout): number[] {
 
 /** Ranks above this are rejected (after merging, real programs stay far below it). */
 export const MAX_RANK = 8;
+
+/**
+ * WGSL of a workgroup's fixed-order tree reductions over `size` threads (a power of two):
+ * rmax(t, v) (NaN wins, as on the CPU) and rsum(t, v), each returning the result to every
+ * thread. They contain barriers, so every thread of the workgroup must call them.
+ */
+export function treeReductions(size: number): string {
+  return `var<workgroup> red: array<f32, ${size}>;
+fn rmax(t: u32, v: f32) -> f32 {
+  red[t] = v; workgroupBarrier();
+  for (var s = ${size / 2}u; s > 0u; s = s >> 1u) {
+    if (t < s) { let o = red[t + s]; if (!is_nan(red[t]) && (o > red[t] || is_nan(o))) { red[t] = o; } }
+    workgroupBarrier();
+  }
+  let r = red[0]; workgroupBarrier(); return r;
+}
+fn rsum(t: u32, v: f32) -> f32 {
+  red[t] = v; workgroupBarrier();
+  for (var s = ${size / 2}u; s > 0u; s = s >> 1u) { if (t < s) { red[t] = red[t] + red[t + s]; } workgroupBarrier(); }
+  let r = red[0]; workgroupBarrier(); return r;
+}`;
+}
+
+const ACCESS_LETTER = { read: 'r', write: 'w', rw: 'x' } as const;
+
+/** One operand of a kernel that may share its buffer with others (q, k and v of a packed projection). */
+export interface Operand {
+  /** the name the WGSL uses for it when its buffer is its own */
+  name: string;
+  buffer: GpuBuffer;
+  access: Decl['access'];
+}
+
+/**
+ * One binding per distinct buffer (WebGPU rejects a buffer bound twice when one of the bindings
+ * is writable), the binding name each operand reads through, and a key for the aliasing pattern.
+ */
+export function distinctBindings(operands: readonly Operand[], type: Decl['type']): { decls: Decl[]; buffers: GpuBuffer[]; names: string[]; key: string } {
+  const decls: Decl[] = [], buffers: GpuBuffer[] = [], names: string[] = [], slots: number[] = [];
+  for (const o of operands) {
+    let k = buffers.indexOf(o.buffer);
+    if (k < 0) {
+      k = buffers.length;
+      buffers.push(o.buffer);
+      decls.push({ name: o.name, type, access: o.access });
+    } else if (decls[k]!.access !== o.access) {
+      decls[k] = { ...decls[k]!, access: 'rw' };
+    }
+    names.push(decls[k]!.name);
+    slots.push(k);
+  }
+  return { decls, buffers, names, key: `${slots.join('.')}:${decls.map((d) => ACCESS_LETTER[d.access]).join('')}` };
+}

@@ -1,13 +1,15 @@
 /**
- * Fused kernels: row-wise log-softmax, softmax cross-entropy and its gradient (one thread per
- * row for narrow rows, one workgroup per row with fixed reduction trees for wide ones), and
- * the in-place SGD and Adam updates of a parameter and its state.
+ * Fused kernels: row-wise log-softmax, softmax cross-entropy and its gradient, layer norm and its
+ * gradient (one thread per row for narrow rows, one workgroup per row with fixed reduction trees
+ * for wide ones), the exact GELU's gradient, and the in-place SGD and Adam updates of a
+ * parameter and its state.
  */
 import type { AdamHyper, CrossEntropyArgs, SgdHyper } from '../../backend.js';
 import type { GpuBuffer } from '../buffer.js';
 import type { GpuRuntime, Kernel } from '../runtime.js';
 import { f2u, i2u } from '../runtime.js';
-import { MAIN_1D, WG, floatOnly, groupsFor } from './common.js';
+import { MAIN_1D, WG, floatOnly, groupsFor, treeReductions } from './common.js';
+import { MATH_WGSL } from './elementwise.js';
 
 /** Rows at most this wide get one thread each. */
 const THREAD_ROW_MAX = 64;
@@ -18,20 +20,7 @@ const THREAD_ROW_MAX = 64;
  */
 function rowKernel(key: string, decls: Kernel['decls'], wide: boolean, body: string): Kernel {
   const head = wide
-    ? `var<workgroup> red: array<f32, ${WG}>;
-fn rmax(t: u32, v: f32) -> f32 {
-  red[t] = v; workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (t < s) { let o = red[t + s]; if (!is_nan(red[t]) && (o > red[t] || is_nan(o))) { red[t] = o; } }
-    workgroupBarrier();
-  }
-  let r = red[0]; workgroupBarrier(); return r;
-}
-fn rsum(t: u32, v: f32) -> f32 {
-  red[t] = v; workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) { if (t < s) { red[t] = red[t] + red[t + s]; } workgroupBarrier(); }
-  let r = red[0]; workgroupBarrier(); return r;
-}
+    ? `${treeReductions(WG)}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
   let rows = pu(0u); let cols = pu(1u);
@@ -130,6 +119,128 @@ ${ROW_SUMEXP}
     }
   }`);
   rt.run(k, weight ? [z, targets, weight, g, out] : [z, targets, g, out], ceParams(a), dispatchRows(a.rows, wide));
+}
+
+/** The row's mean and sd = √(biased variance + eps), as the CPU computes them (two passes). */
+const ROW_MOMENTS = `  let eps = pf(2u);
+  var s = 0.0;
+  for (var k = t; k < cols; k += step) { s += x[base + k]; }
+  let mean = rsum(t, s) / f32(cols);
+  var ss = 0.0;
+  for (var k = t; k < cols; k += step) { let c = x[base + k] - mean; ss += c * c; }
+  let sd = sqrt(rsum(t, ss) / f32(cols) + eps);`;
+
+const f32Decl = (name: string, access: Kernel['decls'][number]['access'] = 'read'): Kernel['decls'][number] => ({ name, type: 'f32', access });
+
+/** out = (x − μ)/σ·w + b over the contiguous rows of x [rows, cols]; w and b optional. */
+export function layerNorm(rt: GpuRuntime, x: GpuBuffer, weight: GpuBuffer | null, bias: GpuBuffer | null, rows: number, cols: number, eps: number, out: GpuBuffer): void {
+  floatOnly(x.dtype, 'layerNorm');
+  if (rows * cols === 0) return;
+  const wide = cols > THREAD_ROW_MAX;
+  const decls = [f32Decl('x'), ...(weight ? [f32Decl('w')] : []), ...(bias ? [f32Decl('b')] : []), f32Decl('o', 'write')];
+  // divides by σ rather than multiplying by 1/σ, as the CPU kernels and the composition do
+  const k = rowKernel(`layerNorm:${weight ? 'w' : ''}${bias ? 'b' : ''}`, decls, wide, `${ROW_MOMENTS}
+  if (live) {
+    for (var k = t; k < cols; k += step) {
+      var y = (x[base + k] - mean) / sd;
+${weight ? '      y = y * w[k];\n' : ''}${bias ? '      y = y + b[k];\n' : ''}      o[base + k] = y;
+    }
+  }`);
+  const buffers = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : []), out];
+  rt.run(k, buffers, [rows, cols, f2u(eps)], dispatchRows(rows, wide));
+}
+
+/**
+ * Layer norm's gradient: dx row by row (with the row's mean and σ kept in a scratch buffer when
+ * dw or db is asked for), then dw = Σ_rows g·x̂ and db = Σ_rows g column by column: partial sums
+ * over blocks of rows, then the blocks in order, so no sum depends on thread timing.
+ */
+export function layerNormGrad(rt: GpuRuntime, g: GpuBuffer, x: GpuBuffer, weight: GpuBuffer | null, rows: number, cols: number, eps: number, dx: GpuBuffer, dw: GpuBuffer | null, db: GpuBuffer | null): void {
+  floatOnly(x.dtype, 'layerNormGrad');
+  if (cols === 0) return;
+  if (rows === 0) {
+    // no rows: the sums over rows are zero, and must overwrite whatever the outputs held
+    if (dw) rt.clear(dw);
+    if (db) rt.clear(db);
+    return;
+  }
+  const wide = cols > THREAD_ROW_MAX;
+  const stats = dw || db ? rt.alloc('float32', 2 * rows) : null;
+  const decls = [f32Decl('g'), f32Decl('x'), ...(weight ? [f32Decl('w')] : []), f32Decl('dx', 'write'), ...(stats ? [f32Decl('st', 'write')] : [])];
+  const gw = weight ? 'g[base + k] * w[k]' : 'g[base + k]';
+  const k = rowKernel(`layerNormGrad:${weight ? 'w' : ''}${stats ? 's' : ''}`, decls, wide, `${ROW_MOMENTS}
+  // dx = (gw − mean(gw) − x̂·mean(gw·x̂))/σ with gw = g·w
+  var a = 0.0; var bsum = 0.0;
+  for (var k = t; k < cols; k += step) { let xh = (x[base + k] - mean) / sd; let gw = ${gw}; a += gw; bsum += gw * xh; }
+  a = rsum(t, a) / f32(cols);
+  bsum = rsum(t, bsum) / f32(cols);
+  if (live) {
+    for (var k = t; k < cols; k += step) { let xh = (x[base + k] - mean) / sd; let gw = ${gw}; dx[base + k] = (gw - a - xh * bsum) / sd; }
+${stats ? '    if (t == 0u) { st[2u * row] = mean; st[2u * row + 1u] = sd; }\n' : ''}  }`);
+  rt.run(k, [g, x, ...(weight ? [weight] : []), dx, ...(stats ? [stats] : [])], [rows, cols, f2u(eps)], dispatchRows(rows, wide));
+  if (!stats) return;
+  // about √rows blocks of about √rows rows each: both passes stay short and parallel
+  const block = Math.max(16, Math.ceil(Math.sqrt(rows)));
+  const blocks = Math.ceil(rows / block);
+  const direct = blocks === 1;
+  const pw = dw ? (direct ? dw : rt.alloc('float32', blocks * cols)) : null;
+  const pb = db ? (direct ? db : rt.alloc('float32', blocks * cols)) : null;
+  const outs = [...(pw ? [f32Decl('pw', 'write')] : []), ...(pb ? [f32Decl('pb', 'write')] : [])];
+  const partial: Kernel = {
+    key: `layerNormGrad:partial:${pw ? 'w' : ''}${pb ? 'b' : ''}`,
+    decls: [f32Decl('g'), f32Decl('x'), f32Decl('st'), ...outs],
+    body: () => `${MAIN_1D}
+  let rows = pu(0u); let cols = pu(1u); let block = pu(2u);
+  if (i >= pu(3u) * cols) { return; }
+  let blk = i / cols; let j = i % cols;
+  let r1 = min(rows, (blk + 1u) * block);
+  var sw = 0.0; var sb = 0.0;
+  for (var r = blk * block; r < r1; r++) {
+    let gv = g[r * cols + j];
+${pw ? '    sw += gv * ((x[r * cols + j] - st[2u * r]) / st[2u * r + 1u]);\n' : ''}    sb += gv;
+  }
+${pw ? '  pw[i] = sw;\n' : ''}${pb ? '  pb[i] = sb;\n' : ''}}`,
+  };
+  rt.run(partial, [g, x, stats, ...(pw ? [pw] : []), ...(pb ? [pb] : [])], [rows, cols, block, blocks], groupsFor(blocks * cols));
+  rt.release(stats);
+  if (direct) return;
+  const finals = [...(pw ? [f32Decl('pw'), f32Decl('dw', 'write')] : []), ...(pb ? [f32Decl('pb'), f32Decl('db', 'write')] : [])];
+  const total: Kernel = {
+    key: `layerNormGrad:total:${pw ? 'w' : ''}${pb ? 'b' : ''}`,
+    decls: finals,
+    body: () => `${MAIN_1D}
+  let cols = pu(0u); let blocks = pu(1u);
+  if (i >= cols) { return; }
+  var sw = 0.0; var sb = 0.0;
+  for (var k = 0u; k < blocks; k++) {
+${pw ? '    sw += pw[k * cols + i];\n' : ''}${pb ? '    sb += pb[k * cols + i];\n' : ''}  }
+${pw ? '  dw[i] = sw;\n' : ''}${pb ? '  db[i] = sb;\n' : ''}}`,
+  };
+  rt.run(total, [...(pw ? [pw, dw!] : []), ...(pb ? [pb, db!] : [])], [cols, blocks], groupsFor(cols));
+  if (pw) rt.release(pw);
+  if (pb) rt.release(pb);
+}
+
+/** out = g·gelu'(x) = g·(Φ(x) + x·φ(x)) for the exact GELU, Φ from erf as the CPU computes it. */
+export function geluGrad(rt: GpuRuntime, g: GpuBuffer, x: GpuBuffer, out: GpuBuffer): void {
+  floatOnly(x.dtype, 'geluGrad');
+  const n = out.length;
+  if (n === 0) return;
+  const k: Kernel = {
+    key: 'geluGrad',
+    decls: [f32Decl('g'), f32Decl('x'), f32Decl('o', 'write')],
+    body: () => `${MATH_WGSL}
+${MAIN_1D}
+  if (i >= pu(0u)) { return; }
+  let v = x[i];
+  // NaN is checked first: drivers need not carry it through exp
+  if (is_nan(v)) { o[i] = v; return; }
+  let cdf = (erf_(v * 0.70710678) + 1.0) * 0.5;
+  let pdf = exp(v * v * -0.5) * 0.39894228;
+  o[i] = g[i] * (cdf + v * pdf);
+}`,
+  };
+  rt.run(k, [g, x, out], [n], groupsFor(n));
 }
 
 /** In-place SGD (PyTorch's semantics) of x from g; buf is the velocity (null without momentum). */
