@@ -3,9 +3,10 @@
  * train it in a worker, and watch the train and validation losses fall and the samples turn
  * from noise into something shaped like the text.
  */
+import type { WebGpuAvailability } from './backend-choice.js';
 import type { FromLmWorker, LmConfig, LmDevice, ToLmWorker } from './lm-protocol.js';
 import { SAMPLE_TEXT } from './lm-sample.js';
-import { fitCanvas } from './playground.js';
+import { fitCanvas, offerWebGpu } from './playground.js';
 import { fmt } from './svg.js';
 
 /** The model sizes offered: nanoGPT's small CPU configuration and two smaller ones. */
@@ -55,6 +56,11 @@ export class LanguageModelView {
     this.el.status.textContent = 'press Train to build and train the model';
     this.updateButtons();
     this.drawChart();
+  }
+
+  /** Enables the WebGPU choice when the browser has an adapter, else says why it is disabled. */
+  offerWebGpu(a: WebGpuAvailability): void {
+    offerWebGpu(this.el.form.elements.namedItem('device') as HTMLSelectElement, a);
   }
 
   private config(): LmConfig | null {
@@ -134,7 +140,9 @@ export class LanguageModelView {
     if (m.run !== this.run) return;
     if (m.type === 'ready') {
       this.ready = true;
-      this.el.info.textContent = `${m.params.toLocaleString('en')} parameters, a vocabulary of ${m.vocab} characters, ${m.trainChars.toLocaleString('en')} training and ${m.valChars.toLocaleString('en')} validation characters, ${m.backend} backend on the ${m.device === 'cpu' ? 'CPU' : m.device}`;
+      const where = m.device.device === 'cpu' ? `${m.backend} backend on the CPU` : `on ${m.device.label}`;
+      this.el.info.textContent = `${m.params.toLocaleString('en')} parameters, a vocabulary of ${m.vocab} characters, ${m.trainChars.toLocaleString('en')} training and ${m.valChars.toLocaleString('en')} validation characters, ${where}${m.device.fallback ? ` (${m.device.fallback})` : ''}`;
+      this.el.info.dataset['device'] = m.device.device;
     } else if (m.type === 'progress') {
       this.points.push({ step: m.step, train: m.trainLoss, val: m.valLoss });
       this.el.step.textContent = String(m.step);

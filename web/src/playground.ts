@@ -1,8 +1,9 @@
 /**
  * The playground: choose a 2-D dataset and an MLP, train it in a worker, and watch the loss
  * curve and the decision boundary (the model evaluated on a grid) update while the page stays
- * responsive.
+ * responsive. Training runs on the CPU or, where the browser offers it, on WebGPU.
  */
+import type { DeviceInUse, PageDevice, WebGpuAvailability } from './backend-choice.js';
 import type { Activation, DatasetName, FromWorker, OptimizerName, ToWorker, TrainConfig } from './protocol.js';
 import { fmt } from './svg.js';
 
@@ -22,18 +23,18 @@ export class Playground {
   private readonly el: {
     form: HTMLFormElement; train: HTMLButtonElement; pause: HTMLButtonElement; reset: HTMLButtonElement;
     boundary: HTMLCanvasElement; loss: HTMLCanvasElement; status: HTMLElement; accuracy: HTMLElement;
-    epoch: HTMLElement; lossValue: HTMLElement; params: HTMLElement; error: HTMLElement;
+    epoch: HTMLElement; lossValue: HTMLElement; params: HTMLElement; error: HTMLElement; root: HTMLElement;
   };
   private lastGrid: { grid: Float32Array; extent: [number, number, number, number] } | null = null;
-  /** called once with the worker's backend, for the page header */
-  onBackend: ((name: string, threads: number) => void) | null = null;
+  /** called at each (re)build with the worker's backend and the device it trains on, for the page header */
+  onDevice: ((backend: { name: string; threads: number }, device: DeviceInUse) => void) | null = null;
 
   constructor(root: HTMLElement) {
     const q = <T extends Element>(s: string): T => root.querySelector<T>(s)!;
     this.el = {
       form: q('#pg-form'), train: q('#pg-train'), pause: q('#pg-pause'), reset: q('#pg-reset'),
       boundary: q('#pg-boundary'), loss: q('#pg-loss'), status: q('#pg-status'), accuracy: q('#pg-accuracy'),
-      epoch: q('#pg-epoch'), lossValue: q('#pg-loss-value'), params: q('#pg-params'), error: q('#pg-error'),
+      epoch: q('#pg-epoch'), lossValue: q('#pg-loss-value'), params: q('#pg-params'), error: q('#pg-error'), root,
     };
     this.el.form.addEventListener('submit', (e) => e.preventDefault());
     this.el.form.addEventListener('change', () => this.reset());
@@ -62,7 +63,13 @@ export class Playground {
     return {
       dataset: val('dataset') as DatasetName, hidden, activation: val('activation') as Activation,
       optimizer: val('optimizer') as OptimizerName, lr, batchSize, n: 300, noise: Number(val('noise')), seed: 1, grid: GRID,
+      device: val('device') === 'webgpu' ? 'webgpu' : 'cpu',
     };
+  }
+
+  /** Enables the WebGPU choice when the browser has an adapter, else says why it is disabled. */
+  offerWebGpu(a: WebGpuAvailability): void {
+    offerWebGpu(this.el.form.elements.namedItem('device') as HTMLSelectElement, a);
   }
 
   private send(m: ToWorker): void {
@@ -84,6 +91,7 @@ export class Playground {
     this.losses = [];
     this.lastGrid = null;
     this.points = null;
+    delete this.el.loss.dataset['losses'];
     this.updateButtons();
     this.redraw();
     if (!c) return;
@@ -116,12 +124,14 @@ export class Playground {
     if (m.type === 'ready') {
       this.points = { x: m.x, y: m.y, numClasses: m.numClasses };
       this.el.params.textContent = `${m.params} parameters, ${m.numClasses} classes, ${m.y.length} points`;
-      this.onBackend?.(m.backend, m.threads);
-      this.onBackend = null;
+      this.onDevice?.({ name: m.backend, threads: m.threads }, m.device);
+      this.el.root.dataset['device'] = m.device.device;
       this.el.status.textContent = 'ready: press Train';
       this.updateButtons();
     } else if (m.type === 'progress') {
       this.losses.push(...m.loss);
+      // the epoch losses as numbers, for comparing devices
+      this.el.loss.dataset['losses'] = JSON.stringify(this.losses);
       this.lastGrid = { grid: m.grid, extent: m.extent };
       this.el.accuracy.textContent = `${(m.accuracy * 100).toFixed(1)}%`;
       this.el.accuracy.dataset['value'] = String(m.accuracy);
@@ -222,6 +232,20 @@ export class Playground {
     });
     ctx.stroke();
   }
+}
+
+/**
+ * Fills a device <select>'s WebGPU option from what the page found: enabled with the adapter's
+ * name, or disabled with the reason (as its text and tooltip). Shared by the playground and the
+ * language model section.
+ */
+export function offerWebGpu(select: HTMLSelectElement, a: WebGpuAvailability): void {
+  const option = [...select.options].find((o) => o.value === ('webgpu' satisfies PageDevice));
+  if (!option) return;
+  option.disabled = !a.available;
+  option.textContent = a.available ? `WebGPU (${a.detail})` : `WebGPU (unavailable: ${a.detail})`;
+  option.title = option.textContent;
+  if (!a.available && select.value === 'webgpu') select.value = 'cpu';
 }
 
 /** Sizes the canvas backing store to its CSS size times devicePixelRatio; returns the CSS size. */
