@@ -107,6 +107,8 @@ export class LanguageModelView {
     for (const e of [this.el.trainLoss, this.el.valLoss, this.el.speed]) e.textContent = '–';
     this.el.sample.textContent = '';
     this.el.info.textContent = '';
+    delete this.el.info.dataset['device'];
+    this.el.chart.dataset['points'] = '[]';
     this.updateButtons();
     this.drawChart();
   }
