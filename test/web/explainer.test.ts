@@ -342,6 +342,28 @@ describe('explainer page in chromium', { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
+  it('without a WebGPU adapter offers only the CPU and says why', async () => {
+    // a second browser with the GPU off: navigator.gpu exists but finds no adapter
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const p = await browser.newPage();
+      await p.goto(url);
+      await p.waitForSelector('body[data-webgpu]', { timeout: 60000 });
+      assert.equal(await p.evaluate(() => document.body.dataset['webgpu']), 'unavailable');
+      for (const id of ['pg-device', 'lm-device']) {
+        const option = p.locator(`[data-testid=${id}] option[value=webgpu]`);
+        assert.equal(await option.isDisabled(), true, `${id}: the WebGPU option should be disabled`);
+        assert.match((await option.textContent()) ?? '', /^WebGPU \(unavailable: .+\)$/);
+        assert.equal(await p.getByTestId(id).inputValue(), 'cpu');
+      }
+      await p.waitForFunction(() => document.querySelector('#backend-info')?.getAttribute('data-device') === 'cpu', null, { timeout: 60000 });
+      assert.match((await p.getByTestId('backend-info').textContent()) ?? '', /^Device: CPU · Backend: (wasm|js)/);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('is usable 400 px wide', async () => {
     await page.setViewportSize({ width: 400, height: 800 });
     await page.locator('#lesson').scrollIntoViewIfNeeded();

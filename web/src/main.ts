@@ -20,7 +20,7 @@ playground.onDevice = (backend, device) => {
   // training runs in the worker, so its backend, thread count and device are the ones that matter
   const cpu = `Backend: ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'} (${main.detail})`;
   info.textContent = device.device === 'webgpu'
-    ? `Device: ${device.label}; data on the CPU: ${backend.name}`
+    ? `Device: ${device.label} · CPU backend: ${backend.name}`
     : `Device: CPU · ${cpu}${device.fallback ? ` · using the CPU: ${device.fallback}` : ''}`;
   info.dataset['backend'] = backend.name;
   info.dataset['threads'] = String(backend.threads);
