@@ -6,11 +6,12 @@
  * On WebGPU the model and each batch live on the GPU and losses are read back with itemAsync
  * (one read per step, which also keeps the queued GPU work, and so pause, short); samples are
  * drawn on the CPU from a copy of the weights, as GPT.generate samples on the host.
- * Messages are handled one at a time in order, as starting WebGPU is asynchronous.
+ * Messages are handled one at a time in order (training-loop.ts), as starting WebGPU is asynchronous.
  */
 import { Generator, data, manualSeed, nn, noGrad, optim, type Tensor } from '../../src/browser.js';
 import { chooseBackend, startDevice, type DeviceInUse } from './backend-choice.js';
 import type { FromLmWorker, LmConfig, LmDevice, ToLmWorker } from './lm-protocol.js';
+import { TrainingLoop } from './training-loop.js';
 
 interface WorkerScope {
   postMessage(m: FromLmWorker): void;
@@ -46,11 +47,8 @@ interface Session {
 }
 
 let session: Session | null = null;
-let running = false;
-let timer: ReturnType<typeof setTimeout> | null = null;
 
 async function init(c: LmConfig, run: number): Promise<void> {
-  running = false;
   session = null;
   const inUse: DeviceInUse = await startDevice(c.device, backend);
   const device = inUse.device;
@@ -136,58 +134,22 @@ async function report(isRunning: boolean): Promise<void> {
   s.ms = 0;
 }
 
-function fail(e: unknown): void {
-  running = false;
-  post({ type: 'error', run: session?.run ?? 0, message: e instanceof Error ? e.message : String(e) });
-}
+const loop = new TrainingLoop<LmConfig>({
+  init,
+  hasSession: () => session !== null,
+  // a loss estimate and a sample every evalEvery steps end the slice
+  step: async () => {
+    const s = session!;
+    await trainStep(s);
+    if (s.step % s.config.evalEvery !== 0) return false;
+    await report(true);
+    return true;
+  },
+  report,
+  fail: (message, initRun) => {
+    if (initRun !== null) session = null;
+    post({ type: 'error', run: initRun ?? session?.run ?? 0, message });
+  },
+});
 
-async function loop(): Promise<void> {
-  const s = session;
-  if (!running || !s) return;
-  const t0 = performance.now();
-  try {
-    // ~100 ms of steps, reporting every evalEvery steps; a zero timeout lets pause messages in
-    while (performance.now() - t0 < 100 && running && session === s) {
-      await trainStep(s);
-      if (s.step % s.config.evalEvery === 0) {
-        await report(true);
-        break;
-      }
-    }
-  } catch (e) {
-    fail(e);
-    return;
-  }
-  schedule();
-}
-
-/** Queues the next training slice behind any pending messages. */
-function schedule(): void {
-  if (timer !== null) return;
-  timer = setTimeout(() => { timer = null; enqueue(null, loop); }, 0);
-}
-
-/** One message or training slice at a time, in order: init awaits the device, a slice awaits readbacks. */
-let queue: Promise<void> = Promise.resolve();
-function enqueue(m: ToLmWorker | null, task: () => Promise<void>): void {
-  queue = queue.then(task).catch((err: unknown) => {
-    running = false;
-    if (m?.type === 'init') session = null;
-    post({ type: 'error', run: m?.type === 'init' ? m.run : session?.run ?? 0, message: err instanceof Error ? err.message : String(err) });
-  });
-}
-
-scope.onmessage = (e) => {
-  const m = e.data;
-  if (m.type === 'pause') running = false; // at once, so the running slice stops
-  enqueue(m, async () => {
-    if (m.type === 'init') await init(m.config, m.run);
-    else if (m.type === 'train') {
-      if (!session) throw new Error('train before init');
-      if (!running) { running = true; schedule(); }
-    } else {
-      running = false;
-      await report(false);
-    }
-  });
-};
+scope.onmessage = (e: MessageEvent<ToLmWorker>) => loop.handle(e.data);

@@ -5,7 +5,9 @@
  */
 import type { DeviceInUse, PageDevice, WebGpuAvailability } from './backend-choice.js';
 import type { Activation, DatasetName, FromWorker, OptimizerName, ToWorker, TrainConfig } from './protocol.js';
+import { drawLossChart, fitCanvas } from './loss-chart.js';
 import { fmt } from './svg.js';
+import { WorkerLink } from './worker-link.js';
 
 export const CLASS_COLORS: [number, number, number][] = [
   [31, 119, 180], [230, 120, 20], [44, 160, 44], [148, 80, 190], [200, 50, 60],
@@ -14,7 +16,8 @@ export const CLASS_COLORS: [number, number, number][] = [
 const GRID = 60;
 
 export class Playground {
-  private worker: Worker | null = null;
+  private readonly link = new WorkerLink<ToWorker, FromWorker>(
+    new URL('./train-worker.js', import.meta.url), 'backprop-train', (m) => this.onMessage(m), (message) => { this.el.error.textContent = message; });
   private points: { x: Float32Array; y: Int32Array; numClasses: number } | null = null;
   private losses: number[] = [];
   private running = false;
@@ -73,16 +76,7 @@ export class Playground {
   }
 
   private send(m: ToWorker): void {
-    this.worker?.postMessage(m);
-  }
-
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module', name: 'backprop-train' });
-    w.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
-    w.onerror = (e) => { this.el.error.textContent = `worker failed: ${e.message}`; };
-    this.worker = w;
-    return w;
+    this.link.send(m);
   }
 
   private reset(): void {
@@ -95,7 +89,7 @@ export class Playground {
     this.updateButtons();
     this.redraw();
     if (!c) return;
-    this.ensureWorker();
+    this.link.start();
     this.el.status.textContent = 'building…';
     this.send({ type: 'init', config: c, run: ++this.run });
   }
@@ -199,38 +193,9 @@ export class Playground {
   }
 
   private drawLoss(): void {
-    const canvas = this.el.loss;
-    const size = fitCanvas(canvas);
-    const ctx = canvas.getContext('2d')!;
-    ctx.clearRect(0, 0, size.w, size.h);
-    const pad = { l: 44, r: 10, t: 10, b: 24 };
-    const w = size.w - pad.l - pad.r, h = size.h - pad.t - pad.b;
-    ctx.strokeStyle = '#999';
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    ctx.moveTo(pad.l, pad.t);
-    ctx.lineTo(pad.l, pad.t + h);
-    ctx.lineTo(pad.l + w, pad.t + h);
-    ctx.stroke();
-    ctx.fillStyle = '#555';
-    ctx.font = '12px system-ui, sans-serif';
     const ls = this.losses;
-    const top = ls.length ? Math.max(...ls) * 1.05 : 1;
-    ctx.textAlign = 'right';
-    ctx.fillText(fmt(top, 2), pad.l - 4, pad.t + 10);
-    ctx.fillText('0', pad.l - 4, pad.t + h);
-    ctx.textAlign = 'center';
-    ctx.fillText(ls.length ? `epoch ${ls.length}` : 'epochs', pad.l + w / 2, size.h - 6);
-    if (ls.length < 1) return;
-    ctx.strokeStyle = '#c0392b';
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    ls.forEach((v, i) => {
-      const px = pad.l + (ls.length === 1 ? 0 : (i / (ls.length - 1)) * w);
-      const py = pad.t + h - (v / top) * h;
-      if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
-    });
-    ctx.stroke();
+    // epoch i+1 at x = i, so one epoch sits on the axis and the last one at the right edge
+    drawLossChart(this.el.loss, [{ points: ls.map((v, i) => [i, v]), color: '#c0392b' }], ls.length ? `epoch ${ls.length}` : 'epochs', 1);
   }
 }
 
@@ -246,16 +211,4 @@ export function offerWebGpu(select: HTMLSelectElement, a: WebGpuAvailability): v
   option.textContent = a.available ? `WebGPU (${a.detail})` : `WebGPU (unavailable: ${a.detail})`;
   option.title = option.textContent;
   if (!a.available && select.value === 'webgpu') select.value = 'cpu';
-}
-
-/** Sizes the canvas backing store to its CSS size times devicePixelRatio; returns the CSS size. */
-export function fitCanvas(canvas: HTMLCanvasElement): { w: number; h: number } {
-  const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth, h = canvas.clientHeight;
-  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-    canvas.width = Math.round(w * dpr);
-    canvas.height = Math.round(h * dpr);
-  }
-  canvas.getContext('2d')!.setTransform(dpr, 0, 0, dpr, 0, 0);
-  return { w, h };
 }

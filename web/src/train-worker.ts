@@ -5,11 +5,12 @@
  *
  * Training runs on the chosen device: the CPU, or WebGPU (the model and each batch moved there,
  * the loss and the grid read back with the async forms, since a GPU tensor has no sync reads).
- * Messages are handled one at a time in order, as starting WebGPU is asynchronous.
+ * Messages are handled one at a time in order (training-loop.ts), as starting WebGPU is asynchronous.
  */
 import { Generator, Tensor, data, manualSeed, nn, noGrad, optim, randn, tensor } from '../../src/browser.js';
 import { chooseBackend, startDevice, type DeviceInUse, type PageDevice } from './backend-choice.js';
 import type { BenchPoint, FromWorker, ToWorker, TrainConfig } from './protocol.js';
+import { TrainingLoop } from './training-loop.js';
 
 interface WorkerScope {
   postMessage(m: FromWorker, transfer?: Transferable[]): void;
@@ -43,8 +44,6 @@ interface Session {
 }
 
 let session: Session | null = null;
-let running = false;
-let timer: ReturnType<typeof setTimeout> | null = null;
 
 function activation(name: TrainConfig['activation']): nn.Module {
   switch (name) {
@@ -73,7 +72,6 @@ function mlp(sizes: number[], act: TrainConfig['activation'] | null, gen: Genera
 }
 
 async function init(c: TrainConfig, run: number): Promise<void> {
-  running = false;
   session = null;
   const inUse: DeviceInUse = await startDevice(c.device, backend);
   const device = inUse.device;
@@ -153,36 +151,15 @@ async function report(isRunning: boolean): Promise<void> {
   }, [grid.buffer]);
 }
 
-async function loop(): Promise<void> {
-  const s = session;
-  if (!running || !s) return;
-  const t0 = performance.now();
-  try {
-    // ~100 ms of steps, then report; a zero timeout lets queued pause messages in
-    while (performance.now() - t0 < 100 && running && session === s) await trainStep(s);
-    if (session === s) await report(true);
-  } catch (e) {
-    running = false;
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
-    return;
-  }
-  schedule();
-}
-
-/** Queues the next training slice behind any pending messages. */
-function schedule(): void {
-  if (timer !== null) return;
-  timer = setTimeout(() => { timer = null; enqueue(loop); }, 0);
-}
-
-/** One message or training slice at a time, in order: init awaits the device, a slice awaits readbacks. */
-let queue: Promise<void> = Promise.resolve();
-function enqueue(task: () => void | Promise<void>): void {
-  queue = queue.then(task).catch((err: unknown) => {
-    running = false;
-    post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
-  });
-}
+const loop = new TrainingLoop<TrainConfig>({
+  init,
+  hasSession: () => session !== null,
+  step: async () => { await trainStep(session!); return false; },
+  report,
+  // ~100 ms of steps, then the loss, accuracy and grid
+  afterSlice: () => report(true),
+  fail: (message) => post({ type: 'error', message }),
+});
 
 // ---- backprop vs finite differences --------------------------------------------------------
 
@@ -249,15 +226,6 @@ function bench(sizes: number[]): void {
 
 scope.onmessage = (e) => {
   const m = e.data;
-  if (m.type === 'pause') running = false; // at once, so the running slice stops
-  enqueue(async () => {
-    if (m.type === 'init') await init(m.config, m.run);
-    else if (m.type === 'train') {
-      if (!session) throw new Error('train before init');
-      if (!running) { running = true; schedule(); }
-    } else if (m.type === 'pause') {
-      running = false;
-      await report(false);
-    } else bench(m.sizes);
-  });
+  if (m.type === 'bench') loop.enqueue(null, async () => bench(m.sizes));
+  else loop.handle(m);
 };
