@@ -1,7 +1,8 @@
 import * as nn from '../nn/index.js';
+import type { Tensor } from '../tensor/tensor.js';
 import * as data from '../data/index.js';
-import { evaluate } from '../train/index.js';
-import { BACKEND_FLAG, useBackend } from './backend.js';
+import { evaluate, evaluateAsync } from '../train/index.js';
+import { BACKEND_FLAG, DEVICE_FLAG, onDevice, useBackend, useDevice } from './backend.js';
 import { MAX_BATCH, parseFlags, formatFlagHelp, UsageError, type FlagSpecs } from './args.js';
 import { DATASETS, SYNTHETIC, loadDataset, type DatasetName, type Split } from './datasets.js';
 import { loadModelFile, csvForModel } from './model-file.js';
@@ -17,6 +18,7 @@ const FLAGS = {
   limit: { kind: 'int', min: 1, metavar: 'N', help: 'evaluate on at most N samples' },
   json: { kind: 'boolean', help: 'print {"loss":…,"accuracy":…,"samples":…} as one JSON line' },
   backend: BACKEND_FLAG,
+  device: DEVICE_FLAG,
 } satisfies FlagSpecs;
 
 const HELP = `usage: backprop eval --model-file FILE [flags]
@@ -29,7 +31,8 @@ ${formatFlagHelp(FLAGS)}
 
 examples:
   backprop eval --model-file mnist.safetensors --data-dir ../shared/data/mnist
-  backprop eval --model-file iris.safetensors --csv iris.csv --label species --json`;
+  backprop eval --model-file iris.safetensors --csv iris.csv --label species --json
+  backprop eval --model-file mnist.safetensors --data-dir ../shared/data/mnist --device webgpu`;
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS, 'eval');
@@ -38,6 +41,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     return 0;
   }
   useBackend(f.backend);
+  const { device } = await useDevice(f.device, 'eval');
   if (f['model-file'] === undefined) throw new UsageError('eval: --model-file FILE is required (a model saved by \'backprop train --out FILE\')');
   const { model, spec } = loadModelFile(f['model-file'], '--model-file');
 
@@ -64,7 +68,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (f.limit !== undefined && f.limit < split.x.shape[0]!) split = { x: split.x.sliceDim(0, 0, f.limit), y: split.y.sliceDim(0, 0, f.limit) };
   }
   const loader = new data.DataLoader(new data.TensorDataset(split.x, split.y), { batchSize: f['batch-size'] });
-  const r = evaluate(model, loader, { loss: (out, y) => nn.F.crossEntropy(out, y) });
+  const opts = { loss: (out: Tensor, y: Tensor): Tensor => nn.F.crossEntropy(out, y) };
+  // on a GPU the sums stay there and are read back once, at the end
+  const r = device === 'cpu' ? evaluate(model, loader, opts) : await evaluateAsync(model.to(device), onDevice(loader, device), opts);
   const n = split.x.shape[0]!;
   if (f.json || !process.stdout.isTTY) {
     process.stdout.write(`${JSON.stringify({ loss: r.loss, accuracy: r.accuracy, samples: n })}\n`);

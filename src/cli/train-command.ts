@@ -4,8 +4,8 @@ import * as nn from '../nn/index.js';
 import * as optim from '../optim/index.js';
 import * as data from '../data/index.js';
 import * as io from '../io/index.js';
-import { fit, type EpochLog } from '../train/index.js';
-import { BACKEND_FLAG, useBackend } from './backend.js';
+import { fit, type BatchLog, type EpochLog } from '../train/index.js';
+import { BACKEND_FLAG, DEVICE_FLAG, allFinite, onDevice, optimizerStateToHost, toHost, useBackend, useDevice } from './backend.js';
 import { MAX_BATCH, parseFlags, formatFlagHelp, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
 import { DATASETS, SYNTHETIC, loadDataset, type DatasetName } from './datasets.js';
 import { ACTIVATIONS, buildModel, parseArchitecture, specToMetadata, validateArchitecture, type Activation, type ModelSpec } from './model-spec.js';
@@ -51,6 +51,7 @@ const FLAGS = {
   json: { kind: 'boolean', help: 'print one JSON line per epoch, or per loss estimate with --dataset text (also the default when stdout is not a terminal)' },
   limit: { kind: 'int', min: 1, metavar: 'N', help: 'use only the first N training samples (and at most N test samples)' },
   backend: BACKEND_FLAG,
+  device: DEVICE_FLAG,
 } satisfies FlagSpecs;
 
 const HELP = `usage: backprop train [flags]
@@ -67,6 +68,10 @@ steps of random --batch-size windows, and estimates the train and validation los
 seconds is the wall time since training started). --out writes the model with its vocabulary,
 for 'backprop generate'.
 
+On --device webgpu the data stay in host memory and each batch is uploaded as it is drawn; the
+loss is read back once per epoch (the progress bar reads it every batch), and divergence is
+checked once per epoch instead of every step.
+
 flags:
 ${formatFlagHelp(FLAGS)}
 
@@ -75,6 +80,7 @@ examples:
   backprop train --dataset mnist --data-dir ../shared/data/mnist --model mlp:784-256-10 --epochs 5 --out mnist.safetensors
   backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --checkpoint ck.safetensors
   backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --resume ck.safetensors --epochs 10
+  backprop train --dataset mnist --data-dir ../shared/data/mnist --model lenet5 --device webgpu --out lenet5.safetensors
   backprop train --dataset csv --csv ../shared/data/iris.csv --label species --epochs 50 --out iris.safetensors
   backprop train --dataset text --text ../shared/data/tinyshakespeare/input.txt --model gpt:layers=4,heads=4,embd=128,block=64 \\
     --batch-size 12 --iters 2000 --lr 0.001 --min-lr 0.0001 --warmup 100 --weight-decay 0.1 --beta2 0.99 --clip-grad 1 --out gpt.safetensors`;
@@ -93,7 +99,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   const backend = useBackend(f.backend);
   checkOptimizerSettings(f);
-  if (f.dataset === 'text') return trainTextCommand(f, backend);
+  const { device, info: deviceInfo } = await useDevice(f.device, 'train');
+  if (f.dataset === 'text') return trainTextCommand(f, backend, device);
   for (const flag of TEXT_ONLY) {
     if (f[flag] !== undefined) throw new UsageError(`train: --${flag} is only used with --dataset text (got --dataset ${f.dataset})`);
   }
@@ -155,6 +162,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   // Separate streams for init, shuffling and dropout, so each can be checkpointed and restored.
   const { module: model, dropoutGenerator } = buildModel(spec, new Generator(seed), seed + 2);
+  // built on the CPU from the seed (the same weights on every device), then moved in place
+  model.to(device);
   const loaderGenerator = new Generator(seed + 1);
   const optimizer = makeOptimizer(optimizerName, model.parameters(), lr, optimizerSettings(f));
   // cosine keeps the horizon of the original run, so a resumed run follows the same lr curve
@@ -184,7 +193,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     }
     if (initialEpoch === epochs && f.out !== undefined) {
       // a finished run killed while writing --out: the checkpoint holds the final weights
-      io.saveSafetensors(f.out, model.stateDict(), specToMetadata(spec));
+      io.saveSafetensors(f.out, await toHost(model.stateDict()), specToMetadata(spec));
       process.stderr.write(`--resume ${f.resume} has finished all ${epochs} epochs; saved its model to ${f.out}\n`);
       return 0;
     }
@@ -199,7 +208,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     (json ? process.stderr : process.stdout).write(`${s}\n`);
   };
   const bar = json ? null : new ProgressBar(process.stdout, epochs);
-  info(`training ${spec.model} (${spec.activation}${spec.dropout > 0 ? `, dropout ${spec.dropout}` : ''}, ${model.numParameters()} parameters) on ${loaded.dataset}: ${loaded.train.x.shape[0]} train / ${loaded.test.x.shape[0]} test samples, ${optimizerName} lr ${optimizer.paramGroups[0]!.lr}${schedule ? ` (cosine over ${schedule.tMax} epochs)` : ''}, batch ${batchSize}, ${backend} backend${resumed ? `, resuming after epoch ${initialEpoch}` : ''}`);
+  info(`training ${spec.model} (${spec.activation}${spec.dropout > 0 ? `, dropout ${spec.dropout}` : ''}, ${model.numParameters()} parameters) on ${loaded.dataset}: ${loaded.train.x.shape[0]} train / ${loaded.test.x.shape[0]} test samples, ${optimizerName} lr ${optimizer.paramGroups[0]!.lr}${schedule ? ` (cosine over ${schedule.tMax} epochs)` : ''}, batch ${batchSize}, ${device === 'cpu' ? `${backend} backend` : `${device} (${deviceInfo.description})`}${resumed ? `, resuming after epoch ${initialEpoch}` : ''}`);
 
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
@@ -208,7 +217,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const params = model.parameters();
   // Training stops at the first non-finite loss or weight, before the epoch's checkpoint is
   // written, so --checkpoint keeps the last good epoch and --out is not written at all.
-  const diverged = (what: string, value: number, where: string): NumericsError => new NumericsError(
+  const diverged = (what: string, value: number | string, where: string): NumericsError => new NumericsError(
     `train: the ${what} became ${value} at ${where}; stopped without saving${f.out !== undefined ? ` ${f.out}` : ''}`
     + `${f.checkpoint === undefined ? '' : last ? `; ${f.checkpoint} keeps epoch ${last.epoch}`
       : f.resume !== undefined && resolve(f.resume) === resolve(f.checkpoint) ? `; ${f.checkpoint} keeps epoch ${initialEpoch}` : `; ${f.checkpoint} was not written`}`
@@ -223,25 +232,34 @@ export async function trainCommand(argv: string[]): Promise<number> {
       if (i >= 0) throw diverged(`weights (parameter ${k}, index ${i})`, params[k]!.data[i]!, where);
     }
   };
+  // a GPU run checks its loss and weights once per epoch (each check is a readback)
+  const checkDevice = async (e: EpochLog): Promise<void> => {
+    if (device === 'cpu') return;
+    if (!Number.isFinite(e.trainLoss)) throw diverged('training loss', e.trainLoss, `epoch ${e.epoch}`);
+    if (!(await allFinite(params))) throw diverged('weights', 'non-finite', `epoch ${e.epoch}`);
+  };
+  // on a GPU every batch callback reads the loss back: only the progress bar asks for one
+  const onBatchEnd = device === 'cpu' || bar ? (b: BatchLog): void => {
+    const step = (b.epoch - 1) * trainLoader.length + b.batch;
+    checkFinite(b.loss, `epoch ${b.epoch}, step ${step} (batch ${b.batch} of ${b.batches ?? '?'})`);
+    if (bar) {
+      bar.batch(b);
+      if (b.batch === b.batches) bar.validating();
+    }
+  } : undefined;
   try {
-    await fit(model, trainLoader, {
+    await fit(model, onDevice(trainLoader, device), {
       optimizer,
       loss: (out, y) => nn.F.crossEntropy(out, y),
       epochs,
       initialEpoch,
-      validation: testLoader,
+      validation: onDevice(testLoader, device),
       scheduler,
       signal: controller.signal,
       callbacks: {
-        onBatchEnd: (b) => {
-          const step = (b.epoch - 1) * trainLoader.length + b.batch;
-          checkFinite(b.loss, `epoch ${b.epoch}, step ${step} (batch ${b.batch} of ${b.batches ?? '?'})`);
-          if (bar) {
-            bar.batch(b);
-            if (b.batch === b.batches) bar.validating();
-          }
-        },
-        onEpochEnd: (e) => {
+        ...(onBatchEnd ? { onBatchEnd } : {}),
+        onEpochEnd: async (e) => {
+          await checkDevice(e);
           if (e.testLoss !== null && !Number.isFinite(e.testLoss)) throw diverged('test loss', e.testLoss, `the end of epoch ${e.epoch}`);
           last = e;
           if (bar) bar.epoch(e);
@@ -249,7 +267,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
           if (f.checkpoint !== undefined) {
             writeTrainCheckpoint(f.checkpoint, {
               spec, optimizer: optimizerName, seed, batchSize, limit: f.limit ?? null, epoch: e.epoch, epochs,
-              model: model.stateDict(), optimizerState: optimizer.stateDict(),
+              model: await toHost(model.stateDict()), optimizerState: await optimizerStateToHost(optimizer.stateDict()),
               schedule, schedulerState: scheduler ? scheduler.stateDict() : null,
               rng: { default: defaultGenerator.getState(), loader: loaderGenerator.getState(), dropout: dropoutGenerator.getState() },
             });
@@ -268,7 +286,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     process.removeListener('SIGINT', onSigint);
   }
   if (f.out !== undefined) {
-    io.saveSafetensors(f.out, model.stateDict(), specToMetadata(spec));
+    io.saveSafetensors(f.out, await toHost(model.stateDict()), specToMetadata(spec));
     info(`saved model to ${f.out}`);
   }
   if (last && !json) {

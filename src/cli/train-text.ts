@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { FormatError } from '../errors.js';
+import { FormatError, NumericsError } from '../errors.js';
+import type { Device } from '../backend/backend.js';
 import { noGrad } from '../autograd/mode.js';
 import { CharVocab, randomTextBatch } from '../data/text.js';
 import type { GPT } from '../nn/gpt.js';
@@ -8,6 +9,7 @@ import * as io from '../io/index.js';
 import { Generator, manualSeed, type GeneratorState } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { UsageError } from './args.js';
+import { allFinite, optimizerStateToHost, toHost } from './backend.js';
 import { requireFile } from './datasets.js';
 import {
   GPT_DEFAULTS, buildGpt, formatGptArchitecture, isLanguageModel, languageModelMetadata, languageModelSpecFromMetadata, parseGptArchitecture,
@@ -177,14 +179,15 @@ function readTextCheckpoint(path: string): TextCheckpoint {
 }
 
 /** The mean loss of the model over `n` random batches of a split, without a graph, in eval mode. */
-function estimateLoss(model: GPT, ids: Int32Array, n: number, batchSize: number, blockSize: number, generator: Generator): number {
+async function estimateLoss(model: GPT, ids: Int32Array, n: number, batchSize: number, blockSize: number, generator: Generator, device: Device): Promise<number> {
   const wasTraining = model.training;
   model.eval();
   try {
     let sum = 0;
     for (let i = 0; i < n; i++) {
       const [x, y] = randomTextBatch(ids, { batchSize, blockSize, generator });
-      sum += noGrad(() => model.loss(x, y).item());
+      // the async read works on every device (a GPU's loss cannot be read synchronously)
+      sum += await noGrad(() => model.loss(x.to(device), y.to(device))).itemAsync();
     }
     return sum / n;
   } finally {
@@ -195,7 +198,7 @@ function estimateLoss(model: GPT, ids: Int32Array, n: number, batchSize: number,
 // setImmediate lets a SIGINT handler run between steps without the timer clamp of setTimeout
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export async function trainTextCommand(f: TrainFlags, backend: string): Promise<number> {
+export async function trainTextCommand(f: TrainFlags, backend: string, device: Device = 'cpu'): Promise<number> {
   const resumed = f.resume !== undefined ? readTextCheckpoint(f.resume) : null;
   let plan = textPlan(f);
   if (resumed) {
@@ -231,6 +234,8 @@ export async function trainTextCommand(f: TrainFlags, backend: string): Promise<
   const batchGenerator = new Generator(plan.seed + 1);
   const evalGenerator = new Generator(plan.seed + 2);
   const model = buildGpt(spec, modelGenerator);
+  // built on the CPU from the seed (the same weights on every device), then moved in place
+  model.to(device);
   const optimizer = makeOptimizer(plan.optimizer, model.parameters(), plan.lr, {
     ...(plan.weightDecay !== null ? { weightDecay: plan.weightDecay } : {}), ...(plan.beta2 !== null ? { beta2: plan.beta2 } : {}), decayMatricesOnly: true,
   });
@@ -252,7 +257,7 @@ export async function trainTextCommand(f: TrainFlags, backend: string): Promise<
   };
   info(`training ${spec.model} (${model.numParameters()} parameters${plan.dropout > 0 ? `, dropout ${plan.dropout}` : ''}) on ${plan.textFile}: `
     + `${train.length} train / ${val.length} validation characters, vocabulary of ${vocab.size}, ${plan.optimizer} lr ${plan.lr}`
-    + `${plan.cosine ? ` (cosine to ${Number(plan.minLr.toPrecision(6))} over ${plan.iters} steps${plan.warmup > 0 ? `, ${plan.warmup} warmup` : ''})` : ''}, batch ${plan.batchSize}x${block}, ${backend} backend`
+    + `${plan.cosine ? ` (cosine to ${Number(plan.minLr.toPrecision(6))} over ${plan.iters} steps${plan.warmup > 0 ? `, ${plan.warmup} warmup` : ''})` : ''}, batch ${plan.batchSize}x${block}, ${device === 'cpu' ? `${backend} backend` : device}`
     + `${resumed ? `, resuming after step ${iter}` : ''}`);
 
   const controller = new AbortController();
@@ -261,17 +266,23 @@ export async function trainTextCommand(f: TrainFlags, backend: string): Promise<
   const start = performance.now();
   let trainMs = 0, tokensSinceEval = 0, lr = learningRateAt(iter, schedule);
   let lastSaved = iter;
-  const evaluate = (): void => {
+  const evaluate = async (): Promise<void> => {
     const log: TextEvalLog = {
       iter,
-      trainLoss: estimateLoss(model, train, plan.evalIters, plan.batchSize, block, evalGenerator),
-      valLoss: estimateLoss(model, val, plan.evalIters, plan.batchSize, block, evalGenerator),
+      trainLoss: await estimateLoss(model, train, plan.evalIters, plan.batchSize, block, evalGenerator, device),
+      valLoss: await estimateLoss(model, val, plan.evalIters, plan.batchSize, block, evalGenerator, device),
       tokensPerSecond: tokensSinceEval > 0 ? tokensSinceEval / (trainMs / 1000) : null,
       lr,
       seconds: (performance.now() - start) / 1000,
     };
     tokensSinceEval = 0;
     trainMs = 0;
+    // a diverged run stops here (exit code 2), before its checkpoint is overwritten
+    if (!Number.isFinite(log.trainLoss) || !Number.isFinite(log.valLoss) || !(await allFinite(params))) {
+      throw new NumericsError(`train: the ${Number.isFinite(log.trainLoss) && Number.isFinite(log.valLoss) ? 'weights' : `loss estimate (train ${log.trainLoss}, validation ${log.valLoss})`} became non-finite by step ${iter}; stopped without saving`
+        + `${f.out !== undefined ? ` ${f.out}` : ''}${f.checkpoint !== undefined ? `; ${f.checkpoint} keeps step ${lastSaved}` : ''}`
+        + '; lower --lr or set --clip-grad');
+    }
     if (json) process.stdout.write(`${textEvalJsonLine(log)}\n`);
     else {
       process.stdout.write(`step ${log.iter}/${plan.iters}  train loss ${log.trainLoss.toFixed(4)}  val loss ${log.valLoss.toFixed(4)}`
@@ -279,7 +290,7 @@ export async function trainTextCommand(f: TrainFlags, backend: string): Promise<
     }
     if (f.checkpoint !== undefined && (iter > lastSaved || iter === 0)) {
       writeTextCheckpoint(f.checkpoint, {
-        plan, spec, textLength: ids.length, iter, model: model.stateDict(), optimizerState: optimizer.stateDict(),
+        plan, spec, textLength: ids.length, iter, model: await toHost(model.stateDict()), optimizerState: await optimizerStateToHost(optimizer.stateDict()),
         rng: { batches: batchGenerator.getState(), evaluation: evalGenerator.getState(), model: modelGenerator.getState() },
       });
       lastSaved = iter;
@@ -287,20 +298,20 @@ export async function trainTextCommand(f: TrainFlags, backend: string): Promise<
   };
   try {
     model.train();
-    if (!resumed) evaluate();
+    if (!resumed) await evaluate();
     while (iter < plan.iters) {
       const t0 = performance.now();
       lr = learningRateAt(iter, schedule);
       for (const g of optimizer.paramGroups) g.lr = lr;
       const [x, y] = randomTextBatch(train, { batchSize: plan.batchSize, blockSize: block, generator: batchGenerator });
       optimizer.zeroGrad();
-      model.loss(x, y).backward();
+      model.loss(x.to(device), y.to(device)).backward();
       if (plan.clipGrad > 0) optim.clipGradNorm(params, plan.clipGrad);
       optimizer.step();
       iter++;
       tokensSinceEval += plan.batchSize * block;
       trainMs += performance.now() - t0;
-      if (iter % plan.evalInterval === 0 || iter === plan.iters) evaluate();
+      if (iter % plan.evalInterval === 0 || iter === plan.iters) await evaluate();
       await nextTurn();
       if (controller.signal.aborted) {
         process.stderr.write(`backprop: interrupted after ${iter} steps`
@@ -312,7 +323,7 @@ export async function trainTextCommand(f: TrainFlags, backend: string): Promise<
     process.removeListener('SIGINT', onSigint);
   }
   if (f.out !== undefined) {
-    io.saveSafetensors(f.out, model.stateDict(), languageModelMetadata(spec));
+    io.saveSafetensors(f.out, await toHost(model.stateDict()), languageModelMetadata(spec));
     info(`saved model to ${f.out}`);
   }
   return 0;

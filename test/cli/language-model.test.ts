@@ -172,3 +172,12 @@ test('the learning-rate schedule is nanoGPT\'s: linear warmup, then a cosine to 
   assert.deepEqual(parseGptArchitecture('gpt:block=32,layers=2'), { layers: 2, heads: 4, embd: 128, block: 32 });
   void textPlan;
 });
+
+test('train --dataset text: a diverged run stops with exit code 2 at the first non-finite estimate, keeping the last good checkpoint', () => {
+  const out = join(tmp, 'diverged.safetensors'), ck = join(tmp, 'diverged-ck.safetensors');
+  const r = run([...TRAIN.filter((_, i, a) => a[i - 1] !== '--lr' && a[i] !== '--lr'), '--lr', '1e30', '--iters', '20', '--json', '--out', out, '--checkpoint', ck]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /train: the loss estimate \(train NaN, validation NaN\) became non-finite by step 10; stopped without saving .*diverged\.safetensors; .*diverged-ck\.safetensors keeps step 0; lower --lr/);
+  assert.equal(existsSync(out), false, 'no model file from a diverged run');
+  assert.equal(io.loadCheckpoint(ck).step, 0);
+});

@@ -327,7 +327,7 @@ export const composites: Record<string, Case> = {
   'mish double backward': { fn: gradOf((a) => mish(a).pow(2).sum()), inputs: () => [r([m, n])] },
   'atan2 double backward': { fn: gradOf((a) => atan2(a, a.mul(a).add(1)).sum()), inputs: () => [r([m, n])] },
   // second derivatives through the fused ops' backward compositions (layer norm, attention, gelu)
-  'layerNorm double backward': { fn: gradOf((x) => layerNormLastDim(x, on(x, tensor([0.5, -1, 2, 1.5], { dtype: 'float64' })), null, 1e-5).pow(3).sum()), inputs: () => [r([m, 4])] },
+  'layerNorm double backward': { fn: gradOf((x) => layerNormLastDim(x, on(x, tensor([0.5, -1, 2, 1.5], { dtype: x.dtype })), null, 1e-5).pow(3).sum()), inputs: () => [r([m, 4])] },
   'attention double backward': { fn: gradOf((qkv) => packedSelfAttention(qkv, 2, { causal: true }).pow(2).sum()), inputs: () => [r([1, 3, 6])] },
   'gelu double backward': { fn: gradOf((x) => gelu(x).pow(2).sum()), inputs: () => [r([m, n])] },
   'conv2d groups+bias': {

@@ -134,16 +134,21 @@ export function adamStep(x: TypedArray, g: TypedArray, m: TypedArray, v: TypedAr
   }
 }
 
+/** The mean and √(biased variance + eps) of row x[off, off + cols), both passes in index order. */
+function rowStats(x: TypedArray, off: number, cols: number, eps: number): { mean: number; sd: number } {
+  let s = 0;
+  for (let j = 0; j < cols; j++) s += x[off + j]!;
+  const mean = s / cols;
+  let ss = 0;
+  for (let j = 0; j < cols; j++) { const c = x[off + j]! - mean; ss += c * c; }
+  return { mean, sd: Math.sqrt(ss / cols + eps) };
+}
+
 export function layerNorm(x: TypedArray, weight: TypedArray | null, bias: TypedArray | null, rows: number, cols: number, eps: number, out: TypedArray): void {
   for (let r = 0; r < rows; r++) {
     const off = r * cols;
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += x[off + j]!;
-    const mean = s / cols;
-    let ss = 0;
-    for (let j = 0; j < cols; j++) { const c = x[off + j]! - mean; ss += c * c; }
     // divide rather than multiply by 1/σ, as the composition does, so float64 results agree
-    const sd = Math.sqrt(ss / cols + eps);
+    const { mean, sd } = rowStats(x, off, cols, eps);
     for (let j = 0; j < cols; j++) {
       let y = (x[off + j]! - mean) / sd;
       if (weight !== null) y *= weight[j]!;
@@ -158,12 +163,7 @@ export function layerNormGrad(g: TypedArray, x: TypedArray, weight: TypedArray |
   const accB = db !== null ? new Float64Array(cols) : null;
   for (let r = 0; r < rows; r++) {
     const off = r * cols;
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += x[off + j]!;
-    const mean = s / cols;
-    let ss = 0;
-    for (let j = 0; j < cols; j++) { const c = x[off + j]! - mean; ss += c * c; }
-    const sd = Math.sqrt(ss / cols + eps);
+    const { mean, sd } = rowStats(x, off, cols, eps);
     // dx = (gw − mean(gw) − x̂·mean(gw·x̂))/σ with gw = g·w
     let a = 0, b = 0;
     for (let j = 0; j < cols; j++) {
