@@ -124,8 +124,6 @@ async function report(isRunning: boolean): Promise<void> {
   const ids = sampler.generate(s.vocab.encode(start), s.config.sampleLength, { temperature: 0.8, generator: new Generator(s.config.seed) });
   const sample = s.vocab.decode(ids.subarray(1));
   s.model.train();
-  // a newer init may have replaced the session while the GPU read back
-  if (session !== s) return;
   post({
     type: 'progress', run: s.run, step: s.step, trainLoss, valLoss,
     tokensPerSecond: s.ms > 0 ? s.tokens / (s.ms / 1000) : 0, sample, running: isRunning,

@@ -143,8 +143,6 @@ async function report(isRunning: boolean): Promise<void> {
   });
   const accuracy = await acc.itemAsync();
   const grid = Float32Array.from(await probs.dataAsync());
-  // a newer init may have replaced the session while the GPU read back
-  if (session !== s) return;
   post({
     type: 'progress', run: s.run, epoch: s.epoch, steps: s.steps, loss: s.pendingLoss.splice(0), accuracy,
     grid, extent: s.extent, running: isRunning,
