@@ -58,6 +58,9 @@ export interface MlpResult {
    */
   sanityLosses?: number[];
   na?: string;
+  /** webgpu only: kernels dispatched and command buffers submitted per training step */
+  dispatchesPerStep?: number;
+  submissionsPerStep?: number;
 }
 
 /**
@@ -73,6 +76,9 @@ export interface LenetResult {
   /** See MlpResult.sanityLosses. */
   sanityLosses?: number[];
   na?: string;
+  /** webgpu only: kernels dispatched and command buffers submitted per training step */
+  dispatchesPerStep?: number;
+  submissionsPerStep?: number;
 }
 
 /**
@@ -91,6 +97,9 @@ export interface GptResult {
   /** loss of the first two steps (from the library's own init: comparable only roughly, ~ln 65 = 4.17) */
   sanityLosses?: number[];
   na?: string;
+  /** webgpu only: kernels dispatched and command buffers submitted per training step */
+  dispatchesPerStep?: number;
+  submissionsPerStep?: number;
 }
 
 /** The JSON line printed by a measurement process that ran. */
@@ -112,6 +121,11 @@ export interface GroupResult {
   lenet?: LenetResult;
   gpt?: GptResult;
   notes?: string[];
+  /**
+   * Set on the lines a child prints after each finished row (bench/own.ts on webgpu), so that a
+   * crash later in the process (Dawn has crashed on large dispatches) keeps the rows before it.
+   */
+  partial?: boolean;
 }
 
 /** The JSON line printed by a measurement process that could not run at all. */
@@ -208,6 +222,14 @@ export function emit(result: ChildOutput): never {
   process.stdout.write('\n' + JSON.stringify(result) + '\n', () => process.exit(0));
   // process.exit in the callback; keep TS happy about `never`.
   return undefined as never;
+}
+
+/**
+ * Prints a result so far (marked partial) as one line, without exiting: the driver keeps the
+ * last such line if the process dies before emit().
+ */
+export function emitPartial(result: GroupResult): void {
+  process.stdout.write('\n' + JSON.stringify({ ...result, partial: true }) + '\n');
 }
 
 /** Run `main`, turning any exception into a skipped line rather than a crash. */

@@ -1,12 +1,19 @@
 /**
  * ============================================================================
- *  ADAPTER FOR OUR OWN LIBRARY (backprop, js and wasm backends).
+ *  ADAPTER FOR OUR OWN LIBRARY (backprop, js and wasm backends, and the webgpu device).
  * ============================================================================
  *
  * Run by the driver (bench/run.ts) once per (peer, group):
  *
  *   node build/bench/own.js --peer backprop-js   --what gemm|mlp|lenet [--quick]
  *   node build/bench/own.js --peer backprop-wasm --what gemm|mlp|lenet [--quick]
+ *   node build/bench/own.js --peer backprop-webgpu --what gemm|mlp|lenet|gpt [--quick]
+ *
+ *  backprop-webgpu runs the same workloads with the model, data and optimizer state on the
+ *  webgpu device (Node: the optional `webgpu` package, Dawn). Reads use the async forms; a GEMM
+ *  is forced by waiting for the GPU queue. With no adapter it emits `{"skipped": "no adapter: ..."}`.
+ *  It prints a partial result line after each GEMM row (emitPartial), so that a Dawn crash keeps
+ *  the rows before it, and reports kernels dispatched and submissions per training step.
  *
  * CONTRACT (identical to bench/peers/tfjs.ts and bench/peers/jax.ts):
  *  - One child process per (peer, what); stdout's last line is ONE JSON object,
@@ -43,19 +50,59 @@
  *    "n/a"); the whole group unsupported: throw or emit `{ skipped }`.
  */
 import {
-  GEMM_SIZES, GPT, LENET, MLP, TRANS, emit, gemmOpts, glorot, gflops, gptResult, inputsAndTargets, maxRssMB, parseArgs, randomF32, randomLabels,
+  GEMM_SIZES, GPT, LENET, MLP, TRANS, emit, emitPartial, gemmOpts, glorot, gflops, gptResult, inputsAndTargets, maxRssMB, parseArgs, randomF32, randomLabels,
   randomTokens, round, runChild, stepOpts, timeIt,
   type Args, type GemmEntry, type GptResult, type GroupResult, type LenetResult, type MlpResult, mlpResult,
 } from './common.js';
-import { Generator, Tensor, matmul, nn, noGrad, optim, setBackend, tensor } from '../src/index.js';
+import { Generator, Tensor, backendFor, dispatchStats, initDevice, matmul, nn, noGrad, optim, setBackend, tensor, type Device } from '../src/index.js';
 import { getNumThreads, wasmInfo } from '../src/backend/wasm/index.js';
+import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
 
 const args: Args = parseArgs();
+
+/** Where the workloads run: the CPU (js or wasm backend), or the webgpu device for backprop-webgpu. */
+let dev: Device = 'cpu';
+/**
+ * A software GPU adapter (SwiftShader) shows that the column runs, not its speed, and takes
+ * tens of seconds per GPT step: it gets quick mode's single timed rep.
+ */
+let softwareAdapter = false;
+
+/** A scalar read back: synchronous on the CPU (unchanged), a GPU readback on webgpu. */
+function scalar(t: Tensor): number | Promise<number> {
+  return dev === 'cpu' ? t.item() : t.itemAsync();
+}
+
+/** Kernels dispatched and submissions per call of `fn` over `calls` calls (webgpu only). */
+function perStep(before: { dispatches: number; submissions: number }, calls: number): { dispatchesPerStep: number; submissionsPerStep: number } {
+  const after = dispatchStats();
+  return {
+    dispatchesPerStep: round((after.dispatches - before.dispatches) / calls, 1),
+    submissionsPerStep: round((after.submissions - before.submissions) / calls, 2),
+  };
+}
+
+/** Thrown when the webgpu device cannot start: reported as a skip that the tables show as "no adapter". */
+class NoAdapter extends Error {}
 
 /** Flip to true once the functions below are implemented. */
 const WIRED = true;
 
 async function setup(peer: string): Promise<string> {
+  if (peer === 'backprop-webgpu') {
+    setBackend('wasm');
+    let info;
+    try {
+      info = await initDevice('webgpu');
+    } catch (e) {
+      throw new NoAdapter(`no adapter: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    dev = 'webgpu';
+    const software = /swiftshader|llvmpipe|lavapipe|software/i.test(info.description);
+    softwareAdapter = software;
+    return `backprop webgpu device on ${info.description} (${String(info.details['source'])})` +
+      (software ? '; a software adapter: runs, not a speed measurement' : '');
+  }
   if (peer !== 'backprop-js' && peer !== 'backprop-wasm') throw new Error(`unknown own peer "${peer}"`);
   if (peer === 'backprop-js') {
     setBackend('js');
@@ -68,17 +115,20 @@ async function setup(peer: string): Promise<string> {
     `${info.relaxedSimd ? 'on' : 'off'}, GEMM threads=${getNumThreads()} (shared memory ${info.shared ? 'yes' : 'no'})`;
 }
 
-async function benchGemm(quick: boolean): Promise<GemmEntry[]> {
+async function benchGemm(quick: boolean, partial: (gemm: GemmEntry[]) => void): Promise<GemmEntry[]> {
   const out: GemmEntry[] = [];
   for (const n of GEMM_SIZES) {
-    const a = tensor(randomF32(n * n, 1), { shape: [n, n] });
-    const b = tensor(randomF32(n * n, 2), { shape: [n, n] });
+    const a = tensor(randomF32(n * n, 1), { shape: [n, n], device: dev });
+    const b = tensor(randomF32(n * n, 2), { shape: [n, n], device: dev });
     for (const trans of TRANS) {
       const opts = { transA: trans === 'TN', transB: trans === 'NT' };
       // Synchronous kernels: the product is complete when matmul returns; reading one
       // element keeps the call from being optimised away. No graph: no input requires grad.
-      const t = await timeIt(() => matmul(a, b, opts).data[0], gemmOpts(quick));
+      // On webgpu: the product is complete when the GPU queue has finished.
+      const gpu = dev === 'webgpu' ? backendFor('webgpu') as unknown as WebGpuBackend : null;
+      const t = await timeIt(gpu ? () => { matmul(a, b, opts); return gpu.sync(); } : () => matmul(a, b, opts).data[0], gemmOpts(quick));
       out.push({ n, trans, gflops: round(gflops(n, t.medianMs)), ms: round(t.medianMs, 3), reps: t.reps });
+      partial(out);
     }
   }
   return out;
@@ -115,17 +165,25 @@ function lossOf(w: Workload): Tensor {
 }
 
 /** The training step as a user writes it: no dispose, no tidy. */
-function trainStep(w: Workload): number {
+function trainStep(w: Workload): number | Promise<number> {
   w.opt.zeroGrad();
   const loss = lossOf(w);
   loss.backward();
   w.opt.step();
-  return loss.item();
+  return scalar(loss);
 }
 
 /** Loss of the first two SGD steps from the shared init (compare across libraries). */
-function sanity(w: Workload): number[] {
-  return [round(trainStep(w), 4), round(trainStep(w), 4)];
+async function sanity(w: Workload): Promise<number[]> {
+  return [round(await trainStep(w), 4), round(await trainStep(w), 4)];
+}
+
+/** Times training steps, counting them so that webgpu's dispatches per step can be reported. */
+async function timeSteps(w: Workload, quick: boolean): Promise<{ t: Awaited<ReturnType<typeof timeIt>>; counts: ReturnType<typeof perStep> | null }> {
+  let calls = 0;
+  const before = dispatchStats();
+  const t = await timeIt(() => { calls++; return trainStep(w); }, stepOpts(quick));
+  return { t, counts: dev === 'webgpu' ? perStep(before, calls) : null };
 }
 
 async function benchMlp(quick: boolean): Promise<MlpResult> {
@@ -135,27 +193,28 @@ async function benchMlp(quick: boolean): Promise<MlpResult> {
   loadDense(l1, 11);
   loadDense(l2, 12);
   loadDense(l3, 13);
-  const model = new nn.Sequential(l1, new nn.Sigmoid(), l2, new nn.Sigmoid(), l3);
+  const model = new nn.Sequential(l1, new nn.Sigmoid(), l2, new nn.Sigmoid(), l3).to(dev);
   const w: Workload = {
     model,
-    x: tensor(randomF32(B * d0, 21), { shape: [B, d0] }),
-    y: tensor(randomLabels(B, d3, 22)),
+    x: tensor(randomF32(B * d0, 21), { shape: [B, d0], device: dev }),
+    y: tensor(randomLabels(B, d3, 22), { device: dev }),
     opt: new optim.SGD(model.parameters(), { lr: MLP.lr }),
   };
   const opts = stepOpts(quick);
 
   // Forward as for evaluation (no graph recorded), like the peers' forward-only functions.
-  const fwd = await timeIt(() => noGrad(() => lossOf(w).item()), opts);
+  const fwd = await timeIt(() => scalar(noGrad(() => lossOf(w))), opts);
   const fwdBwd = await timeIt(() => {
     model.zeroGrad();
     const loss = lossOf(w);
     loss.backward();
-    return [loss.item(), l1.weight.grad?.data[0]];
+    // on webgpu the loss read comes after the backward kernels in the queue, so it waits for them
+    return dev === 'cpu' ? [loss.item(), l1.weight.grad?.data[0]] : loss.itemAsync();
   }, opts);
   model.zeroGrad();
-  const sanityLosses = sanity(w);
-  const step = await timeIt(() => trainStep(w), opts);
-  return mlpResult(B, fwd, fwdBwd, step, sanityLosses);
+  const sanityLosses = await sanity(w);
+  const step = await timeSteps(w, quick);
+  return { ...mlpResult(B, fwd, fwdBwd, step.t, sanityLosses), ...step.counts };
 }
 
 async function benchLenet(quick: boolean): Promise<LenetResult> {
@@ -171,59 +230,71 @@ async function benchLenet(quick: boolean): Promise<LenetResult> {
     c1, new nn.ReLU(), new nn.MaxPool2d(2),
     c2, new nn.ReLU(), new nn.MaxPool2d(2),
     new nn.Flatten(), f1, new nn.ReLU(), f2, new nn.ReLU(), f3,
-  );
+  ).to(dev);
   const w: Workload = {
     model,
-    x: tensor(randomF32(B * 28 * 28, 41), { shape: [B, 1, 28, 28] }),
-    y: tensor(randomLabels(B, LENET.classes, 42)),
+    x: tensor(randomF32(B * 28 * 28, 41), { shape: [B, 1, 28, 28], device: dev }),
+    y: tensor(randomLabels(B, LENET.classes, 42), { device: dev }),
     opt: new optim.SGD(model.parameters(), { lr: LENET.lr }),
   };
-  const sanityLosses = sanity(w);
-  const t = await timeIt(() => trainStep(w), stepOpts(quick));
+  const sanityLosses = await sanity(w);
+  const { t, counts } = await timeSteps(w, quick);
   return {
     batch: B, stepMs: round(t.medianMs, 3), samplesPerSec: round(B / (t.medianMs / 1000), 1), reps: t.reps,
-    sanityLosses,
+    sanityLosses, ...counts,
   };
 }
 
 /** nanoGPT's character GPT, trained as `backprop train --dataset text` trains it. */
 async function benchGpt(quick: boolean): Promise<GptResult> {
-  const model = new nn.GPT({ vocabSize: GPT.vocab, blockSize: GPT.block, nLayer: GPT.layers, nHead: GPT.heads, nEmbd: GPT.embd, generator: new Generator(1) });
+  const model = new nn.GPT({ vocabSize: GPT.vocab, blockSize: GPT.block, nLayer: GPT.layers, nHead: GPT.heads, nEmbd: GPT.embd, generator: new Generator(1) }).to(dev);
   const params = model.parameters();
   const opt = new optim.AdamW([
     { params: params.filter((p) => p.shape.length >= 2) },
     { params: params.filter((p) => p.shape.length < 2), weightDecay: 0 },
   ], { lr: GPT.lr, betas: [GPT.beta1, GPT.beta2], eps: GPT.eps, weightDecay: GPT.weightDecay });
-  const batches = randomTokens(51).map((t) => inputsAndTargets(t).map((a) => Tensor.fromRaw(a, [GPT.batch, GPT.block])) as [Tensor, Tensor]);
+  const batches = randomTokens(51).map((t) => inputsAndTargets(t).map((a) => Tensor.fromRaw(a, [GPT.batch, GPT.block]).to(dev)) as [Tensor, Tensor]);
   let i = 0;
-  const step = (): number => {
+  const step = (): number | Promise<number> => {
     const [x, y] = batches[i++ % batches.length]!;
     opt.zeroGrad();
     const loss = model.loss(x, y);
     loss.backward();
     optim.clipGradNorm(params, GPT.clip);
     opt.step();
-    return loss.item();
+    return scalar(loss);
   };
-  const sanityLosses = [round(step(), 4), round(step(), 4)];
+  const sanityLosses = [round(await step(), 4), round(await step(), 4)];
+  let calls = 0;
+  const before = dispatchStats();
   // yield between steps, as the CLI's training loop does (the storage pool refills then)
   const t = await timeIt(async () => {
-    step();
+    calls++;
+    await step();
     await new Promise((r) => setImmediate(r));
   }, { ...stepOpts(quick), minReps: 20, maxReps: 60, budgetMs: 4000 });
-  return gptResult(t, sanityLosses);
+  return { ...gptResult(t, sanityLosses), ...(dev === 'webgpu' ? perStep(before, calls) : {}) };
 }
 
 if (!WIRED) {
   emit({ skipped: 'not wired yet' });
 } else {
   runChild(args, async (): Promise<GroupResult> => {
-    const config = await setup(args.peer);
+    let config: string;
+    try {
+      config = await setup(args.peer);
+    } catch (e) {
+      if (!(e instanceof NoAdapter)) throw e;
+      emit({ skipped: e.message, peer: args.peer, what: args.what, maxRssMB: maxRssMB() });
+      return new Promise<never>(() => {}); // emit exits the process
+    }
     const res: GroupResult = { peer: args.peer, what: args.what, config, maxRssMB: 0 };
-    if (args.what === 'gemm') res.gemm = await benchGemm(args.quick);
-    else if (args.what === 'mlp') res.mlp = await benchMlp(args.quick);
-    else if (args.what === 'gpt') res.gpt = await benchGpt(args.quick);
-    else res.lenet = await benchLenet(args.quick);
+    const quick = args.quick || softwareAdapter;
+    const partial = dev === 'webgpu' ? (gemm: GemmEntry[]): void => emitPartial({ ...res, gemm, maxRssMB: maxRssMB() }) : (): void => {};
+    if (args.what === 'gemm') res.gemm = await benchGemm(quick, partial);
+    else if (args.what === 'mlp') res.mlp = await benchMlp(quick);
+    else if (args.what === 'gpt') res.gpt = await benchGpt(quick);
+    else res.lenet = await benchLenet(quick);
     res.maxRssMB = maxRssMB();
     return res;
   });

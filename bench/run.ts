@@ -14,6 +14,14 @@
  *   BENCH_TIMEOUT_SEC=300    per child process
  *   BENCH_BUDGET_SEC=540     start no new sweep after this much time
  *   BENCH_OUT=path           output markdown (default <repo>/BENCHMARKS.md)
+ *   BENCH_SWIFTSHADER=0      no SwiftShader retry for the webgpu column (it then says "no adapter")
+ *
+ * The backprop (webgpu) column runs backprop's rows on the webgpu device through the optional
+ * `webgpu` package (Dawn). When the system's Vulkan finds no adapter and Chromium's SwiftShader
+ * is installed, it is retried on SwiftShader (a software adapter: the column then says it runs,
+ * not how fast, with one timed rep in the first sweep only: each of its groups takes 1-3 minutes
+ * there); with no adapter at all its cells say "no adapter". A crash of that process
+ * (Dawn has crashed on large dispatches) keeps the rows finished before it, and says why.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -39,6 +47,7 @@ interface Lib {
 const LIBS: Lib[] = [
   { id: 'backprop-js', script: 'own.js', ours: true, label: 'backprop (js)' },
   { id: 'backprop-wasm', script: 'own.js', ours: true, label: 'backprop (wasm)' },
+  { id: 'backprop-webgpu', script: 'own.js', ours: true, label: 'backprop (webgpu)' },
   { id: 'tfjs-wasm', script: 'peers/tfjs.js', ours: false, label: 'TF.js wasm' },
   { id: 'tfjs-cpu', script: 'peers/tfjs.js', ours: false, label: 'TF.js cpu' },
   { id: 'jax-wasm', script: 'peers/jax.js', ours: false, label: 'jax-js wasm+jit' },
@@ -68,13 +77,38 @@ interface ChildRun {
   wallSec: number;
 }
 
-function runChildProcess(lib: Lib, what: What): Promise<ChildRun> {
+const WEBGPU = 'backprop-webgpu';
+const SWIFTSHADER_DIR = '/usr/lib/chromium';
+const SWIFTSHADER_ICD = `${SWIFTSHADER_DIR}/vk_swiftshader_icd.json`;
+/** Extra environment for the webgpu child: null until an adapter-less run asks for SwiftShader. */
+let webgpuEnv: Record<string, string> | null = null;
+
+/** Vulkan pointed at Chromium's SwiftShader (Dawn opens libvulkan.so.1 by name, so its copy goes on the path). */
+function swiftShaderEnv(): Record<string, string> {
+  return {
+    VK_ICD_FILENAMES: SWIFTSHADER_ICD,
+    LD_LIBRARY_PATH: [SWIFTSHADER_DIR, process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':'),
+    XDG_RUNTIME_DIR: process.env['XDG_RUNTIME_DIR'] ?? '/tmp',
+  };
+}
+
+/** Runs a group; the webgpu column retries once on SwiftShader when the system driver has no adapter. */
+async function runGroup(lib: Lib, what: What): Promise<ChildRun> {
+  const first = await runChildProcess(lib, what, lib.id === WEBGPU ? webgpuEnv ?? {} : {});
+  if (lib.id !== WEBGPU || webgpuEnv !== null || !isSkipped(first.out) || !first.out.skipped.startsWith('no adapter')) return first;
+  if (process.env['VK_ICD_FILENAMES'] || process.env['BENCH_SWIFTSHADER'] === '0' || !fs.existsSync(SWIFTSHADER_ICD)) return first;
+  webgpuEnv = swiftShaderEnv();
+  console.log(`[bench] ${WEBGPU}: the system's Vulkan found no adapter; retrying on SwiftShader (${SWIFTSHADER_ICD})`);
+  return runChildProcess(lib, what, webgpuEnv);
+}
+
+function runChildProcess(lib: Lib, what: What, env: Record<string, string> = {}): Promise<ChildRun> {
   const script = path.join(here, lib.script);
   const argv = [script, '--peer', lib.id, '--what', what];
   if (quick) argv.push('--quick');
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -92,22 +126,38 @@ function runChildProcess(lib: Lib, what: What): Promise<ChildRun> {
         return;
       }
       const lines = stdout.split('\n').map((s) => s.trim()).filter((s) => s.startsWith('{'));
+      const tail = (stderr.trim().split('\n').pop() ?? '').slice(0, 200);
+      const died = signal ? `signal ${signal}` : `exit ${String(code)}`;
       for (let i = lines.length - 1; i >= 0; i--) {
         try {
           const parsed = JSON.parse(lines[i]!) as ChildOutput;
-          resolve({ out: parsed, wallSec });
+          // the rows finished before a crash; the rest say why they are missing
+          if (!isSkipped(parsed) && parsed.partial) resolve({ out: crashedAfter(parsed, `crashed (${died})${tail ? `: ${tail}` : ''}`), wallSec });
+          else resolve({ out: parsed, wallSec });
           return;
         } catch {
           // not our line; keep looking
         }
       }
-      const tail = (stderr.trim().split('\n').pop() ?? '').slice(0, 200);
       resolve({
-        out: { skipped: `no JSON result (exit ${String(code)}${signal ? ' ' + signal : ''}): ${tail}`, peer: lib.id, what },
+        out: { skipped: `${signal || code ? `crashed (${died})` : 'no JSON result (exit 0)'}${tail ? `: ${tail}` : ''}`, peer: lib.id, what },
         wallSec,
       });
     });
   });
+}
+
+/** A partial GEMM result completed with the rows the crash left out, each saying why. */
+function crashedAfter(r: GroupResult, why: string): GroupResult {
+  const done = r.gemm ?? [];
+  const gemm: GemmEntry[] = [];
+  for (const n of GEMM_SIZES) {
+    for (const trans of TRANS) {
+      gemm.push(done.find((e) => e.n === n && e.trans === trans) ?? { n, trans, gflops: null, ms: null, reps: 0, na: why });
+    }
+  }
+  const { partial: _partial, ...rest } = r;
+  return { ...rest, gemm, notes: [...(r.notes ?? []), why] };
 }
 
 // ---------------------------------------------------------------------------
@@ -199,7 +249,23 @@ function noteFor(reason: string): string {
     notes.push(reason);
     i = notes.length - 1;
   }
-  return `n/a[^${i + 1}]`;
+  return `${reason.startsWith('no adapter') ? 'no adapter' : 'n/a'}[^${i + 1}]`;
+}
+
+/** Whether the webgpu column ran on a software adapter (SwiftShader): then it shows that it runs, not a speed. */
+function webgpuIsSoftware(): boolean {
+  for (const w of whats) for (const r of results.get(key(WEBGPU, w))?.ok ?? []) if (r.config.includes('software adapter')) return true;
+  return false;
+}
+
+/** Kernels and submissions per training step of the webgpu column, one line per group that has them. */
+function dispatchLines(): string[] {
+  const out: string[] = [];
+  for (const w of ['mlp', 'lenet', 'gpt'] as const) {
+    const r = results.get(key(WEBGPU, w))?.ok.find((x) => x[w]?.dispatchesPerStep !== undefined)?.[w];
+    if (r) out.push(`${w === 'mlp' ? 'MLP' : w === 'lenet' ? 'LeNet' : 'GPT'} ${r.dispatchesPerStep} dispatches in ${r.submissionsPerStep} submissions`);
+  }
+  return out;
 }
 
 function fmt(v: number | null, digits: number, na?: string | null): string {
@@ -400,6 +466,8 @@ function targetSection(): string[] {
 
 function buildMarkdown(completedRuns: number, totalSec: number): string {
   notes.length = 0;
+  const gpuLib = libs.find((l) => l.id === WEBGPU);
+  if (gpuLib && webgpuIsSoftware()) gpuLib.label = 'backprop (webgpu; software adapter: runs, not a speed measurement)';
   const ids = libs.map((l) => l.id);
   const labels = libs.map((l) => l.label);
   const md: string[] = [];
@@ -478,7 +546,8 @@ function buildMarkdown(completedRuns: number, totalSec: number): string {
   md.push('## Peak RSS (MiB, `process.resourceUsage().maxRSS` of each group\'s process, max across sweeps)', '');
   md.push(table(['library', ...whats], libs.map((l) => [l.label, ...whats.map((w) => fmt(peakRss(l.id, w), 0))])), '');
 
-  const ours = libs.filter((l) => l.ours);
+  // a software GPU adapter's times say nothing about speed, so it gets no ratios
+  const ours = libs.filter((l) => l.ours && !(l.id === WEBGPU && webgpuIsSoftware()));
   const peers = libs.filter((l) => !l.ours);
   if (ours.length && peers.length) {
     md.push('## Ours vs peers (ratio ours / peer; > 1 means backprop is faster)', '');
@@ -512,6 +581,12 @@ function buildMarkdown(completedRuns: number, totalSec: number): string {
   md.push(
     '- Data and initial weights come from the same seeded generator (bench/common.ts) for every library, so the workloads are identical.',
     ...sanityLines(),
+    ...(libs.some((l) => l.id === WEBGPU) ? [
+      '- backprop (webgpu) runs the same user code with the model, data and optimizer state on the webgpu device (Node: Dawn through the optional ' +
+        '`webgpu` package), reading the loss with `itemAsync()` and forcing a GEMM by waiting for the GPU queue. On a software adapter (SwiftShader) ' +
+        'its figures show that it runs, not how fast; "no adapter" means the device could not start (the footnote says why).' +
+        (dispatchLines().length ? ` Per training step: ${dispatchLines().join('; ')}.` : ''),
+    ] : []),
     '- Each timed closure forces completion (tfjs: `dataSync()`; jax-js: `blockUntilReady()`; backprop: kernels are synchronous and ' +
       'the loss is read back with `item()`). backprop\'s forward-only time runs under `noGrad` (no graph recorded), as the peers\' ' +
       'forward functions record no tape; its training step is the user loop `opt.zeroGrad(); loss.backward(); opt.step()` with no ' +
@@ -569,7 +644,9 @@ async function main(): Promise<void> {
         const a = agg(lib.id, what);
         // A library that skipped a group (e.g. "not wired yet") will skip it again: don't re-run.
         if (run > 1 && a.ok.length === 0 && a.skipped.length > 0) continue;
-        const { out, wallSec } = await runChildProcess(lib, what);
+        // A software GPU adapter's figures are no speed measurement: one sweep shows that it runs.
+        if (run > 1 && lib.id === WEBGPU && a.ok.some((r) => r.config.includes('software adapter'))) continue;
+        const { out, wallSec } = await runGroup(lib, what);
         if (isSkipped(out)) {
           a.skipped.push(out.skipped);
           console.log(`[bench] run ${run}/${runs} ${lib.id} ${what}: skipped (${out.skipped}) ${wallSec.toFixed(1)} s`);
@@ -594,13 +671,17 @@ async function main(): Promise<void> {
 }
 
 function summary(r: GroupResult): string {
+  const sw = r.config.includes('software adapter') ? ' [software adapter: runs, not a speed measurement]' : '';
   if (r.gemm) {
     const e = r.gemm.find((x) => x.n === 1024 && x.trans === 'NN');
-    return `1024 NN ${e?.gflops ?? 'n/a'} GFLOPS, rss ${r.maxRssMB} MiB`;
+    const missing = r.gemm.filter((x) => x.na).length;
+    return `1024 NN ${e?.gflops ?? 'n/a'} GFLOPS${missing ? `, ${missing} rows missing: ${r.gemm.find((x) => x.na)?.na}` : ''}, rss ${r.maxRssMB} MiB${sw}`;
   }
-  if (r.mlp) return r.mlp.na ? `n/a: ${r.mlp.na}` : `step ${r.mlp.stepMs} ms, fwd ${r.mlp.fwdMs} ms, rss ${r.maxRssMB} MiB`;
-  if (r.lenet) return r.lenet.na ? `n/a: ${r.lenet.na}` : `step ${r.lenet.stepMs} ms, rss ${r.maxRssMB} MiB`;
-  if (r.gpt) return r.gpt.na ? `n/a: ${r.gpt.na}` : `step ${r.gpt.stepMs} ms (${r.gpt.stepsPerSec} steps/s), rss ${r.maxRssMB} MiB`;
+  const kernels = (x: { dispatchesPerStep?: number; submissionsPerStep?: number }): string =>
+    x.dispatchesPerStep === undefined ? '' : `, ${x.dispatchesPerStep} dispatches and ${x.submissionsPerStep} submissions per step`;
+  if (r.mlp) return r.mlp.na ? `n/a: ${r.mlp.na}` : `step ${r.mlp.stepMs} ms, fwd ${r.mlp.fwdMs} ms${kernels(r.mlp)}, rss ${r.maxRssMB} MiB${sw}`;
+  if (r.lenet) return r.lenet.na ? `n/a: ${r.lenet.na}` : `step ${r.lenet.stepMs} ms${kernels(r.lenet)}, rss ${r.maxRssMB} MiB${sw}`;
+  if (r.gpt) return r.gpt.na ? `n/a: ${r.gpt.na}` : `step ${r.gpt.stepMs} ms (${r.gpt.stepsPerSec} steps/s)${kernels(r.gpt)}, rss ${r.maxRssMB} MiB${sw}`;
   return '';
 }
 

@@ -3,6 +3,10 @@
  * scripts/serve.mjs on a free port. The lesson's numbers are compared with the same network
  * computed here in Node by the compiled library. Skips (loudly) only when /usr/bin/chromium
  * is missing; install it with `apt-get install -y chromium`.
+ *
+ * Chromium runs with WebGPU enabled (SwiftShader, a software adapter, when there is no GPU), so
+ * the playground and the language model also train on WebGPU and are compared with CPU runs of
+ * the same seed. Without an adapter those tests skip, saying why; under CI=true they fail.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +22,7 @@ const CHROMIUM = '/usr/bin/chromium';
 // build/test/web/explainer.test.js → repo root
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const artifacts = join(root, 'test-artifacts');
+const CI = process.env['CI'] === 'true';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install it (apt-get install -y chromium) to run the browser tests`;
 
 if (skip) console.warn(`SKIPPED test/web/explainer.test.ts: ${skip}`);
@@ -99,7 +104,8 @@ describe('explainer page in chromium', { skip }, () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      // no --disable-gpu: it removes WebGPU's adapter (SwiftShader included)
+      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       viewport: { width: 1280, height: 800 },
     });
     page = context.pages()[0] ?? await context.newPage();
@@ -244,6 +250,118 @@ describe('explainer page in chromium', { skip }, () => {
     assert.match((await page.getByTestId('lm-error').textContent()) ?? '', /the text needs at least 330 characters/);
     await page.getByTestId('lm-source').selectOption('sample');
     assert.deepEqual(problems, []);
+  });
+
+  /** Whether the page offers WebGPU; the reason it does not (a skip, or under CI a failure) otherwise. */
+  async function webgpuOrSkip(t: { skip(msg: string): void }): Promise<boolean> {
+    await page.waitForSelector('body[data-webgpu]', { timeout: 60000 });
+    if ((await page.evaluate(() => document.body.dataset['webgpu'])) === 'available') return true;
+    const why = `the page offers no WebGPU in this Chromium: ${await page.locator('[data-testid=pg-device] option[value=webgpu]').textContent()}`;
+    if (CI) throw new Error(`CI requires a WebGPU adapter (SwiftShader in Chromium): ${why}`);
+    t.skip(why);
+    return false;
+  }
+
+  /** Trains the playground from its seed on `device` for at least `epochs` epochs, pauses, and returns the epoch losses. */
+  async function playgroundLosses(device: 'cpu' | 'webgpu', epochs: number): Promise<number[]> {
+    const select = page.getByTestId('pg-device');
+    if ((await select.inputValue()) !== device) await select.selectOption(device); // the change rebuilds the model
+    else await page.getByTestId('pg-reset').click();
+    await page.waitForFunction((d) => document.querySelector('#pg-status')?.textContent?.startsWith('ready')
+      && document.querySelector('#playground')?.getAttribute('data-device') === d, device, { timeout: 60000 });
+    await page.getByTestId('pg-train').click();
+    await page.waitForFunction((n) => JSON.parse(document.querySelector('#pg-loss')?.getAttribute('data-losses') ?? '[]').length >= n, epochs, { timeout: 120000 });
+    await page.getByTestId('pg-pause').click();
+    await page.waitForFunction(() => document.querySelector('#pg-status')?.textContent === 'paused', null, { timeout: 60000 });
+    return JSON.parse((await page.getByTestId('pg-loss').getAttribute('data-losses')) ?? '[]') as number[];
+  }
+
+  it('trains the playground on WebGPU: the header says so, and the losses match a CPU run of the same seed', async (t) => {
+    await page.locator('#playground').scrollIntoViewIfNeeded();
+    if (!await webgpuOrSkip(t)) return;
+    const epochs = 5;
+    const cpu = await playgroundLosses('cpu', epochs);
+    assert.match((await page.getByTestId('backend-info').textContent()) ?? '', /^Device: CPU · Backend: (wasm|js)/);
+    const gpu = await playgroundLosses('webgpu', epochs);
+    const header = (await page.getByTestId('backend-info').textContent()) ?? '';
+    assert.match(header, /^Device: WebGPU \(.+\)/);
+    assert.equal(await page.getByTestId('backend-info').getAttribute('data-device'), 'webgpu');
+    t.diagnostic(`header: ${header}`);
+    // same initial weights and batches; float32 sums in another order drift a little per step
+    let worst = 0;
+    for (let e = 0; e < epochs; e++) {
+      const rel = Math.abs(gpu[e]! - cpu[e]!) / Math.max(1, Math.abs(cpu[e]!));
+      worst = Math.max(worst, rel);
+      assert.ok(rel < 1e-3, `epoch ${e + 1} loss: webgpu ${gpu[e]} vs cpu ${cpu[e]}`);
+    }
+    t.diagnostic(`largest relative loss difference over ${epochs} epochs: ${worst.toExponential(2)}`);
+    const acc = Number(await page.getByTestId('pg-accuracy').getAttribute('data-value'));
+    assert.ok(acc > 0.5, `accuracy on webgpu after ${gpu.length} epochs: ${acc}`);
+    await page.locator('#playground').screenshot({ path: join(artifacts, 'playground-webgpu-1280.png'), animations: 'disabled' });
+    // back to the CPU for the tests after this one
+    await page.getByTestId('pg-device').selectOption('cpu');
+    await page.waitForFunction(() => document.querySelector('#backend-info')?.getAttribute('data-device') === 'cpu', null, { timeout: 60000 });
+    assert.deepEqual(problems, []);
+  });
+
+  /** Trains the language model from its seed on `device` until `points` loss estimates are in, pauses, and returns [step, val loss] pairs. */
+  async function lmPoints(device: 'cpu' | 'webgpu', points: number, batch: number): Promise<[number, number][]> {
+    await page.getByTestId('lm-batch').fill(String(batch));
+    await page.getByTestId('lm-device').selectOption(device);
+    await page.getByTestId('lm-reset').click();
+    await page.getByTestId('lm-train').click();
+    await page.waitForFunction((n) => JSON.parse(document.querySelector('#lm-chart')?.getAttribute('data-points') ?? '[]').length >= n, points, { timeout: 180000 });
+    await page.getByTestId('lm-pause').click();
+    await page.waitForFunction(() => document.querySelector('#lm-status')?.textContent === 'paused', null, { timeout: 120000 });
+    return JSON.parse((await page.getByTestId('lm-chart').getAttribute('data-points')) ?? '[]') as [number, number][];
+  }
+
+  it('trains the language model on WebGPU, matching a CPU run of the same seed', async (t) => {
+    await page.locator('#lm').scrollIntoViewIfNeeded();
+    if (!await webgpuOrSkip(t)) return;
+    // the estimate before training and the one 25 steps later; batches of 2 as a software
+    // adapter (SwiftShader) takes about a second per step of batch 16 here
+    const cpu = await lmPoints('cpu', 2, 2);
+    const gpu = await lmPoints('webgpu', 2, 2);
+    const info = (await page.getByTestId('lm-info').textContent()) ?? '';
+    assert.match(info, /parameters, .* on WebGPU \(.+\)/);
+    assert.equal(await page.getByTestId('lm-info').getAttribute('data-device'), 'webgpu');
+    assert.equal(gpu[0]![0], 0);
+    assert.ok(gpu[1]![0] >= 25, `steps ${JSON.stringify(gpu)}`);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(gpu[i]![0], cpu[i]![0]);
+      const rel = Math.abs(gpu[i]![1] - cpu[i]![1]) / Math.abs(cpu[i]![1]);
+      t.diagnostic(`step ${gpu[i]![0]}: validation loss webgpu ${gpu[i]![1]} cpu ${cpu[i]![1]} (relative difference ${rel.toExponential(2)})`);
+      assert.ok(rel < 1e-3, `validation loss at step ${gpu[i]![0]}: webgpu ${gpu[i]![1]} vs cpu ${cpu[i]![1]}`);
+    }
+    assert.ok(gpu[1]![1] < gpu[0]![1], `validation loss should fall on webgpu: ${JSON.stringify(gpu)}`);
+    assert.ok([...((await page.getByTestId('lm-sample').textContent()) ?? '')].length >= 150, 'a sample appears');
+    await page.locator('#lm').screenshot({ path: join(artifacts, 'language-model-webgpu-1280.png'), animations: 'disabled' });
+    await page.getByTestId('lm-device').selectOption('cpu');
+    await page.getByTestId('lm-batch').fill('16');
+    assert.deepEqual(problems, []);
+  });
+
+  it('without a WebGPU adapter offers only the CPU and says why', async () => {
+    // a second browser with the GPU off: navigator.gpu exists but finds no adapter
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const p = await browser.newPage();
+      await p.goto(url);
+      await p.waitForSelector('body[data-webgpu]', { timeout: 60000 });
+      assert.equal(await p.evaluate(() => document.body.dataset['webgpu']), 'unavailable');
+      for (const id of ['pg-device', 'lm-device']) {
+        const option = p.locator(`[data-testid=${id}] option[value=webgpu]`);
+        assert.equal(await option.isDisabled(), true, `${id}: the WebGPU option should be disabled`);
+        assert.match((await option.textContent()) ?? '', /^WebGPU \(unavailable: .+\)$/);
+        assert.equal(await p.getByTestId(id).inputValue(), 'cpu');
+      }
+      await p.waitForFunction(() => document.querySelector('#backend-info')?.getAttribute('data-device') === 'cpu', null, { timeout: 60000 });
+      assert.match((await p.getByTestId('backend-info').textContent()) ?? '', /^Device: CPU · Backend: (wasm|js)/);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('is usable 400 px wide', async () => {

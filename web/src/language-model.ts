@@ -3,10 +3,13 @@
  * train it in a worker, and watch the train and validation losses fall and the samples turn
  * from noise into something shaped like the text.
  */
+import type { WebGpuAvailability } from './backend-choice.js';
 import type { FromLmWorker, LmConfig, LmDevice, ToLmWorker } from './lm-protocol.js';
 import { SAMPLE_TEXT } from './lm-sample.js';
-import { fitCanvas } from './playground.js';
+import { drawLossChart } from './loss-chart.js';
+import { offerWebGpu } from './playground.js';
 import { fmt } from './svg.js';
+import { WorkerLink } from './worker-link.js';
 
 /** The model sizes offered: nanoGPT's small CPU configuration and two smaller ones. */
 export const LM_SIZES: Record<string, { layers: number; heads: number; embd: number; block: number; evalEvery: number; label: string }> = {
@@ -18,7 +21,8 @@ export const LM_SIZES: Record<string, { layers: number; heads: number; embd: num
 interface Point { step: number; train: number; val: number }
 
 export class LanguageModelView {
-  private worker: Worker | null = null;
+  private readonly link = new WorkerLink<ToLmWorker, FromLmWorker>(
+    new URL('./lm-worker.js', import.meta.url), 'backprop-lm', (m) => this.onMessage(m), (message) => { this.el.error.textContent = message; });
   private points: Point[] = [];
   private running = false;
   private ready = false;
@@ -57,6 +61,11 @@ export class LanguageModelView {
     this.drawChart();
   }
 
+  /** Enables the WebGPU choice when the browser has an adapter, else says why it is disabled. */
+  offerWebGpu(a: WebGpuAvailability): void {
+    offerWebGpu(this.el.form.elements.namedItem('device') as HTMLSelectElement, a);
+  }
+
   private config(): LmConfig | null {
     const f = this.el.form;
     const val = (name: string): string => (f.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value;
@@ -76,16 +85,7 @@ export class LanguageModelView {
   }
 
   private send(m: ToLmWorker): void {
-    this.worker?.postMessage(m);
-  }
-
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(new URL('./lm-worker.js', import.meta.url), { type: 'module', name: 'backprop-lm' });
-    w.onmessage = (e: MessageEvent<FromLmWorker>) => this.onMessage(e.data);
-    w.onerror = (e) => { this.el.error.textContent = `worker failed: ${e.message}`; };
-    this.worker = w;
-    return w;
+    this.link.send(m);
   }
 
   /** Drops the trained model: the next Train builds a fresh one from the current settings. */
@@ -101,6 +101,8 @@ export class LanguageModelView {
     for (const e of [this.el.trainLoss, this.el.valLoss, this.el.speed]) e.textContent = '–';
     this.el.sample.textContent = '';
     this.el.info.textContent = '';
+    delete this.el.info.dataset['device'];
+    this.el.chart.dataset['points'] = '[]';
     this.updateButtons();
     this.drawChart();
   }
@@ -109,7 +111,7 @@ export class LanguageModelView {
     if (!this.ready) {
       const c = this.config();
       if (!c) return;
-      this.ensureWorker();
+      this.link.start();
       this.el.status.textContent = 'building…';
       this.send({ type: 'init', config: c, run: ++this.run });
     }
@@ -134,7 +136,9 @@ export class LanguageModelView {
     if (m.run !== this.run) return;
     if (m.type === 'ready') {
       this.ready = true;
-      this.el.info.textContent = `${m.params.toLocaleString('en')} parameters, a vocabulary of ${m.vocab} characters, ${m.trainChars.toLocaleString('en')} training and ${m.valChars.toLocaleString('en')} validation characters, ${m.backend} backend on the ${m.device === 'cpu' ? 'CPU' : m.device}`;
+      const where = m.device.device === 'cpu' ? `${m.backend} backend on the CPU` : `on ${m.device.label}`;
+      this.el.info.textContent = `${m.params.toLocaleString('en')} parameters, a vocabulary of ${m.vocab} characters, ${m.trainChars.toLocaleString('en')} training and ${m.valChars.toLocaleString('en')} validation characters, ${where}${m.device.fallback ? ` (${m.device.fallback})` : ''}`;
+      this.el.info.dataset['device'] = m.device.device;
     } else if (m.type === 'progress') {
       this.points.push({ step: m.step, train: m.trainLoss, val: m.valLoss });
       this.el.step.textContent = String(m.step);
@@ -158,42 +162,11 @@ export class LanguageModelView {
 
   /** Train (blue) and validation (red) loss against the step. */
   private drawChart(): void {
-    const canvas = this.el.chart;
-    const size = fitCanvas(canvas);
-    const ctx = canvas.getContext('2d')!;
-    ctx.clearRect(0, 0, size.w, size.h);
-    const pad = { l: 44, r: 10, t: 10, b: 24 };
-    const w = size.w - pad.l - pad.r, h = size.h - pad.t - pad.b;
-    ctx.strokeStyle = '#999';
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    ctx.moveTo(pad.l, pad.t);
-    ctx.lineTo(pad.l, pad.t + h);
-    ctx.lineTo(pad.l + w, pad.t + h);
-    ctx.stroke();
-    ctx.fillStyle = '#555';
-    ctx.font = '12px system-ui, sans-serif';
     const pts = this.points;
-    const top = pts.length ? Math.max(...pts.map((p) => Math.max(p.train, p.val))) * 1.05 : 5;
-    const last = pts.length ? Math.max(1, pts[pts.length - 1]!.step) : 1;
-    ctx.textAlign = 'right';
-    ctx.fillText(fmt(top, 2), pad.l - 4, pad.t + 10);
-    ctx.fillText('0', pad.l - 4, pad.t + h);
-    ctx.textAlign = 'center';
-    ctx.fillText(pts.length ? `step ${pts[pts.length - 1]!.step}` : 'steps', pad.l + w / 2, size.h - 6);
-    const line = (key: 'train' | 'val', color: string): void => {
-      if (pts.length < 1) return;
-      ctx.strokeStyle = color;
-      ctx.lineWidth = 2;
-      ctx.beginPath();
-      pts.forEach((p, i) => {
-        const px = pad.l + (p.step / last) * w;
-        const py = pad.t + h - (p[key] / top) * h;
-        if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
-      });
-      ctx.stroke();
-    };
-    line('train', '#1f77b4');
-    line('val', '#c0392b');
+    const label = pts.length ? `step ${pts[pts.length - 1]!.step}` : 'steps';
+    drawLossChart(this.el.chart, [
+      { points: pts.map((p) => [p.step, p.train]), color: '#1f77b4' },
+      { points: pts.map((p) => [p.step, p.val]), color: '#c0392b' },
+    ], label, 5);
   }
 }

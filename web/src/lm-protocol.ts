@@ -1,10 +1,11 @@
 /** Messages between the page's language-model section and its worker. */
+import type { DeviceInUse, PageDevice } from './backend-choice.js';
 
 /**
- * Where the model trains. Only 'cpu' is offered today; the WebGPU backend adds 'webgpu': the
- * worker starts that device (initDevice) and moves the model there, nothing else changes.
+ * Where the model trains: the CPU, or 'webgpu' where the browser has an adapter (the worker
+ * starts the device with initDevice and moves the model there; the CPU if that fails).
  */
-export type LmDevice = 'cpu' | 'webgpu';
+export type LmDevice = PageDevice;
 
 export interface LmConfig {
   /** the training text (the first 90% trains, the last 10% validates) */
@@ -30,7 +31,7 @@ export type ToLmWorker =
   | { type: 'pause' };
 
 export type FromLmWorker =
-  | { type: 'ready'; run: number; backend: string; device: LmDevice; params: number; vocab: number; trainChars: number; valChars: number }
+  | { type: 'ready'; run: number; backend: string; device: DeviceInUse; params: number; vocab: number; trainChars: number; valChars: number }
   | {
     type: 'progress'; run: number; step: number; trainLoss: number; valLoss: number;
     /** training tokens per second since the previous report (0 before any training) */

@@ -1,10 +1,13 @@
 /**
  * The playground: choose a 2-D dataset and an MLP, train it in a worker, and watch the loss
  * curve and the decision boundary (the model evaluated on a grid) update while the page stays
- * responsive.
+ * responsive. Training runs on the CPU or, where the browser offers it, on WebGPU.
  */
+import type { DeviceInUse, PageDevice, WebGpuAvailability } from './backend-choice.js';
 import type { Activation, DatasetName, FromWorker, OptimizerName, ToWorker, TrainConfig } from './protocol.js';
+import { drawLossChart, fitCanvas } from './loss-chart.js';
 import { fmt } from './svg.js';
+import { WorkerLink } from './worker-link.js';
 
 export const CLASS_COLORS: [number, number, number][] = [
   [31, 119, 180], [230, 120, 20], [44, 160, 44], [148, 80, 190], [200, 50, 60],
@@ -13,7 +16,8 @@ export const CLASS_COLORS: [number, number, number][] = [
 const GRID = 60;
 
 export class Playground {
-  private worker: Worker | null = null;
+  private readonly link = new WorkerLink<ToWorker, FromWorker>(
+    new URL('./train-worker.js', import.meta.url), 'backprop-train', (m) => this.onMessage(m), (message) => { this.el.error.textContent = message; });
   private points: { x: Float32Array; y: Int32Array; numClasses: number } | null = null;
   private losses: number[] = [];
   private running = false;
@@ -22,18 +26,18 @@ export class Playground {
   private readonly el: {
     form: HTMLFormElement; train: HTMLButtonElement; pause: HTMLButtonElement; reset: HTMLButtonElement;
     boundary: HTMLCanvasElement; loss: HTMLCanvasElement; status: HTMLElement; accuracy: HTMLElement;
-    epoch: HTMLElement; lossValue: HTMLElement; params: HTMLElement; error: HTMLElement;
+    epoch: HTMLElement; lossValue: HTMLElement; params: HTMLElement; error: HTMLElement; root: HTMLElement;
   };
   private lastGrid: { grid: Float32Array; extent: [number, number, number, number] } | null = null;
-  /** called once with the worker's backend, for the page header */
-  onBackend: ((name: string, threads: number) => void) | null = null;
+  /** called at each (re)build with the worker's backend and the device it trains on, for the page header */
+  onDevice: ((backend: { name: string; threads: number }, device: DeviceInUse) => void) | null = null;
 
   constructor(root: HTMLElement) {
     const q = <T extends Element>(s: string): T => root.querySelector<T>(s)!;
     this.el = {
       form: q('#pg-form'), train: q('#pg-train'), pause: q('#pg-pause'), reset: q('#pg-reset'),
       boundary: q('#pg-boundary'), loss: q('#pg-loss'), status: q('#pg-status'), accuracy: q('#pg-accuracy'),
-      epoch: q('#pg-epoch'), lossValue: q('#pg-loss-value'), params: q('#pg-params'), error: q('#pg-error'),
+      epoch: q('#pg-epoch'), lossValue: q('#pg-loss-value'), params: q('#pg-params'), error: q('#pg-error'), root,
     };
     this.el.form.addEventListener('submit', (e) => e.preventDefault());
     this.el.form.addEventListener('change', () => this.reset());
@@ -62,20 +66,17 @@ export class Playground {
     return {
       dataset: val('dataset') as DatasetName, hidden, activation: val('activation') as Activation,
       optimizer: val('optimizer') as OptimizerName, lr, batchSize, n: 300, noise: Number(val('noise')), seed: 1, grid: GRID,
+      device: val('device') === 'webgpu' ? 'webgpu' : 'cpu',
     };
   }
 
-  private send(m: ToWorker): void {
-    this.worker?.postMessage(m);
+  /** Enables the WebGPU choice when the browser has an adapter, else says why it is disabled. */
+  offerWebGpu(a: WebGpuAvailability): void {
+    offerWebGpu(this.el.form.elements.namedItem('device') as HTMLSelectElement, a);
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module', name: 'backprop-train' });
-    w.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
-    w.onerror = (e) => { this.el.error.textContent = `worker failed: ${e.message}`; };
-    this.worker = w;
-    return w;
+  private send(m: ToWorker): void {
+    this.link.send(m);
   }
 
   private reset(): void {
@@ -84,10 +85,11 @@ export class Playground {
     this.losses = [];
     this.lastGrid = null;
     this.points = null;
+    delete this.el.loss.dataset['losses'];
     this.updateButtons();
     this.redraw();
     if (!c) return;
-    this.ensureWorker();
+    this.link.start();
     this.el.status.textContent = 'building…';
     this.send({ type: 'init', config: c, run: ++this.run });
   }
@@ -116,12 +118,14 @@ export class Playground {
     if (m.type === 'ready') {
       this.points = { x: m.x, y: m.y, numClasses: m.numClasses };
       this.el.params.textContent = `${m.params} parameters, ${m.numClasses} classes, ${m.y.length} points`;
-      this.onBackend?.(m.backend, m.threads);
-      this.onBackend = null;
+      this.onDevice?.({ name: m.backend, threads: m.threads }, m.device);
+      this.el.root.dataset['device'] = m.device.device;
       this.el.status.textContent = 'ready: press Train';
       this.updateButtons();
     } else if (m.type === 'progress') {
       this.losses.push(...m.loss);
+      // the epoch losses as numbers, for comparing devices
+      this.el.loss.dataset['losses'] = JSON.stringify(this.losses);
       this.lastGrid = { grid: m.grid, extent: m.extent };
       this.el.accuracy.textContent = `${(m.accuracy * 100).toFixed(1)}%`;
       this.el.accuracy.dataset['value'] = String(m.accuracy);
@@ -189,49 +193,22 @@ export class Playground {
   }
 
   private drawLoss(): void {
-    const canvas = this.el.loss;
-    const size = fitCanvas(canvas);
-    const ctx = canvas.getContext('2d')!;
-    ctx.clearRect(0, 0, size.w, size.h);
-    const pad = { l: 44, r: 10, t: 10, b: 24 };
-    const w = size.w - pad.l - pad.r, h = size.h - pad.t - pad.b;
-    ctx.strokeStyle = '#999';
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    ctx.moveTo(pad.l, pad.t);
-    ctx.lineTo(pad.l, pad.t + h);
-    ctx.lineTo(pad.l + w, pad.t + h);
-    ctx.stroke();
-    ctx.fillStyle = '#555';
-    ctx.font = '12px system-ui, sans-serif';
     const ls = this.losses;
-    const top = ls.length ? Math.max(...ls) * 1.05 : 1;
-    ctx.textAlign = 'right';
-    ctx.fillText(fmt(top, 2), pad.l - 4, pad.t + 10);
-    ctx.fillText('0', pad.l - 4, pad.t + h);
-    ctx.textAlign = 'center';
-    ctx.fillText(ls.length ? `epoch ${ls.length}` : 'epochs', pad.l + w / 2, size.h - 6);
-    if (ls.length < 1) return;
-    ctx.strokeStyle = '#c0392b';
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    ls.forEach((v, i) => {
-      const px = pad.l + (ls.length === 1 ? 0 : (i / (ls.length - 1)) * w);
-      const py = pad.t + h - (v / top) * h;
-      if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
-    });
-    ctx.stroke();
+    // epoch i+1 at x = i, so one epoch sits on the axis and the last one at the right edge
+    drawLossChart(this.el.loss, [{ points: ls.map((v, i) => [i, v]), color: '#c0392b' }], ls.length ? `epoch ${ls.length}` : 'epochs', 1);
   }
 }
 
-/** Sizes the canvas backing store to its CSS size times devicePixelRatio; returns the CSS size. */
-export function fitCanvas(canvas: HTMLCanvasElement): { w: number; h: number } {
-  const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth, h = canvas.clientHeight;
-  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-    canvas.width = Math.round(w * dpr);
-    canvas.height = Math.round(h * dpr);
-  }
-  canvas.getContext('2d')!.setTransform(dpr, 0, 0, dpr, 0, 0);
-  return { w, h };
+/**
+ * Fills a device <select>'s WebGPU option from what the page found: enabled with the adapter's
+ * name, or disabled with the reason (as its text and tooltip). Shared by the playground and the
+ * language model section.
+ */
+export function offerWebGpu(select: HTMLSelectElement, a: WebGpuAvailability): void {
+  const option = [...select.options].find((o) => o.value === ('webgpu' satisfies PageDevice));
+  if (!option) return;
+  option.disabled = !a.available;
+  option.textContent = a.available ? `WebGPU (${a.detail})` : `WebGPU (unavailable: ${a.detail})`;
+  option.title = option.textContent;
+  if (!a.available && select.value === 'webgpu') select.value = 'cpu';
 }

@@ -1,4 +1,5 @@
 /** Messages between the page and its worker (training and the backprop-vs-finite-differences timing). */
+import type { DeviceInUse, PageDevice } from './backend-choice.js';
 
 export type DatasetName = 'spirals' | 'moons' | 'circles' | 'xor' | 'blobs';
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'gelu';
@@ -18,6 +19,8 @@ export interface TrainConfig {
   seed: number;
   /** decision-boundary grid resolution (cells per side) */
   grid: number;
+  /** where the model trains: the CPU, or WebGPU (the worker falls back to the CPU if it cannot start) */
+  device: PageDevice;
 }
 
 export type ToWorker =
@@ -38,7 +41,11 @@ export interface BenchPoint {
 }
 
 export type FromWorker =
-  | { type: 'ready'; run: number; backend: string; threads: number; x: Float32Array; y: Int32Array; numClasses: number; params: number }
+  | {
+    type: 'ready'; run: number; backend: string; threads: number;
+    /** the device training actually runs on (and why not WebGPU, if it was asked for and failed) */
+    device: DeviceInUse; x: Float32Array; y: Int32Array; numClasses: number; params: number;
+  }
   | {
     type: 'progress'; run: number; epoch: number; steps: number; loss: number[]; accuracy: number;
     /** class probabilities on the grid, [grid*grid, numClasses] row-major, row 0 at the top */

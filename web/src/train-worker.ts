@@ -2,10 +2,15 @@
  * The playground's worker: builds the dataset and the MLP, trains in short slices so pause
  * messages get through, and posts the loss, accuracy and decision-boundary grid. The same
  * worker (another instance) times one backprop gradient against finite differences.
+ *
+ * Training runs on the chosen device: the CPU, or WebGPU (the model and each batch moved there,
+ * the loss and the grid read back with the async forms, since a GPU tensor has no sync reads).
+ * Messages are handled one at a time in order (training-loop.ts), as starting WebGPU is asynchronous.
  */
 import { Generator, Tensor, data, manualSeed, nn, noGrad, optim, randn, tensor } from '../../src/browser.js';
-import { chooseBackend } from './backend-choice.js';
+import { chooseBackend, startDevice, type DeviceInUse, type PageDevice } from './backend-choice.js';
 import type { BenchPoint, FromWorker, ToWorker, TrainConfig } from './protocol.js';
+import { TrainingLoop } from './training-loop.js';
 
 interface WorkerScope {
   postMessage(m: FromWorker, transfer?: Transferable[]): void;
@@ -19,6 +24,8 @@ const backend = chooseBackend();
 interface Session {
   run: number;
   config: TrainConfig;
+  /** where the model, the data and the grid live */
+  device: PageDevice;
   model: nn.Sequential;
   opt: optim.Optimizer;
   loader: data.DataLoader<[Tensor, Tensor]>;
@@ -37,8 +44,6 @@ interface Session {
 }
 
 let session: Session | null = null;
-let running = false;
-let timer: ReturnType<typeof setTimeout> | null = null;
 
 function activation(name: TrainConfig['activation']): nn.Module {
   switch (name) {
@@ -66,8 +71,10 @@ function mlp(sizes: number[], act: TrainConfig['activation'] | null, gen: Genera
   return new nn.Sequential(...layers);
 }
 
-function init(c: TrainConfig, run: number): void {
-  running = false;
+async function init(c: TrainConfig, run: number): Promise<void> {
+  session = null;
+  const inUse: DeviceInUse = await startDevice(c.device, backend);
+  const device = inUse.device;
   manualSeed(c.seed);
   const gen = new Generator(c.seed);
   const ds = data[c.dataset]({ n: c.n, noise: c.noise, seed: c.seed });
@@ -91,19 +98,21 @@ function init(c: TrainConfig, run: number): void {
       grid[k + 1] = extent[3] - ((r + 0.5) / g) * (extent[3] - extent[2]); // row 0 at the top
     }
   }
+  // the same initial weights on every device (made on the CPU from the seed), then moved
+  model.to(device);
   session = {
-    run, config: c, model, opt: makeOptimizer(c, model.parameters()), loader, batches: loader[Symbol.iterator](),
-    x: ds.x, y: ds.y, numClasses: ds.numClasses, gridX: tensor(grid, { shape: [g * g, 2] }), extent,
+    run, config: c, device, model, opt: makeOptimizer(c, model.parameters()), loader, batches: loader[Symbol.iterator](),
+    x: ds.x.to(device), y: ds.y.to(device), numClasses: ds.numClasses, gridX: tensor(grid, { shape: [g * g, 2], device }), extent,
     epoch: 0, steps: 0, epochLoss: 0, epochBatches: 0, pendingLoss: [],
   };
   post({
-    type: 'ready', run, backend: backend.name, threads: backend.threads,
+    type: 'ready', run, backend: backend.name, threads: backend.threads, device: inUse,
     x: Float32Array.from(ds.x.data), y: Int32Array.from(ds.y.data), numClasses: ds.numClasses, params: model.numParameters(),
   });
-  report(false);
+  await report(false);
 }
 
-function trainStep(s: Session): void {
+async function trainStep(s: Session): Promise<void> {
   let next = s.batches.next();
   if (next.done) {
     s.epoch++;
@@ -116,46 +125,39 @@ function trainStep(s: Session): void {
   const [xb, yb] = next.value as readonly [Tensor, Tensor];
   s.model.train();
   s.opt.zeroGrad();
-  const loss = nn.functional.crossEntropy(s.model.forward(xb), yb);
+  const loss = nn.functional.crossEntropy(s.model.forward(xb.to(s.device)), yb.to(s.device));
   loss.backward();
   s.opt.step();
-  s.epochLoss += loss.item();
+  s.epochLoss += s.device === 'cpu' ? loss.item() : await loss.itemAsync();
   s.epochBatches++;
   s.steps++;
 }
 
-function report(isRunning: boolean): void {
+async function report(isRunning: boolean): Promise<void> {
   const s = session;
   if (!s) return;
-  const { accuracy, grid } = noGrad(() => {
+  const { acc, probs } = noGrad(() => {
     s.model.eval();
     const pred = s.model.forward(s.x).argmax(1);
-    const acc = pred.eq(s.y).to('float32').mean().item();
-    const probs = s.model.forward(s.gridX).softmax(1);
-    return { accuracy: acc, grid: Float32Array.from(probs.data) };
+    return { acc: pred.eq(s.y).to('float32').mean(), probs: s.model.forward(s.gridX).softmax(1) };
   });
+  const accuracy = await acc.itemAsync();
+  const grid = Float32Array.from(await probs.dataAsync());
   post({
     type: 'progress', run: s.run, epoch: s.epoch, steps: s.steps, loss: s.pendingLoss.splice(0), accuracy,
     grid, extent: s.extent, running: isRunning,
   }, [grid.buffer]);
 }
 
-function loop(): void {
-  timer = null;
-  const s = session;
-  if (!running || !s) return;
-  const t0 = performance.now();
-  try {
-    // ~100 ms of steps, then report; a zero timeout lets queued pause messages in
-    while (performance.now() - t0 < 100) trainStep(s);
-    report(true);
-  } catch (e) {
-    running = false;
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
-    return;
-  }
-  timer = setTimeout(loop, 0);
-}
+const loop = new TrainingLoop<TrainConfig>({
+  init,
+  hasSession: () => session !== null,
+  step: async () => { await trainStep(session!); return false; },
+  report,
+  // ~100 ms of steps, then the loss, accuracy and grid
+  afterSlice: () => report(true),
+  fail: (message) => post({ type: 'error', message }),
+});
 
 // ---- backprop vs finite differences --------------------------------------------------------
 
@@ -222,16 +224,6 @@ function bench(sizes: number[]): void {
 
 scope.onmessage = (e) => {
   const m = e.data;
-  try {
-    if (m.type === 'init') init(m.config, m.run);
-    else if (m.type === 'train') {
-      if (!session) throw new Error('train before init');
-      if (!running) { running = true; if (timer === null) timer = setTimeout(loop, 0); }
-    } else if (m.type === 'pause') {
-      running = false;
-      report(false);
-    } else if (m.type === 'bench') bench(m.sizes);
-  } catch (err) {
-    post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
-  }
+  if (m.type === 'bench') loop.enqueue(null, async () => bench(m.sizes));
+  else loop.handle(m);
 };
