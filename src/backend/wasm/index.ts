@@ -19,7 +19,6 @@
 import type { AdamHyper, AttentionArgs, Backend, BiasActivation, BinaryOp, DType, MatmulArgs, Shape, TypedArray, UnaryOp } from '../backend.js';
 import { attentionGradWasm, attentionWasm } from './attention.js';
 import { allF32, layerNormGradWasm, layerNormWasm } from './rows.js';
-import { StoragePool } from './pool.js';
 import { JsBackend } from '../js/index.js';
 import { registerBackend } from '../registry.js';
 import type { ElementwiseKernels, WasmMapOp } from './elementwise.js';
@@ -84,10 +83,10 @@ export class WasmBackend implements Backend<TypedArray> {
   /** the reference backend, which runs every kernel not overridden below */
   private readonly js = new JsBackend();
 
-  /** large storages are recycled after the collector finds them dead (see pool.ts) */
-  private readonly pool = new StoragePool();
-
   // ---- delegated to the reference backend ----
+  // Plain typed arrays: recycling dead storages through a FinalizationRegistry (tried) kept their
+  // memory alive until the next task boundary and made MLP steps 40% and GPT steps 15% slower.
+  readonly alloc = this.js.alloc;
   readonly upload = this.js.upload;
   readonly read = this.js.read;
   readonly readSync = this.js.readSync;
@@ -114,10 +113,6 @@ export class WasmBackend implements Backend<TypedArray> {
   readonly sgdStep = this.js.sgdStep;
 
   // ---- overridden: wasm SIMD where it pays, the reference below the size thresholds ----
-  alloc(dtype: DType, size: number): TypedArray {
-    return this.pool.alloc(dtype, size);
-  }
-
   unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0 = 0, p1 = 0): void {
     const n = x.length;
     if (n >= WASM_MIN_ELEMENTS && WASM_MAPS.has(op) && x instanceof Float32Array && out instanceof Float32Array && this.mapWasm(op as WasmMapOp, x, out)) return;
