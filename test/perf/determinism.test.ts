@@ -6,6 +6,8 @@
  */
 import test, { after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Generator, data, getBackend, nn, optim, randint, randn, setBackend, type Tensor } from '../../src/index.js';
 import { getNumThreads, setNumThreads, wasmAvailable, wasmInfo } from '../../src/backend/wasm/index.js';
 
@@ -141,3 +143,19 @@ for (const [name, run] of Object.entries(models)) {
     assertReproducible(one, run(11), `${name} wasm 1 vs 2 threads`);
   });
 }
+
+test('wasm backend: training runs started together (worker threads waking late) end with identical weights', { skip: wasmSkip }, async (t) => {
+  if (!wasmInfo().shared) {
+    t.skip('no shared wasm memory here, so nothing runs on worker threads');
+    return;
+  }
+  // A worker that woke after a parallel job had ended once cleared its attention scratch anyway,
+  // corrupting the operands of the matmul that followed: only under load, so run several at once.
+  const child = fileURLToPath(new URL('../helpers/gpt-train-hash.js', import.meta.url));
+  const run = (): Promise<string> => new Promise((resolve, reject) => {
+    execFile(process.execPath, [child, '24'], { timeout: 240_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
+  });
+  const hashes = await Promise.all([run(), run(), run(), run()]);
+  assert.match(hashes[0]!, /^[0-9a-f]{64}$/);
+  assert.deepEqual(hashes, hashes.map(() => hashes[0]), `weights differ between runs: ${hashes.join(' ')}`);
+});

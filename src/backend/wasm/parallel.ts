@@ -38,7 +38,10 @@ export function mapArgs(map: MapName, inputs: readonly number[], dst: number, nV
   return [MAPS.indexOf(map), inputs[0] ?? 0, inputs[1] ?? 0, inputs[2] ?? 0, dst, nVec, chunk];
 }
 
-/** @internal The function that runs task `idx` of a job of `kind` on the thread in `slot`. */
+/**
+ * @internal The function that runs task `idx` of a job of `kind` on the thread in `slot`. Making it
+ * must not write memory: a thread may make it for a job that has already ended (see claimTasks).
+ */
 export function taskRunner(kind: number, a: Int32Array, k: ThreadKernels, slot: number): (idx: number) => void {
   switch (kind) {
     case TaskKind.Map: {
@@ -60,9 +63,17 @@ export function taskRunner(kind: number, a: Int32Array, k: ThreadKernels, slot: 
     case TaskKind.AttentionBackward: {
       const { job, base } = decodeHeadJob(a, slot);
       const f32 = new Float32Array(k.memory.buffer);
-      clearHeadScratch(f32, job, base);
       const head = kind === TaskKind.AttentionForward ? attentionHead : attentionGradHead;
-      return (t) => head(k.gemm, k.rows, f32, job, Math.floor(t / job.heads), t % job.heads, base);
+      // The scratch is cleared with the first task this thread claims, never before: a worker that
+      // wakes after the job has ended must not write memory the next job is already using.
+      let cleared = false;
+      return (t) => {
+        if (!cleared) {
+          clearHeadScratch(f32, job, base);
+          cleared = true;
+        }
+        head(k.gemm, k.rows, f32, job, Math.floor(t / job.heads), t % job.heads, base);
+      };
     }
     default:
       throw new Error(`wasm runtime: unknown task kind ${kind}`);
