@@ -112,6 +112,38 @@ ${dpExpr ? `    var dp = 0.0;
   }`;
 }
 
+/** One weighted sum of a weighted-rows loop: acc[x] += w[i]·m[base + row i·stride + column]. */
+interface RowTerm { acc: string; w: string; m: string; base: string; stride: string }
+
+/**
+ * WGSL: rows start..end−1 in chunks of one workgroup. Each thread first writes its row's weights
+ * (`setWeights`, with the row index named `row`) into workgroup arrays; then every thread adds
+ * the chunk's weighted rows, in row order, to its columns of each term's accumulator.
+ */
+function weightedRowSums(nacc: number, start: string, end: string, row: string, setWeights: string, terms: readonly RowTerm[]): string {
+  const each = (f: (q: RowTerm, i: number) => string): string => terms.map(f).join(' ');
+  return `  for (var c0 = ${start}; c0 < ${end}; c0 += ${AWG}u) {
+    let ${row} = c0 + t;
+    if (${row} < ${end}) {
+${setWeights}
+    }
+    workgroupBarrier();
+    let cnt = min(${AWG}u, ${end} - c0);
+    for (var x = 0u; x < ${nacc}u; x++) {
+      let c = t + x * ${AWG}u;
+      if (c < D) {
+        ${each((q, i) => `var s${i} = ${q.acc}[x];`)}
+        for (var ii = 0u; ii < cnt; ii++) {
+          ${each((q, i) => `s${i} += ${q.w}[ii] * ${q.m}[${q.base} + (c0 + ii) * ${q.stride} + c];`)}
+        }
+        ${each((q, i) => `${q.acc}[x] = s${i};`)}
+      }
+    }
+    workgroupBarrier();
+  }
+`;
+}
+
 /** A WGSL function `name(args)`: the dot product over the D features of x and y, expressions in the loop's `c`. */
 function dotFn(name: string, args: string, x: string, y: string): string {
   return `fn ${name}(${args}) -> f32 {\n  var s = 0.0;\n  for (var c = 0u; c < pu(4u); c++) { s += ${x} * ${y}; }\n  return s;\n}\n`;
@@ -155,22 +187,7 @@ ${rowHead('L')}
   let vb0 = ${base(2)}; let vr = ${rowStride(2)};
   let oi = ${base(3)} + i * ${rowStride(3)};
 ${cache.fill}${statsSweep('qk(kb0 + j * kr) * scale', null)}
-${accumDecls(nacc, ['acc'])}  for (var j0 = 0u; j0 < n; j0 += ${AWG}u) {
-    let j = j0 + t;
-    if (j < n) { sp[t] = exp_(qk(kb0 + j * kr) * scale - m) / lsum; }
-    workgroupBarrier();
-    let cnt = min(${AWG}u, n - j0);
-    for (var x = 0u; x < ${nacc}u; x++) {
-      let c = t + x * ${AWG}u;
-      if (c < D) {
-        var s = acc[x];
-        for (var jj = 0u; jj < cnt; jj++) { s += sp[jj] * ${V}[vb0 + (j0 + jj) * vr + c]; }
-        acc[x] = s;
-      }
-    }
-    workgroupBarrier();
-  }
-  for (var x = 0u; x < ${nacc}u; x++) { let c = t + x * ${AWG}u; if (c < D) { ${O}[oi + c] = acc[x]; } }
+${accumDecls(nacc, ['acc'])}${weightedRowSums(nacc, '0u', 'n', 'j', '      sp[t] = exp_(qk(kb0 + j * kr) * scale - m) / lsum;', [{ acc: 'acc', w: 'sp', m: V, base: 'vb0', stride: 'vr' }])}  for (var x = 0u; x < ${nacc}u; x++) { let c = t + x * ${AWG}u; if (c < D) { ${O}[oi + c] = acc[x]; } }
 }`,
   };
   rt.run(kernel, bind.buffers, params(a, rows), rows);
@@ -223,25 +240,8 @@ ${rowHead('L')}
 ${cache.fill}${statsSweep('qk(kb0 + j * kr) * scale', 'gv(vb0 + j * vr)')}
   let tv = u / lsum;
   if (t == 0u) { ${ST}[3u * row] = m; ${ST}[3u * row + 1u] = lsum; ${ST}[3u * row + 2u] = tv; }
-${accumDecls(nacc, ['acc'])}  for (var j0 = 0u; j0 < n; j0 += ${AWG}u) {
-    let j = j0 + t;
-    if (j < n) {
-      let p = exp_(qk(kb0 + j * kr) * scale - m) / lsum;
-      sds[t] = p * (gv(vb0 + j * vr) - tv) * scale;
-    }
-    workgroupBarrier();
-    let cnt = min(${AWG}u, n - j0);
-    for (var x = 0u; x < ${nacc}u; x++) {
-      let c = t + x * ${AWG}u;
-      if (c < D) {
-        var s = acc[x];
-        for (var jj = 0u; jj < cnt; jj++) { s += sds[jj] * ${K}[kb0 + (j0 + jj) * kr + c]; }
-        acc[x] = s;
-      }
-    }
-    workgroupBarrier();
-  }
-  for (var x = 0u; x < ${nacc}u; x++) { let c = t + x * ${AWG}u; if (c < D) { ${DQ}[ra + c] = acc[x]; } }
+${accumDecls(nacc, ['acc'])}${weightedRowSums(nacc, '0u', 'n', 'j', `      let p = exp_(qk(kb0 + j * kr) * scale - m) / lsum;
+      sds[t] = p * (gv(vb0 + j * vr) - tv) * scale;`, [{ acc: 'acc', w: 'sds', m: K, base: 'kb0', stride: 'kr' }])}  for (var x = 0u; x < ${nacc}u; x++) { let c = t + x * ${AWG}u; if (c < D) { ${DQ}[ra + c] = acc[x]; } }
 }`,
     };
     rt.run(kernel, bind.buffers, params(a, qRows), qRows);
@@ -272,30 +272,10 @@ ${rowHead('S')}
   let gb0 = ${base(3)}; let gr = ${rowStride(3)};
   // the queries that see key j: all of them, or j..L−1 under the causal mask
   let i0 = select(0u, j, causal);
-${cache.fill}${accumDecls(nacc, ['ak', 'av'])}  for (var c0 = i0; c0 < L; c0 += ${AWG}u) {
-    let i = c0 + t;
-    if (i < L) {
-      let sr = 3u * (bh * L + i);
+${cache.fill}${accumDecls(nacc, ['ak', 'av'])}${weightedRowSums(nacc, 'i0', 'L', 'i', `      let sr = 3u * (bh * L + i);
       let p = exp_(kq(qb0 + i * qr) * scale - ${ST}[sr]) / ${ST}[sr + 1u];
       sp[t] = p;
-      sds[t] = p * (vg(gb0 + i * gr) - ${ST}[sr + 2u]) * scale;
-    }
-    workgroupBarrier();
-    let cnt = min(${AWG}u, L - c0);
-    for (var x = 0u; x < ${nacc}u; x++) {
-      let c = t + x * ${AWG}u;
-      if (c < D) {
-        var sk = ak[x]; var sv = av[x];
-        for (var ii = 0u; ii < cnt; ii++) {
-          sk += sds[ii] * ${Q}[qb0 + (c0 + ii) * qr + c];
-          sv += sp[ii] * ${G}[gb0 + (c0 + ii) * gr + c];
-        }
-        ak[x] = sk; av[x] = sv;
-      }
-    }
-    workgroupBarrier();
-  }
-  for (var x = 0u; x < ${nacc}u; x++) {
+      sds[t] = p * (vg(gb0 + i * gr) - ${ST}[sr + 2u]) * scale;`, [{ acc: 'ak', w: 'sds', m: Q, base: 'qb0', stride: 'qr' }, { acc: 'av', w: 'sp', m: G, base: 'gb0', stride: 'gr' }])}  for (var x = 0u; x < ${nacc}u; x++) {
     let c = t + x * ${AWG}u;
     if (c < D) { ${DK}[ra + c] = ak[x]; ${DV}[rb + c] = av[x]; }
   }
