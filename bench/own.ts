@@ -50,13 +50,14 @@
  *    "n/a"); the whole group unsupported: throw or emit `{ skipped }`.
  */
 import {
-  GEMM_SIZES, GPT, LENET, MLP, TRANS, emit, emitPartial, gemmOpts, glorot, gflops, gptResult, inputsAndTargets, maxRssMB, parseArgs, randomF32, randomLabels,
+  GEMM_SIZES, GPT, LENET, MLP, TRANS, emit, emitPartial, gemmOpts, gflops, gptResult, inputsAndTargets, maxRssMB, parseArgs, randomF32, randomLabels,
   randomTokens, round, runChild, stepOpts, timeIt,
   type Args, type GemmEntry, type GptResult, type GroupResult, type LenetResult, type MlpResult, mlpResult,
 } from './common.js';
 import { Generator, Tensor, backendFor, dispatchStats, initDevice, matmul, nn, noGrad, optim, setBackend, tensor, type Device } from '../src/index.js';
 import { getNumThreads, wasmInfo } from '../src/backend/wasm/index.js';
 import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
+import { loadConv, loadDense } from './own-init.js';
 
 const args: Args = parseArgs();
 
@@ -138,20 +139,6 @@ async function benchGemm(quick: boolean, partial: (gemm: GemmEntry[]) => void): 
  * Copies a shared-init dense weight, generated as [fanIn, fanOut] row-major like the peers',
  * into our Linear's [out, in] weight, and zeroes the bias (the peers start biases at 0).
  */
-function loadDense(layer: nn.Linear, seed: number): void {
-  const fanIn = layer.inFeatures, fanOut = layer.outFeatures;
-  const src = glorot(fanIn, fanOut, fanIn * fanOut, seed);
-  const w = layer.weight.data;
-  for (let i = 0; i < fanIn; i++) for (let o = 0; o < fanOut; o++) w[o * fanIn + i] = src[i * fanOut + o]!;
-  layer.bias?.data.fill(0);
-}
-
-/** Conv weights are generated in OIHW order, which is our layout, so they copy as is. */
-function loadConv(layer: nn.Conv2d, fanIn: number, fanOut: number, seed: number): void {
-  layer.weight.data.set(glorot(fanIn, fanOut, layer.weight.size, seed));
-  layer.bias?.data.fill(0);
-}
-
 interface Workload {
   model: nn.Module;
   x: Tensor;

@@ -4,26 +4,13 @@
  */
 import { Tensor, backendFor, dispatchStats, initDevice, matmul, nn, noGrad, optim, setDefaultDevice, tensor } from '../../src/index.js';
 import type { WebGpuBackend } from '../../src/backend/webgpu/index.js';
+import { loadConv, loadDense } from '../own-init.js';
 import {
-  TRANS, gemmSize, glorot, lenetBatch, LENET_LR, mlpSpecs, parseGpuArgs, randomF32, randomLabels, round, runGpuChild, tflops, timePipelined,
+  TRANS, gemmSize, lenetBatch, LENET_LR, mlpSpecs, parseGpuArgs, randomF32, randomLabels, round, runGpuChild, tflops, timePipelined,
   type GpuGemmEntry, type GpuLenetEntry, type GpuMlpEntry, type GpuResult,
 } from './common.js';
 
 const args = parseGpuArgs();
-
-/** A shared-init dense weight ([fanIn, fanOut] like the peers') into Linear's [out, in], bias 0. */
-function loadDense(layer: nn.Linear, seed: number): void {
-  const fanIn = layer.inFeatures, fanOut = layer.outFeatures;
-  const src = glorot(fanIn, fanOut, fanIn * fanOut, seed);
-  const w = layer.weight.data;
-  for (let i = 0; i < fanIn; i++) for (let o = 0; o < fanOut; o++) w[o * fanIn + i] = src[i * fanOut + o]!;
-  layer.bias?.data.fill(0);
-}
-
-function loadConv(layer: nn.Conv2d, fanIn: number, fanOut: number, seed: number): void {
-  layer.weight.data.set(glorot(fanIn, fanOut, layer.weight.size, seed));
-  layer.bias?.data.fill(0);
-}
 
 const gpu = (): WebGpuBackend => backendFor('webgpu') as unknown as WebGpuBackend;
 
