@@ -43,19 +43,26 @@ const unaryCovered: [Exclude<UnaryOp, OlderUnary | (typeof UNARY_9)[number]>] ex
 const binaryCovered: [Exclude<BinaryOp, OlderBinary | (typeof BINARY_9)[number]>] extends [never] ? true : never = true;
 const size = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
 
+/** Random float32 and int32 inputs drawn from one generator, in call order. */
+function drawers(g: Generator): { f32: (n: number, lo?: number, hi?: number) => Float32Array; i32: (n: number, lo: number, hi: number) => Int32Array } {
+  return {
+    f32: (n, lo = -2, hi = 2) => {
+      const a = new Float32Array(n);
+      for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * g.random();
+      return a;
+    },
+    i32: (n, lo, hi) => {
+      const a = new Int32Array(n);
+      for (let i = 0; i < n; i++) a[i] = g.randint(lo, hi);
+      return a;
+    },
+  };
+}
+
 /** Builds the cases; the same seed gives the same inputs in Node and in the browser. */
 export function conformanceCases(seed = 99): ConformanceCase[] {
   const g = new Generator(seed);
-  const f32 = (n: number, lo = -2, hi = 2): Float32Array => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * g.random();
-    return a;
-  };
-  const i32 = (n: number, lo: number, hi: number): Int32Array => {
-    const a = new Int32Array(n);
-    for (let i = 0; i < n; i++) a[i] = g.randint(lo, hi);
-    return a;
-  };
+  const { f32, i32 } = drawers(g);
   /** host data onto a backend; CPU backends adopt arrays, so each run gets its own copy */
   const up = (b: Backend, a: TypedArray): Storage => b.upload(a.slice());
   const cases: ConformanceCase[] = [];
@@ -339,16 +346,7 @@ export function conformanceCases(seed = 99): ConformanceCase[] {
  */
 function issue9Cases(seed: number, up: (b: Backend, a: TypedArray) => Storage, add: (c: ConformanceCase) => void): void {
   const g = new Generator(seed);
-  const f32 = (n: number, lo = -2, hi = 2): Float32Array => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * g.random();
-    return a;
-  };
-  const i32 = (n: number, lo: number, hi: number): Int32Array => {
-    const a = new Int32Array(n);
-    for (let i = 0; i < n; i++) a[i] = g.randint(lo, hi);
-    return a;
-  };
+  const { f32, i32 } = drawers(g);
   /** a copy of x with NaN, ±∞ and 0 at the start (where there is room) */
   const special = (x: Float32Array): Float32Array => {
     const y = x.slice();
