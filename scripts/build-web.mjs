@@ -34,7 +34,7 @@ export async function buildWeb() {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const library = { backprop: join(root, 'src', 'browser.ts') };
-  // gemm.ts spawns new URL('./worker.js', import.meta.url): it must sit next to backprop.js
+  // runtime.ts spawns new URL('./worker.js', import.meta.url): it must sit next to backprop.js
   const wasmWorker = join(root, 'src', 'backend', 'wasm', 'worker.ts');
   if (existsSync(wasmWorker)) library.worker = wasmWorker;
   await build({ ...common, entryPoints: library, outdir });

@@ -6,7 +6,7 @@
  */
 import type { AttentionArgs, AttentionLayout, TypedArray } from '../backend.js';
 import { attentionGradHead, attentionHead, clearHeadScratch, encodeHeadJob, headScratchBytes, type HeadJob, type HeadOperand } from './attention-head.js';
-import { OPERANDS_BASE, runParallel, runtimeKernels, threadsFor, WasmMemoryError } from './gemm.js';
+import { OPERANDS_BASE, runParallel, runtimeKernels, threadsFor, WasmMemoryError } from './runtime.js';
 import { TaskKind } from './parallel.js';
 
 const align64 = (x: number): number => Math.ceil(x / 64) * 64;

@@ -22,10 +22,12 @@ import { allF32, layerNormGradWasm, layerNormWasm } from './rows.js';
 import { JsBackend } from '../js/index.js';
 import { registerBackend } from '../registry.js';
 import type { ElementwiseKernels, WasmMapOp } from './elementwise.js';
-import { OPERANDS_BASE, runParallel, runtimeKernels, sgemm, threadsFor, WasmMemoryError, wasmAvailable } from './gemm.js';
+import { sgemm } from './gemm.js';
+import { OPERANDS_BASE, runParallel, runtimeKernels, threadsFor, WasmMemoryError, wasmAvailable } from './runtime.js';
 import { mapArgs, TaskKind, type MapName } from './parallel.js';
 
-export { GemmError, getNumThreads, setNumThreads, sgemm, WasmMemoryError, wasmAvailable, wasmInfo } from './gemm.js';
+export { sgemm } from './gemm.js';
+export { GemmError, getNumThreads, setNumThreads, WasmMemoryError, wasmAvailable, wasmInfo } from './runtime.js';
 
 /** Below this many multiply-adds the copy-in/out costs more than the JS loop. */
 const WASM_MIN_MACS = 512;

@@ -3,7 +3,7 @@
  * the wasm runtime's memory, one call over all rows, results copied out.
  */
 import type { TypedArray } from '../backend.js';
-import { runtimeKernels, OPERANDS_BASE, WasmMemoryError } from './gemm.js';
+import { runtimeKernels, OPERANDS_BASE, WasmMemoryError } from './runtime.js';
 import type { RowKernels } from './rows-kernels.js';
 import type { GemmKernels } from './tasks.js';
 

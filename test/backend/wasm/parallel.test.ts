@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeHeadJob, headScratchBytes, type HeadJob } from '../../../src/backend/wasm/attention-head.js';
-import { OPERANDS_BASE, runtimeKernels } from '../../../src/backend/wasm/gemm.js';
+import { OPERANDS_BASE, runtimeKernels } from '../../../src/backend/wasm/runtime.js';
 import { mapArgs, TaskKind, taskRunner } from '../../../src/backend/wasm/parallel.js';
 import { wasmAvailable } from '../../../src/backend/wasm/index.js';
 
