@@ -15,17 +15,36 @@ import type { Decl, GpuRuntime, Kernel } from '../runtime.js';
 import { wgslType, type Scalar } from './common.js';
 import { reduce } from './reduce.js';
 
-interface Tile { tm: number; tn: number; bk: number }
+/** A thread's register block (tm × tn) and the K depth of a staged slab (bk). */
+export interface Tile { tm: number; tn: number; bk: number }
 /** 128×128 tiles only when there are at least this many (a large GPU has over 100 cores to fill) */
 const LARGE_TILES_MIN = 128;
 /** fewer tiles than this, with K long enough, and K is split */
 const SPLIT_BELOW_TILES = 64;
 const SPLIT_MIN_K = 256;
 const MAX_SPLITS = 8;
-const SMALL: Tile = { tm: 4, tn: 4, bk: 16 };
-const LARGE: Tile = { tm: 8, tn: 8, bk: 16 };
+/**
+ * @internal The two tiles matmul chooses between; the GPU benchmark's sweep (bench/gpu/gemm-sweep.ts)
+ * replaces them to time other shapes.
+ */
+export const matmulTiles: { small: Tile; large: Tile } = { small: { tm: 4, tn: 4, bk: 16 }, large: { tm: 8, tn: 8, bk: 16 } };
+
+/** Bytes of workgroup memory a tile stages (both slabs, with their padding column). */
+export function tileStorageBytes(tile: Tile, transA: boolean, transB: boolean): number {
+  return 4 * tile.bk * (16 * tile.tm + (transA ? 0 : 1) + 16 * tile.tn + (transB ? 1 : 0));
+}
+
+/** Generated kernels by key: building the source costs more than a dispatch. */
+const kernels = new Map<string, Kernel>();
 
 function matmulKernel(t: Scalar, transA: boolean, transB: boolean, tile: Tile, offsets: boolean): Kernel {
+  const key = `matmul:${t}:${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}:${tile.tm}x${tile.tn}x${tile.bk}:${offsets ? 'offs' : 'dense'}`;
+  let kernel = kernels.get(key);
+  if (!kernel) kernels.set(key, kernel = buildMatmulKernel(key, t, transA, transB, tile, offsets));
+  return kernel;
+}
+
+function buildMatmulKernel(key: string, t: Scalar, transA: boolean, transB: boolean, tile: Tile, offsets: boolean): Kernel {
   const { tm, tn, bk } = tile;
   const bm = 16 * tm, bn = 16 * tn;
   // pad the k-major slabs by one column when the load walks k fastest, so stores spread over banks
@@ -80,7 +99,7 @@ function matmulKernel(t: Scalar, transA: boolean, transB: boolean, tile: Tile, o
   const decls: Decl[] = [{ name: 'a', type: t, access: 'read' }, { name: 'b', type: t, access: 'read' }];
   if (offsets) decls.push({ name: 'offs', type: 'i32', access: 'read' });
   return {
-    key: `matmul:${t}:${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}:${tm}x${tn}x${bk}:${offsets ? 'offs' : 'dense'}`,
+    key,
     decls: [...decls, { name: 'out', type: t, access: 'write' }],
     body: () => lines.join('\n'),
   };
@@ -93,7 +112,10 @@ export function matmul(rt: GpuRuntime, a: GpuBuffer, b: GpuBuffer, out: GpuBuffe
   if (batch * m * n === 0) return;
   if (k === 0) { rt.clear(out); return; }
   const tilesOf = (t: Tile): number => Math.ceil(m / (16 * t.tm)) * Math.ceil(n / (16 * t.tn)) * batch;
-  const tile = tilesOf(LARGE) >= LARGE_TILES_MIN ? LARGE : SMALL;
+  const { small, large } = matmulTiles;
+  // a device with less workgroup memory than the large tile stages (16 KiB is WebGPU's floor) keeps the small one
+  const fits = tileStorageBytes(large, args.transA, args.transB) <= rt.device.limits.maxComputeWorkgroupStorageSize;
+  const tile = fits && tilesOf(large) >= LARGE_TILES_MIN ? large : small;
   const tiles = tilesOf(tile);
   let splits = 1;
   if (tiles < SPLIT_BELOW_TILES && k >= 2 * SPLIT_MIN_K) splits = Math.min(MAX_SPLITS, Math.ceil(SPLIT_BELOW_TILES * 2 / tiles), Math.floor(k / SPLIT_MIN_K));
