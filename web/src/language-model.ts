@@ -9,7 +9,7 @@ import { SAMPLE_TEXT } from './lm-sample.js';
 import { drawLossChart } from './loss-chart.js';
 import { offerWebGpu } from './playground.js';
 import { fmt } from './svg.js';
-import { WorkerLink } from './worker-link.js';
+import { TrainPauseButtons, WorkerLink } from './worker-link.js';
 
 /** The model sizes offered: nanoGPT's small CPU configuration and two smaller ones. */
 export const LM_SIZES: Record<string, { layers: number; heads: number; embd: number; block: number; evalEvery: number; label: string }> = {
@@ -24,7 +24,7 @@ export class LanguageModelView {
   private readonly link = new WorkerLink<ToLmWorker, FromLmWorker>(
     new URL('./lm-worker.js', import.meta.url), 'backprop-lm', (m) => this.onMessage(m), (message) => { this.el.error.textContent = message; });
   private points: Point[] = [];
-  private running = false;
+  private readonly buttons: TrainPauseButtons;
   private ready = false;
   private run = 0;
   private readonly el: {
@@ -40,6 +40,7 @@ export class LanguageModelView {
       reset: q('#lm-reset'), chart: q('#lm-chart'), status: q('#lm-status'), step: q('#lm-step'), trainLoss: q('#lm-train-loss'),
       valLoss: q('#lm-val-loss'), speed: q('#lm-speed'), sample: q('#lm-sample'), info: q('#lm-info'), error: q('#lm-error'),
     };
+    this.buttons = new TrainPauseButtons(this.el.train, this.el.pause, this.el.status, (m) => this.send(m));
     const size = q<HTMLSelectElement>('#lm-size');
     for (const [value, s] of Object.entries(LM_SIZES)) size.append(new Option(s.label, value, value === 'tiny', value === 'tiny'));
     this.el.text.value = SAMPLE_TEXT;
@@ -53,11 +54,10 @@ export class LanguageModelView {
     });
     this.el.form.addEventListener('change', () => this.reset());
     this.el.train.addEventListener('click', () => this.train());
-    this.el.pause.addEventListener('click', () => this.pause());
+    this.el.pause.addEventListener('click', () => this.buttons.stop());
     this.el.reset.addEventListener('click', () => this.reset());
     window.addEventListener('resize', () => this.drawChart());
     this.el.status.textContent = 'press Train to build and train the model';
-    this.updateButtons();
     this.drawChart();
   }
 
@@ -90,11 +90,10 @@ export class LanguageModelView {
 
   /** Drops the trained model: the next Train builds a fresh one from the current settings. */
   private reset(): void {
-    this.running = false;
+    this.buttons.stop();
     this.ready = false;
     this.points = [];
     this.run++;
-    this.send({ type: 'pause' });
     this.el.status.textContent = 'press Train to build and train the model';
     this.el.step.textContent = '0';
     this.el.step.dataset['value'] = '0';
@@ -103,7 +102,6 @@ export class LanguageModelView {
     this.el.info.textContent = '';
     delete this.el.info.dataset['device'];
     this.el.chart.dataset['points'] = '[]';
-    this.updateButtons();
     this.drawChart();
   }
 
@@ -115,21 +113,7 @@ export class LanguageModelView {
       this.el.status.textContent = 'building…';
       this.send({ type: 'init', config: c, run: ++this.run });
     }
-    this.running = true;
-    this.updateButtons();
-    this.el.status.textContent = 'training…';
-    this.send({ type: 'train' });
-  }
-
-  private pause(): void {
-    this.running = false;
-    this.updateButtons();
-    this.send({ type: 'pause' });
-  }
-
-  private updateButtons(): void {
-    this.el.train.disabled = this.running;
-    this.el.pause.disabled = !this.running;
+    this.buttons.start();
   }
 
   private onMessage(m: FromLmWorker): void {
@@ -149,12 +133,11 @@ export class LanguageModelView {
       this.el.chart.dataset['points'] = JSON.stringify(this.points.map((p) => [p.step, p.val]));
       this.el.speed.textContent = m.tokensPerSecond > 0 ? `${Math.round(m.tokensPerSecond).toLocaleString('en')} characters/s` : '–';
       this.el.sample.textContent = m.sample;
-      if (!m.running && !this.running) this.el.status.textContent = m.step > 0 ? 'paused' : 'ready';
+      if (!m.running && !this.buttons.running) this.el.status.textContent = m.step > 0 ? 'paused' : 'ready';
       this.drawChart();
     } else {
-      this.running = false;
+      this.buttons.markStopped();
       this.ready = false;
-      this.updateButtons();
       this.el.status.textContent = 'stopped';
       this.el.error.textContent = `error: ${m.message}`;
     }

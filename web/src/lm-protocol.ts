@@ -1,5 +1,6 @@
 /** Messages between the page's language-model section and its worker. */
 import type { DeviceInUse, PageDevice } from './backend-choice.js';
+import type { LoopMessage } from './training-loop.js';
 
 /**
  * Where the model trains: the CPU, or 'webgpu' where the browser has an adapter (the worker
@@ -24,11 +25,7 @@ export interface LmConfig {
   device: LmDevice;
 }
 
-export type ToLmWorker =
-  /** `run` numbers each init; replies carry it so the page can drop replies about an earlier run */
-  | { type: 'init'; config: LmConfig; run: number }
-  | { type: 'train' }
-  | { type: 'pause' };
+export type ToLmWorker = LoopMessage<LmConfig>;
 
 export type FromLmWorker =
   | { type: 'ready'; run: number; backend: string; device: DeviceInUse; params: number; vocab: number; trainChars: number; valChars: number }

@@ -7,7 +7,7 @@ import type { DeviceInUse, PageDevice, WebGpuAvailability } from './backend-choi
 import type { Activation, DatasetName, FromWorker, OptimizerName, ToWorker, TrainConfig } from './protocol.js';
 import { drawLossChart, fitCanvas } from './loss-chart.js';
 import { fmt } from './svg.js';
-import { WorkerLink } from './worker-link.js';
+import { TrainPauseButtons, WorkerLink } from './worker-link.js';
 
 export const CLASS_COLORS: [number, number, number][] = [
   [31, 119, 180], [230, 120, 20], [44, 160, 44], [148, 80, 190], [200, 50, 60],
@@ -20,7 +20,7 @@ export class Playground {
     new URL('./train-worker.js', import.meta.url), 'backprop-train', (m) => this.onMessage(m), (message) => { this.el.error.textContent = message; });
   private points: { x: Float32Array; y: Int32Array; numClasses: number } | null = null;
   private losses: number[] = [];
-  private running = false;
+  private readonly buttons: TrainPauseButtons;
   /** the current init's number; replies about older runs are dropped */
   private run = 0;
   private readonly el: {
@@ -39,10 +39,12 @@ export class Playground {
       boundary: q('#pg-boundary'), loss: q('#pg-loss'), status: q('#pg-status'), accuracy: q('#pg-accuracy'),
       epoch: q('#pg-epoch'), lossValue: q('#pg-loss-value'), params: q('#pg-params'), error: q('#pg-error'), root,
     };
+    // Train waits for the worker's first 'ready' (the dataset's points)
+    this.buttons = new TrainPauseButtons(this.el.train, this.el.pause, this.el.status, (m) => this.send(m), () => this.points !== null);
     this.el.form.addEventListener('submit', (e) => e.preventDefault());
     this.el.form.addEventListener('change', () => this.reset());
     this.el.train.addEventListener('click', () => this.train());
-    this.el.pause.addEventListener('click', () => this.pause());
+    this.el.pause.addEventListener('click', () => this.buttons.stop());
     this.el.reset.addEventListener('click', () => this.reset());
     window.addEventListener('resize', () => this.redraw());
     this.reset();
@@ -81,12 +83,12 @@ export class Playground {
 
   private reset(): void {
     const c = this.config();
-    this.running = false;
     this.losses = [];
     this.lastGrid = null;
     this.points = null;
     delete this.el.loss.dataset['losses'];
-    this.updateButtons();
+    // no pause message: the init below stops the worker's training
+    this.buttons.markStopped();
     this.redraw();
     if (!c) return;
     this.link.start();
@@ -96,21 +98,7 @@ export class Playground {
 
   private train(): void {
     if (!this.points) return;
-    this.running = true;
-    this.updateButtons();
-    this.el.status.textContent = 'training…';
-    this.send({ type: 'train' });
-  }
-
-  private pause(): void {
-    this.running = false;
-    this.updateButtons();
-    this.send({ type: 'pause' });
-  }
-
-  private updateButtons(): void {
-    this.el.train.disabled = this.running || !this.points;
-    this.el.pause.disabled = !this.running;
+    this.buttons.start();
   }
 
   private onMessage(m: FromWorker): void {
@@ -121,7 +109,7 @@ export class Playground {
       this.onDevice?.({ name: m.backend, threads: m.threads }, m.device);
       this.el.root.dataset['device'] = m.device.device;
       this.el.status.textContent = 'ready: press Train';
-      this.updateButtons();
+      this.buttons.update();
     } else if (m.type === 'progress') {
       this.losses.push(...m.loss);
       // the epoch losses as numbers, for comparing devices
@@ -132,11 +120,10 @@ export class Playground {
       this.el.epoch.textContent = String(m.epoch);
       const last = this.losses[this.losses.length - 1];
       this.el.lossValue.textContent = last === undefined ? '–' : fmt(last, 4);
-      if (!m.running && !this.running && this.points) this.el.status.textContent = m.epoch > 0 ? 'paused' : 'ready: press Train';
+      if (!m.running && !this.buttons.running && this.points) this.el.status.textContent = m.epoch > 0 ? 'paused' : 'ready: press Train';
       this.redraw();
     } else if (m.type === 'error') {
-      this.running = false;
-      this.updateButtons();
+      this.buttons.markStopped();
       this.el.status.textContent = 'stopped';
       this.el.error.textContent = `error: ${m.message}`;
     }

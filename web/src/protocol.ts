@@ -1,5 +1,6 @@
 /** Messages between the page and its worker (training and the backprop-vs-finite-differences timing). */
 import type { DeviceInUse, PageDevice } from './backend-choice.js';
+import type { LoopMessage } from './training-loop.js';
 
 export type DatasetName = 'spirals' | 'moons' | 'circles' | 'xor' | 'blobs';
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'gelu';
@@ -23,12 +24,8 @@ export interface TrainConfig {
   device: PageDevice;
 }
 
-export type ToWorker =
-  /** `run` numbers each init; replies carry it so the page can drop replies about an earlier run */
-  | { type: 'init'; config: TrainConfig; run: number }
-  | { type: 'train' }
-  | { type: 'pause' }
-  | { type: 'bench'; sizes: number[] };
+/** The training loop's messages, plus the timing run that the page's "why backprop" section asks for. */
+export type ToWorker = LoopMessage<TrainConfig> | { type: 'bench'; sizes: number[] };
 
 export interface BenchPoint {
   params: number;

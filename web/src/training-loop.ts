@@ -5,8 +5,14 @@
  * on in ~100 ms slices behind a zero timeout, so init and pause messages get in between.
  */
 
-/** The messages every training worker takes. */
-export type LoopMessage<C> = { type: 'init'; config: C; run: number } | { type: 'train' } | { type: 'pause' };
+/** The messages that start and stop training once a session is built. */
+export type RunMessage = { type: 'train' } | { type: 'pause' };
+
+/**
+ * The messages every training worker takes. `run` numbers each init; replies carry it so the
+ * page can drop replies about an earlier run.
+ */
+export type LoopMessage<C> = { type: 'init'; config: C; run: number } | RunMessage;
 
 /** What a worker plugs into the loop. */
 export interface TrainingWorker<C> {
