@@ -2,6 +2,16 @@ import type { Conv2dArgs, TypedArray } from '../backend.js';
 
 /** Convolution layout kernels of the reference backend (NCHW): im2col, its adjoint col2im, pooling's arg-max. */
 
+/**
+ * The output columns [lo, hi) whose input column ix = ox·strideW + off falls inside an image `w`
+ * wide. im2col copies these and zero-fills the rest; col2im, its adjoint, adds these back, so both
+ * must take the same range.
+ */
+function inImageColumns(off: number, outW: number, w: number, strideW: number): { lo: number; hi: number } {
+  const lo = Math.min(outW, Math.max(0, Math.ceil(-off / strideW)));
+  return { lo, hi: Math.max(lo, Math.min(outW, Math.ceil((w - off) / strideW))) };
+}
+
 export function im2col(x: TypedArray, cols: TypedArray, a: Conv2dArgs): void {
   const cg = a.cIn / a.groups;
   const { h, w, outH, outW, strideH, strideW, padH, padW, dilationH, dilationW } = a;
@@ -12,10 +22,8 @@ export function im2col(x: TypedArray, cols: TypedArray, a: Conv2dArgs): void {
         const xBase = ((b * a.cIn) + g * cg + c) * h * w;
         for (let ki = 0; ki < a.kh; ki++) {
           for (let kj = 0; kj < a.kw; kj++) {
-            // the output columns whose input column ix = ox·strideW + off falls inside the image
             const off = kj * dilationW - padW;
-            const lo = Math.min(outW, Math.max(0, Math.ceil(-off / strideW)));
-            const hi = Math.max(lo, Math.min(outW, Math.ceil((w - off) / strideW)));
+            const { lo, hi } = inImageColumns(off, outW, w, strideW);
             for (let oy = 0; oy < outH; oy++, dst += outW) {
               const iy = oy * strideH - padH + ki * dilationH;
               if (iy < 0 || iy >= h) { for (let ox = 0; ox < outW; ox++) cols[dst + ox] = 0; continue; }
@@ -43,10 +51,8 @@ export function col2im(cols: TypedArray, out: TypedArray, a: Conv2dArgs): void {
         const xBase = ((b * a.cIn) + g * cg + c) * h * w;
         for (let ki = 0; ki < a.kh; ki++) {
           for (let kj = 0; kj < a.kw; kj++) {
-            // the same in-image column range as im2col
             const off = kj * dilationW - padW;
-            const lo = Math.min(outW, Math.max(0, Math.ceil(-off / strideW)));
-            const hi = Math.max(lo, Math.min(outW, Math.ceil((w - off) / strideW)));
+            const { lo, hi } = inImageColumns(off, outW, w, strideW);
             for (let oy = 0; oy < outH; oy++, src += outW) {
               const iy = oy * strideH - padH + ki * dilationH;
               if (iy < 0 || iy >= h) continue;
