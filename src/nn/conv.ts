@@ -20,6 +20,17 @@ export const fmtList = (v: readonly number[]): string => `[${v.join(', ')}]`;
 export const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
 /**
+ * The groups of a conv layer, checked as PyTorch does: a positive integer that
+ * divides both channel counts, since each group convolves its own slice of each.
+ */
+function checkedGroups(layer: string, inChannels: number, outChannels: number, groups: number): number {
+  if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
+    throw new ValueError(`${layer}: in channels ${inChannels} and out channels ${outChannels} must both be divisible by groups ${groups}`);
+  }
+  return groups;
+}
+
+/**
  * Options of the Conv2d layer, as in torch.nn.Conv2d.
  * @example new Conv2d(16, 32, 3, { stride: 2, padding: 1, bias: false })
  */
@@ -58,10 +69,7 @@ export class Conv2d extends Module {
     this.stride = pairOf(opts.stride ?? 1);
     this.padding = pairOf(opts.padding ?? 0);
     this.dilation = pairOf(opts.dilation ?? 1);
-    this.groups = opts.groups ?? 1;
-    if (!Number.isInteger(this.groups) || this.groups < 1 || inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new ValueError(`Conv2d: in channels ${inChannels} and out channels ${outChannels} must both be divisible by groups ${this.groups}`);
-    }
+    this.groups = checkedGroups('Conv2d', inChannels, outChannels, opts.groups ?? 1);
     const [kh, kw] = this.kernelSize;
     this.weight = this.registerParameter('weight', zeros([outChannels, inChannels / this.groups, kh, kw], { requiresGrad: true }));
     this.bias = opts.bias ?? true ? this.registerParameter('bias', zeros([outChannels], { requiresGrad: true })) : null;
@@ -128,10 +136,7 @@ export class Conv1d extends Module {
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
     this.dilation = opts.dilation ?? 1;
-    this.groups = opts.groups ?? 1;
-    if (!Number.isInteger(this.groups) || this.groups < 1 || inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new ValueError(`Conv1d: in channels ${inChannels} and out channels ${outChannels} must both be divisible by groups ${this.groups}`);
-    }
+    this.groups = checkedGroups('Conv1d', inChannels, outChannels, opts.groups ?? 1);
     this.weight = this.registerParameter('weight', zeros([outChannels, inChannels / this.groups, kernelSize], { requiresGrad: true }));
     this.bias = opts.bias ?? true ? this.registerParameter('bias', zeros([outChannels], { requiresGrad: true })) : null;
     resetLinearLike(this.weight, this.bias, opts.generator);
@@ -201,10 +206,7 @@ export class ConvTranspose2d extends Module {
     this.padding = pairOf(opts.padding ?? 0);
     this.outputPadding = pairOf(opts.outputPadding ?? 0);
     this.dilation = pairOf(opts.dilation ?? 1);
-    this.groups = opts.groups ?? 1;
-    if (!Number.isInteger(this.groups) || this.groups < 1 || inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new ValueError(`ConvTranspose2d: in channels ${inChannels} and out channels ${outChannels} must both be divisible by groups ${this.groups}`);
-    }
+    this.groups = checkedGroups('ConvTranspose2d', inChannels, outChannels, opts.groups ?? 1);
     const [kh, kw] = this.kernelSize;
     this.weight = this.registerParameter('weight', zeros([inChannels, outChannels / this.groups, kh, kw], { requiresGrad: true }));
     this.bias = opts.bias ?? true ? this.registerParameter('bias', zeros([outChannels], { requiresGrad: true })) : null;
