@@ -6,6 +6,10 @@ import type { DType, Shape } from '../../backend.js';
 import type { GpuBuffer } from '../buffer.js';
 import type { Decl } from '../runtime.js';
 import { DTypeError } from '../../../errors.js';
+import { stridesOf } from '../../../tensor/shape.js';
+
+// the kernels take the tensor's own row-major size and strides, so host and shader agree on layout
+export { sizeOf, stridesOf } from '../../../tensor/shape.js';
 
 export type Scalar = 'f32' | 'i32';
 
@@ -33,19 +37,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
 
 /** Workgroups for one thread per element. */
 export const groupsFor = (n: number): number => Math.ceil(n / WG);
-
-export function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export function stridesOf(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
-  return s;
-}
 
 /** An iteration space: dims (outermost first) and, per operand, its element stride along each. */
 export interface Layout {
