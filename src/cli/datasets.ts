@@ -7,6 +7,7 @@ import { FormatError, ValueError, fmtShape } from '../errors.js';
 import * as data from '../data/index.js';
 import * as io from '../io/index.js';
 import { UsageError } from './args.js';
+import type { DataDescription } from './model-spec.js';
 
 /**
  * Loads the data sets the CLI trains on into memory, split into train and test, with class
@@ -22,19 +23,10 @@ export interface Split {
   y: Tensor;
 }
 
-export interface LoadedData {
+/** A loaded data set: its splits, and the description the model file records. */
+export interface LoadedData extends DataDescription {
   train: Split;
   test: Split;
-  /** shape of one sample */
-  inputShape: number[];
-  classes: string[];
-  /** name recorded in the model file */
-  dataset: string;
-  normalization: { mean: number[]; std: number[] } | null;
-  /** CSV header names of the feature columns, in model order; null for image and synthetic data */
-  featureNames: string[] | null;
-  /** CSV columns that are not features: the label and the dropped columns */
-  ignoredColumns?: string[];
 }
 
 export interface LoadOptions {

@@ -14,12 +14,11 @@ export type Activation = (typeof ACTIVATIONS)[number];
 
 export type Architecture = { kind: 'mlp'; sizes: number[] } | { kind: 'lenet5' };
 
-export interface ModelSpec {
-  /** the --model string as given, e.g. 'mlp:784-256-10' */
-  model: string;
-  activation: Activation;
-  /** dropout probability after each hidden layer (0 = none) */
-  dropout: number;
+/**
+ * What a model file records about the data it was trained on: the loader reads it off the data
+ * (LoadedData) and the spec carries it, so eval and predict can prepare new data the same way.
+ */
+export interface DataDescription {
   /** shape of one input sample, e.g. [1,28,28] or [2] */
   inputShape: number[];
   /** class names, index = class id */
@@ -28,7 +27,10 @@ export interface ModelSpec {
   dataset: string;
   /** per-feature standardisation applied before the model (CSV data), or null */
   normalization: { mean: number[]; std: number[] } | null;
-  /** for CSV data: the header names of the feature columns, so eval/predict pick them by name */
+  /**
+   * for CSV data: the header names of the feature columns, in model order, so eval/predict pick
+   * them by name; null for image and synthetic data
+   */
   featureNames: string[] | null;
   /**
    * for CSV data: the columns of the training file that were not features (the label, the
@@ -36,6 +38,14 @@ export interface ModelSpec {
    * an error. Absent (undefined) in files written before it was recorded.
    */
   ignoredColumns?: string[];
+}
+
+export interface ModelSpec extends DataDescription {
+  /** the --model string as given, e.g. 'mlp:784-256-10' */
+  model: string;
+  activation: Activation;
+  /** dropout probability after each hidden layer (0 = none) */
+  dropout: number;
 }
 
 /**
