@@ -5,6 +5,7 @@
  * and its softmax on the row kernels. Every head writes only its own rows of the outputs, so
  * heads run on any thread (parallel.ts); each thread brings its own scratch.
  */
+import type { AttentionArgs, AttentionLayout } from '../backend.js';
 import type { RowKernels } from './rows-kernels.js';
 import { MR, NR, type GemmKernels } from './tasks.js';
 
@@ -12,23 +13,17 @@ const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
 const align64 = (x: number): number => roundUp(x, 64);
 
 /** Where one operand lives: byte address of its storage in wasm memory and its element layout. */
-export interface HeadOperand {
+export interface HeadOperand extends AttentionLayout {
   /** byte address of the storage */
   ptr: number;
-  offset: number;
-  batchStride: number;
-  headStride: number;
-  rowStride: number;
 }
 
-/** A whole attention job as a head sees it (all addresses in bytes, layouts in elements). */
-export interface HeadJob {
-  heads: number;
-  l: number;
-  s: number;
-  d: number;
-  scale: number;
-  causal: boolean;
+/**
+ * A whole attention job as a head sees it (all addresses in bytes, layouts in elements): the
+ * backend's attention arguments, less the batch (each head is given its own), with every
+ * operand placed in wasm memory.
+ */
+export interface HeadJob extends Pick<AttentionArgs, 'heads' | 'l' | 's' | 'd' | 'scale' | 'causal'> {
   q: HeadOperand;
   k: HeadOperand;
   v: HeadOperand;
