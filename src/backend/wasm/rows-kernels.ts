@@ -42,6 +42,16 @@ function vectors(c: Code, j: number, q: number, from: number, nvec: number, body
   c.br(0).end().end();
 }
 
+/** for (r = 0; r < rows; r++) body(): the row loop of every kernel here (body moves its row pointers on). */
+function eachRow(c: Code, r: number, rows: number, body: () => void): void {
+  c.i32(0).set(r);
+  c.block().loop();
+  c.get(r).get(rows).geS().brIf(1);
+  body();
+  c.inc(r, 1);
+  c.br(0).end().end();
+}
+
 function genSoftmaxRows(): FuncDef {
   const c = new Code();
   const p = 0, rows = 1, cols = 2, ld = 3, scale = 4, causal = 5;
@@ -51,44 +61,42 @@ function genSoftmaxRows(): FuncDef {
   const locals: ValType[] = [I32, I32, I32, I32, I32, I32, F32];
   c.get(cols).i32(3).add().i32(2).i32ShrU().set(nvec);
   c.get(scale).f32x4Splat().set(vsc);
-  c.i32(0).set(r);
-  c.block().loop();
-  c.get(r).get(rows).geS().brIf(1);
-  // visible keys: min(cols, r + 1) under the causal mask, else all
-  c.get(cols).get(r).i32(1).add().get(cols).get(r).i32(1).add().ltS().select();
-  c.get(cols).get(causal).select().set(n);
-  // scale, then mask (masking after scaling keeps −∞ for any sign of scale)
-  vectors(c, j, q, p, nvec, () => { c.get(q).get(q).v128Load().get(vsc).f32x4Mul().v128Store(); });
-  c.get(p).get(n).i32(4).mul().add().set(q);
-  c.get(p).get(nvec).i32(16).mul().add().set(end);
-  c.block().loop();
-  c.get(q).get(end).geS().brIf(1);
-  c.get(q).f32Const(-Infinity).f32Store();
-  c.inc(q, 4);
-  c.br(0).end().end();
-  c.f32x4Const(-Infinity).set(vm);
-  vectors(c, j, q, p, nvec, () => { c.get(vm).get(q).v128Load().f32x4Max().set(vm); });
-  lanes(c, vm, 'max');
-  c.set(mx);
-  c.get(mx).f32x4Splat().set(vm);
-  c.v128Zero().set(acc);
-  vectors(c, j, q, p, nvec, () => {
-    // weights below e^−87 (the masked keys among them) are written as 0 without calling exp on
-    // them: exp would go through subnormal numbers there, which cost ~100× on x86
-    c.get(q).v128Load().get(vm).f32x4Sub().set(x);
-    c.get(x).f32x4Const(-87).f32x4Lt().set(small);
-    c.get(x).f32x4Const(-87).f32x4Pmax().set(x);
-    emitExp(c, R, x, e);
-    c.v128Zero().get(e).get(small).v128Bitselect().set(e);
-    c.get(q).get(e).v128Store();
-    c.get(acc).get(e).f32x4Add().set(acc);
+  eachRow(c, r, rows, () => {
+    // visible keys: min(cols, r + 1) under the causal mask, else all
+    c.get(cols).get(r).i32(1).add().get(cols).get(r).i32(1).add().ltS().select();
+    c.get(cols).get(causal).select().set(n);
+    // scale, then mask (masking after scaling keeps −∞ for any sign of scale)
+    vectors(c, j, q, p, nvec, () => { c.get(q).get(q).v128Load().get(vsc).f32x4Mul().v128Store(); });
+    c.get(p).get(n).i32(4).mul().add().set(q);
+    c.get(p).get(nvec).i32(16).mul().add().set(end);
+    c.block().loop();
+    c.get(q).get(end).geS().brIf(1);
+    c.get(q).f32Const(-Infinity).f32Store();
+    c.inc(q, 4);
+    c.br(0).end().end();
+    c.f32x4Const(-Infinity).set(vm);
+    vectors(c, j, q, p, nvec, () => { c.get(vm).get(q).v128Load().f32x4Max().set(vm); });
+    lanes(c, vm, 'max');
+    c.set(mx);
+    c.get(mx).f32x4Splat().set(vm);
+    c.v128Zero().set(acc);
+    vectors(c, j, q, p, nvec, () => {
+      // weights below e^−87 (the masked keys among them) are written as 0 without calling exp on
+      // them: exp would go through subnormal numbers there, which cost ~100× on x86
+      c.get(q).v128Load().get(vm).f32x4Sub().set(x);
+      c.get(x).f32x4Const(-87).f32x4Lt().set(small);
+      c.get(x).f32x4Const(-87).f32x4Pmax().set(x);
+      emitExp(c, R, x, e);
+      c.v128Zero().get(e).get(small).v128Bitselect().set(e);
+      c.get(q).get(e).v128Store();
+      c.get(acc).get(e).f32x4Add().set(acc);
+    });
+    c.f32Const(1);
+    lanes(c, acc, 'add');
+    c.f32Div().f32x4Splat().set(vm);
+    vectors(c, j, q, p, nvec, () => { c.get(q).get(q).v128Load().get(vm).f32x4Mul().v128Store(); });
+    c.incBy(p, ld);
   });
-  c.f32Const(1);
-  lanes(c, acc, 'add');
-  c.f32Div().f32x4Splat().set(vm);
-  vectors(c, j, q, p, nvec, () => { c.get(q).get(q).v128Load().get(vm).f32x4Mul().v128Store(); });
-  c.incBy(p, ld).inc(r, 1);
-  c.br(0).end().end();
   return { name: 'softmax_rows', params: [I32, I32, I32, I32, F32, I32], results: [], locals: [...locals, ...R.types], code: c };
 }
 
@@ -101,20 +109,18 @@ function genSoftmaxGradRows(): FuncDef {
   const locals: ValType[] = [I32, I32, I32, I32, I32];
   c.get(cols).i32(3).add().i32(2).i32ShrU().set(nvec);
   c.get(scale).f32x4Splat().set(vsc);
-  c.i32(0).set(r);
-  c.block().loop();
-  c.get(r).get(rows).geS().brIf(1);
-  c.v128Zero().set(acc);
-  c.get(dp).set(u);
-  vectors(c, j, q, p, nvec, () => { c.get(acc).get(q).v128Load().get(u).v128Load().f32x4Mul().f32x4Add().set(acc); }, u);
-  lanes(c, acc, 'add');
-  c.f32x4Splat().set(vt);
-  c.get(dp).set(u);
-  vectors(c, j, q, p, nvec, () => {
-    c.get(u).get(q).v128Load().get(u).v128Load().get(vt).f32x4Sub().f32x4Mul().get(vsc).f32x4Mul().v128Store();
-  }, u);
-  c.incBy(p, ld).incBy(dp, ld).inc(r, 1);
-  c.br(0).end().end();
+  eachRow(c, r, rows, () => {
+    c.v128Zero().set(acc);
+    c.get(dp).set(u);
+    vectors(c, j, q, p, nvec, () => { c.get(acc).get(q).v128Load().get(u).v128Load().f32x4Mul().f32x4Add().set(acc); }, u);
+    lanes(c, acc, 'add');
+    c.f32x4Splat().set(vt);
+    c.get(dp).set(u);
+    vectors(c, j, q, p, nvec, () => {
+      c.get(u).get(q).v128Load().get(u).v128Load().get(vt).f32x4Sub().f32x4Mul().get(vsc).f32x4Mul().v128Store();
+    }, u);
+    c.incBy(p, ld).incBy(dp, ld);
+  });
   return { name: 'softmax_grad_rows', params: [I32, I32, I32, I32, I32, F32], results: [], locals: [...locals, ...R.types], code: c };
 }
 
@@ -140,22 +146,20 @@ function genLayerNormRows(): FuncDef {
   const acc = R.v(), vm = R.v(), vr = R.v(), t = R.v();
   const locals: ValType[] = [I32, I32, I32, I32, I32, I32, I32, F32, F32];
   c.get(cols).i32(2).i32ShrU().set(nvec);
-  c.i32(0).set(r);
-  c.block().loop();
-  c.get(r).get(rows).geS().brIf(1);
-  emitRowStats(c, x, q, j, nvec, cols, eps, acc, vm, t, mean, rstd);
-  c.get(rstd).f32x4Splat().set(vr);
-  c.get(w).set(wp).get(b).set(bp).get(out).set(op);
-  vectors(c, j, q, x, nvec, () => {
-    c.get(q).v128Load().get(vm).f32x4Sub().get(vr).f32x4Mul().set(t);
-    c.get(flags).i32(1).i32And().if_().get(t).get(wp).v128Load().f32x4Mul().set(t).end();
-    c.get(flags).i32(2).i32And().if_().get(t).get(bp).v128Load().f32x4Add().set(t).end();
-    c.get(op).get(t).v128Store();
-    c.inc(wp, 16).inc(bp, 16).inc(op, 16);
+  eachRow(c, r, rows, () => {
+    emitRowStats(c, x, q, j, nvec, cols, eps, acc, vm, t, mean, rstd);
+    c.get(rstd).f32x4Splat().set(vr);
+    c.get(w).set(wp).get(b).set(bp).get(out).set(op);
+    vectors(c, j, q, x, nvec, () => {
+      c.get(q).v128Load().get(vm).f32x4Sub().get(vr).f32x4Mul().set(t);
+      c.get(flags).i32(1).i32And().if_().get(t).get(wp).v128Load().f32x4Mul().set(t).end();
+      c.get(flags).i32(2).i32And().if_().get(t).get(bp).v128Load().f32x4Add().set(t).end();
+      c.get(op).get(t).v128Store();
+      c.inc(wp, 16).inc(bp, 16).inc(op, 16);
+    });
+    c.get(cols).i32(4).mul().set(q);
+    c.incBy(x, q).incBy(out, q);
   });
-  c.get(cols).i32(4).mul().set(q);
-  c.incBy(x, q).incBy(out, q).inc(r, 1);
-  c.br(0).end().end();
   return { name: 'layernorm_rows', params: [I32, I32, I32, I32, I32, I32, F32, I32], results: [], locals: [...locals, ...R.types], code: c };
 }
 
@@ -167,43 +171,41 @@ function genLayerNormGradRows(): FuncDef {
   const acc = R.v(), vm = R.v(), vr = R.v(), t = R.v(), gw = R.v(), xh = R.v(), accB = R.v(), va = R.v(), vb = R.v();
   const locals: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32];
   c.get(cols).i32(2).i32ShrU().set(nvec);
-  c.i32(0).set(r);
-  c.block().loop();
-  c.get(r).get(rows).geS().brIf(1);
-  emitRowStats(c, x, q, j, nvec, cols, eps, acc, vm, t, mean, rstd);
-  c.get(rstd).f32x4Splat().set(vr);
-  // pass 1: Σ gw and Σ gw·x̂ (gw = g·w), and the weight and bias gradients
-  c.v128Zero().set(acc).v128Zero().set(accB);
-  c.get(g).set(gp).get(w).set(wp).get(dw).set(dwp).get(db).set(dbp);
-  const loadGw = (): void => {
-    c.get(gp).v128Load().set(gw);
-    c.get(flags).i32(1).i32And().if_().get(gw).get(wp).v128Load().f32x4Mul().set(gw).end();
-  };
-  vectors(c, j, q, x, nvec, () => {
-    c.get(q).v128Load().get(vm).f32x4Sub().get(vr).f32x4Mul().set(xh);
-    loadGw();
-    c.get(acc).get(gw).f32x4Add().set(acc);
-    c.get(accB).get(gw).get(xh).f32x4Mul().f32x4Add().set(accB);
-    c.get(flags).i32(2).i32And().if_().get(dwp).get(dwp).v128Load().get(gp).v128Load().get(xh).f32x4Mul().f32x4Add().v128Store().end();
-    c.get(flags).i32(4).i32And().if_().get(dbp).get(dbp).v128Load().get(gp).v128Load().f32x4Add().v128Store().end();
-    c.inc(gp, 16).inc(wp, 16).inc(dwp, 16).inc(dbp, 16);
+  eachRow(c, r, rows, () => {
+    emitRowStats(c, x, q, j, nvec, cols, eps, acc, vm, t, mean, rstd);
+    c.get(rstd).f32x4Splat().set(vr);
+    // pass 1: Σ gw and Σ gw·x̂ (gw = g·w), and the weight and bias gradients
+    c.v128Zero().set(acc).v128Zero().set(accB);
+    c.get(g).set(gp).get(w).set(wp).get(dw).set(dwp).get(db).set(dbp);
+    const loadGw = (): void => {
+      c.get(gp).v128Load().set(gw);
+      c.get(flags).i32(1).i32And().if_().get(gw).get(wp).v128Load().f32x4Mul().set(gw).end();
+    };
+    vectors(c, j, q, x, nvec, () => {
+      c.get(q).v128Load().get(vm).f32x4Sub().get(vr).f32x4Mul().set(xh);
+      loadGw();
+      c.get(acc).get(gw).f32x4Add().set(acc);
+      c.get(accB).get(gw).get(xh).f32x4Mul().f32x4Add().set(accB);
+      c.get(flags).i32(2).i32And().if_().get(dwp).get(dwp).v128Load().get(gp).v128Load().get(xh).f32x4Mul().f32x4Add().v128Store().end();
+      c.get(flags).i32(4).i32And().if_().get(dbp).get(dbp).v128Load().get(gp).v128Load().f32x4Add().v128Store().end();
+      c.inc(gp, 16).inc(wp, 16).inc(dwp, 16).inc(dbp, 16);
+    });
+    lanes(c, acc, 'add');
+    c.get(cols).f32ConvertI32S().f32Div().set(sa);
+    lanes(c, accB, 'add');
+    c.get(cols).f32ConvertI32S().f32Div().set(sb);
+    c.get(sa).f32x4Splat().set(va).get(sb).f32x4Splat().set(vb);
+    // pass 2: dx = (gw − mean(gw) − x̂·mean(gw·x̂))/σ
+    c.get(g).set(gp).get(w).set(wp).get(dx).set(dxp);
+    vectors(c, j, q, x, nvec, () => {
+      c.get(q).v128Load().get(vm).f32x4Sub().get(vr).f32x4Mul().set(xh);
+      loadGw();
+      c.get(dxp).get(gw).get(va).f32x4Sub().get(xh).get(vb).f32x4Mul().f32x4Sub().get(vr).f32x4Mul().v128Store();
+      c.inc(gp, 16).inc(wp, 16).inc(dxp, 16);
+    });
+    c.get(cols).i32(4).mul().set(q);
+    c.incBy(g, q).incBy(x, q).incBy(dx, q);
   });
-  lanes(c, acc, 'add');
-  c.get(cols).f32ConvertI32S().f32Div().set(sa);
-  lanes(c, accB, 'add');
-  c.get(cols).f32ConvertI32S().f32Div().set(sb);
-  c.get(sa).f32x4Splat().set(va).get(sb).f32x4Splat().set(vb);
-  // pass 2: dx = (gw − mean(gw) − x̂·mean(gw·x̂))/σ
-  c.get(g).set(gp).get(w).set(wp).get(dx).set(dxp);
-  vectors(c, j, q, x, nvec, () => {
-    c.get(q).v128Load().get(vm).f32x4Sub().get(vr).f32x4Mul().set(xh);
-    loadGw();
-    c.get(dxp).get(gw).get(va).f32x4Sub().get(xh).get(vb).f32x4Mul().f32x4Sub().get(vr).f32x4Mul().v128Store();
-    c.inc(gp, 16).inc(wp, 16).inc(dxp, 16);
-  });
-  c.get(cols).i32(4).mul().set(q);
-  c.incBy(g, q).incBy(x, q).incBy(dx, q).inc(r, 1);
-  c.br(0).end().end();
   return { name: 'layernorm_grad_rows', params: [I32, I32, I32, I32, I32, I32, I32, I32, F32, I32], results: [], locals: [...locals, ...R.types], code: c };
 }
 
