@@ -277,13 +277,6 @@ export interface Timing {
   samples: number[];
 }
 
-/**
- * Time `fn` (which must force completion of its work before resolving) and
- * return the median over the timed reps. Always one untimed warm-up first.
- * Fast workloads get a second warm-up and then repeat until both `minReps` and
- * `budgetMs` are satisfied; slow ones (first timed rep > `slowMs`) get only
- * `slowReps` timed reps so that slow peers do not blow the time budget.
- */
 /** An MlpResult from the three timings every library measures the same way. */
 export function mlpResult(batch: number, fwd: Timing, fwdBwd: Timing, step: Timing, sanityLosses: MlpResult['sanityLosses']): MlpResult {
   return {
@@ -297,6 +290,26 @@ export function mlpResult(batch: number, fwd: Timing, fwdBwd: Timing, step: Timi
   };
 }
 
+/** A LenetResult from the training-step timing, rounded as every library's is. */
+export function lenetResult(batch: number, step: Timing, sanityLosses: number[]): LenetResult {
+  return {
+    batch, stepMs: round(step.medianMs, 3), samplesPerSec: round(batch / (step.medianMs / 1000), 1), reps: step.reps,
+    sanityLosses,
+  };
+}
+
+/** One GEMM row from its timing, rounded as every library's is. */
+export function gemmEntry(n: number, trans: Trans, t: Timing): GemmEntry {
+  return { n, trans, gflops: round(gflops(n, t.medianMs)), ms: round(t.medianMs, 3), reps: t.reps };
+}
+
+/**
+ * Time `fn` (which must force completion of its work before resolving) and
+ * return the median over the timed reps. Always one untimed warm-up first.
+ * Fast workloads get a second warm-up and then repeat until both `minReps` and
+ * `budgetMs` are satisfied; slow ones (first timed rep > `slowMs`) get only
+ * `slowReps` timed reps so that slow peers do not blow the time budget.
+ */
 export async function timeIt(fn: () => unknown | Promise<unknown>, o: TimeOpts = {}): Promise<Timing> {
   const minReps = o.minReps ?? 7;
   const maxReps = o.maxReps ?? 30;

@@ -50,7 +50,7 @@
  *    "n/a"); the whole group unsupported: throw or emit `{ skipped }`.
  */
 import {
-  GEMM_SIZES, GPT, LENET, MLP, TRANS, emit, emitPartial, gemmOpts, gflops, gptResult, inputsAndTargets, maxRssMB, parseArgs, randomF32, randomLabels,
+  GEMM_SIZES, GPT, LENET, MLP, TRANS, emit, emitPartial, gemmEntry, gemmOpts, gptResult, inputsAndTargets, lenetResult, maxRssMB, parseArgs, randomF32, randomLabels,
   randomTokens, round, runChild, stepOpts, timeIt,
   type Args, type GemmEntry, type GptResult, type GroupResult, type LenetResult, type MlpResult, mlpResult,
 } from './common.js';
@@ -128,7 +128,7 @@ async function benchGemm(quick: boolean, partial: (gemm: GemmEntry[]) => void): 
       // On webgpu: the product is complete when the GPU queue has finished.
       const gpu = dev === 'webgpu' ? backendFor('webgpu') as unknown as WebGpuBackend : null;
       const t = await timeIt(gpu ? () => { matmul(a, b, opts); return gpu.sync(); } : () => matmul(a, b, opts).data[0], gemmOpts(quick));
-      out.push({ n, trans, gflops: round(gflops(n, t.medianMs)), ms: round(t.medianMs, 3), reps: t.reps });
+      out.push(gemmEntry(n, trans, t));
       partial(out);
     }
   }
@@ -226,10 +226,7 @@ async function benchLenet(quick: boolean): Promise<LenetResult> {
   };
   const sanityLosses = await sanity(w);
   const { t, counts } = await timeSteps(w, quick);
-  return {
-    batch: B, stepMs: round(t.medianMs, 3), samplesPerSec: round(B / (t.medianMs / 1000), 1), reps: t.reps,
-    sanityLosses, ...counts,
-  };
+  return { ...lenetResult(B, t, sanityLosses), ...counts };
 }
 
 /** nanoGPT's character GPT, trained as `backprop train --dataset text` trains it. */

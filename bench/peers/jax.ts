@@ -20,9 +20,9 @@ import {
   blockUntilReady, defaultDevice, init, jit, lax, nn, numpy as np, tree, valueAndGrad,
 } from '@jax-js/jax';
 import {
-  GEMM_SIZES, GPT, LENET, MLP, TRANS, gemmOpts, glorot, gflops, gptResult, inputsAndTargets, maxRssMB, oneHotF32, parseArgs,
+  GEMM_SIZES, GPT, LENET, MLP, TRANS, gemmEntry, gemmOpts, glorot, gptResult, inputsAndTargets, lenetResult, maxRssMB, oneHotF32, parseArgs,
   randomF32, randomLabels, randomTokens, rng, round, runChild, stepOpts, timeIt,
-  type Args, type GemmEntry, type GptResult, type GroupResult, type LenetResult, type MlpResult, mlpResult,
+  type Args, type GemmEntry, type GptResult, type GroupResult, type LenetResult, type MlpResult, type TimeOpts, type Timing, mlpResult,
 } from '../common.js';
 
 type Arr = np.Array;
@@ -59,7 +59,7 @@ async function benchGemm(quick: boolean): Promise<GemmEntry[]> {
         await c.blockUntilReady();
         c.dispose();
       }, gemmOpts(quick));
-      out.push({ n, trans, gflops: round(gflops(n, t.medianMs)), ms: round(t.medianMs, 3), reps: t.reps });
+      out.push(gemmEntry(n, trans, t));
     }
     a.dispose();
     b.dispose();
@@ -72,12 +72,36 @@ function softmaxXent(logits: Arr, onehot: Arr, batch: number): Arr {
   return nn.logSoftmax(logits, -1).mul(onehot).sum().mul(-1 / batch);
 }
 
+/**
+ * Two SGD steps from the shared init, whose losses are the cross-library sanity check, then the
+ * timed steps that follow them; `stepFn` consumes the parameters and returns the next ones, and
+ * the last ones are freed here.
+ */
+async function trainAndTime<P>(
+  stepFn: (p: P, x: Arr, y: Arr) => [Arr, P], params: P, x: Arr, y: Arr, opts: TimeOpts,
+): Promise<{ sanity: number[]; step: Timing }> {
+  const sanity: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const [l, next] = stepFn(params, x.ref, y.ref);
+    sanity.push(round((await l.data())[0]!, 4)); // data() consumes l
+    params = next;
+  }
+  const step = await timeIt(async () => {
+    const [l, next] = stepFn(params, x.ref, y.ref);
+    await blockUntilReady([l, next]);
+    l.dispose();
+    params = next;
+  }, opts);
+  tree.dispose(params);
+  return { sanity, step };
+}
+
 type MlpParams = { w1: Arr; b1: Arr; w2: Arr; b2: Arr; w3: Arr; b3: Arr };
 
 async function benchMlp(quick: boolean): Promise<MlpResult> {
   const [d0, d1, d2, d3] = MLP.sizes;
   const B = MLP.batch;
-  let params: MlpParams = {
+  const params: MlpParams = {
     w1: arr(glorot(d0, d1, d0 * d1, 11), [d0, d1]), b1: np.zeros([d1]),
     w2: arr(glorot(d1, d2, d1 * d2, 12), [d1, d2]), b2: np.zeros([d2]),
     w3: arr(glorot(d2, d3, d2 * d3, 13), [d2, d3]), b3: np.zeros([d3]),
@@ -113,20 +137,7 @@ async function benchMlp(quick: boolean): Promise<MlpResult> {
     tree.dispose(out);
   }, opts);
 
-  const sanity: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const [l, next] = stepFn(params, x.ref, y.ref);
-    sanity.push(round((await l.data())[0]!, 4)); // data() consumes l
-    params = next;
-  }
-  const step = await timeIt(async () => {
-    const [l, next] = stepFn(params, x.ref, y.ref);
-    await blockUntilReady([l, next]);
-    l.dispose();
-    params = next;
-  }, opts);
-
-  tree.dispose(params);
+  const { sanity, step } = await trainAndTime(stepFn, params, x, y, opts);
   return mlpResult(B, fwd, fwdBwd, step, sanity);
 }
 
@@ -143,7 +154,7 @@ function maxPool2(h: Arr): Arr {
 
 async function benchLenet(quick: boolean): Promise<LenetResult> {
   const B = LENET.batch;
-  let params: LenetParams = {
+  const params: LenetParams = {
     c1w: arr(glorot(25, 150, 6 * 1 * 25, 31), [6, 1, 5, 5]), c1b: np.zeros([6]),
     c2w: arr(glorot(150, 400, 16 * 6 * 25, 32), [16, 6, 5, 5]), c2b: np.zeros([16]),
     f1w: arr(glorot(400, 120, 400 * 120, 33), [400, 120]), f1b: np.zeros([120]),
@@ -171,23 +182,8 @@ async function benchLenet(quick: boolean): Promise<LenetResult> {
     const next = tree.map((pi: Arr, gi: Arr) => pi.sub(gi.mul(LENET.lr)), p, g) as LenetParams;
     return [l, next];
   });
-  const sanity: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const [l, next] = stepFn(params, x.ref, y.ref);
-    sanity.push(round((await l.data())[0]!, 4)); // data() consumes l
-    params = next;
-  }
-  const t = await timeIt(async () => {
-    const [l, next] = stepFn(params, x.ref, y.ref);
-    await blockUntilReady([l, next]);
-    l.dispose();
-    params = next;
-  }, stepOpts(quick));
-  tree.dispose(params);
-  return {
-    batch: B, stepMs: round(t.medianMs, 3), samplesPerSec: round(B / (t.medianMs / 1000), 1), reps: t.reps,
-    sanityLosses: sanity,
-  };
+  const { sanity, step } = await trainAndTime(stepFn, params, x, y, stepOpts(quick));
+  return lenetResult(B, step, sanity);
 }
 
 type GptLayer = { ln1: Arr; attn: Arr; proj: Arr; ln2: Arr; fc: Arr; fcProj: Arr };

@@ -17,9 +17,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import {
-  GEMM_SIZES, LENET, MLP, TRANS, gemmOpts, glorot, gflops, maxRssMB, oneHotF32, parseArgs,
+  GEMM_SIZES, LENET, MLP, TRANS, gemmEntry, gemmOpts, glorot, lenetResult, maxRssMB, oneHotF32, parseArgs,
   randomF32, randomLabels, round, runChild, stepOpts, timeIt,
-  type Args, type GemmEntry, type GroupResult, type LenetResult, type MlpResult, mlpResult,
+  type Args, type GemmEntry, type GroupResult, type LenetResult, type MlpResult, type TimeOpts, type Timing, mlpResult,
 } from '../common.js';
 
 const args: Args = parseArgs();
@@ -65,12 +65,36 @@ async function benchGemm(quick: boolean): Promise<GemmEntry[]> {
         force(c);
         c.dispose();
       }, gemmOpts(quick));
-      out.push({ n, trans, gflops: round(gflops(n, t.medianMs)), ms: round(t.medianMs, 3), reps: t.reps });
+      out.push(gemmEntry(n, trans, t));
     }
     a.dispose();
     b.dispose();
   }
   return out;
+}
+
+/**
+ * Two optimizer steps from the shared init, whose losses are the cross-library sanity check,
+ * then the timed steps that follow them.
+ */
+async function trainAndTime(optimizer: tf.Optimizer, lossFn: () => tf.Scalar, vars: tf.Variable[], opts: TimeOpts): Promise<{ sanity: number[]; step: Timing }> {
+  const minimize = (): tf.Scalar => {
+    const l = optimizer.minimize(lossFn, true, vars);
+    if (!l) throw new Error('minimize returned null');
+    return l;
+  };
+  const sanity: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const l = minimize();
+    sanity.push(round(l.dataSync()[0]!, 4));
+    l.dispose();
+  }
+  const step = await timeIt(() => {
+    const l = minimize();
+    force(l);
+    l.dispose();
+  }, opts);
+  return { sanity, step };
 }
 
 function denseVar(fanIn: number, fanOut: number, seed: number, name: string): [tf.Variable, tf.Variable] {
@@ -112,21 +136,7 @@ async function benchMlp(quick: boolean): Promise<MlpResult> {
     for (const g of Object.values(grads)) g.dispose();
   }, opts);
 
-  const optimizer = tf.train.sgd(MLP.lr);
-  const sanity: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const l = optimizer.minimize(lossFn, true, vars);
-    if (!l) throw new Error('minimize returned null');
-    sanity.push(round(l.dataSync()[0]!, 4));
-    l.dispose();
-  }
-  const step = await timeIt(() => {
-    const l = optimizer.minimize(lossFn, true, vars);
-    if (!l) throw new Error('minimize returned null');
-    force(l);
-    l.dispose();
-  }, opts);
-
+  const { sanity, step } = await trainAndTime(tf.train.sgd(MLP.lr), lossFn, vars, opts);
   return mlpResult(B, fwd, fwdBwd, step, sanity);
 }
 
@@ -160,24 +170,8 @@ async function benchLenet(quick: boolean): Promise<LenetResult> {
     const logits = tf.add(tf.matMul(z2, f3w), f3b);
     return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
   };
-  const optimizer = tf.train.sgd(LENET.lr);
-  const sanity: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const l = optimizer.minimize(lossFn, true, vars);
-    if (!l) throw new Error('minimize returned null');
-    sanity.push(round(l.dataSync()[0]!, 4));
-    l.dispose();
-  }
-  const t = await timeIt(() => {
-    const l = optimizer.minimize(lossFn, true, vars);
-    if (!l) throw new Error('minimize returned null');
-    force(l);
-    l.dispose();
-  }, stepOpts(quick));
-  return {
-    batch: B, stepMs: round(t.medianMs, 3), samplesPerSec: round(B / (t.medianMs / 1000), 1), reps: t.reps,
-    sanityLosses: sanity,
-  };
+  const { sanity, step } = await trainAndTime(tf.train.sgd(LENET.lr), lossFn, vars, stepOpts(quick));
+  return lenetResult(B, step, sanity);
 }
 
 runChild(args, async (): Promise<GroupResult> => {
