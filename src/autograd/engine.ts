@@ -6,6 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { sameShape } from '../tensor/shape.js';
 import { mode, noGrad, enableGrad } from './mode.js';
 import { Node } from './node.js';
+import { Temporaries } from './temporaries.js';
 
 export { Node };
 
@@ -166,6 +167,8 @@ export function runBackward(
   roots.forEach((r, i) => accumulate(grads, r, rootGrads[i]!));
   const wrt = opts.wrt ? new Set(opts.wrt) : null;
   const captured = new Map<Tensor, Tensor>();
+  // a graph of the gradients (createGraph) holds its intermediates: nothing is a temporary then
+  const temps = createGraph ? null : Temporaries.start(roots);
 
   const step = (): void => {
     for (let k = order.length - 1; k >= 0; k--) {
@@ -173,14 +176,23 @@ export function runBackward(
       const g0 = grads.get(t);
       if (g0 === undefined) continue;
       grads.delete(t);
-      const g = t.gradHooks?.length ? runGradHooks(t, g0) : g0;
+      const g = t.gradHooks?.length ? (temps ? temps.exposeDuring(g0, () => runGradHooks(t, g0)) : runGradHooks(t, g0)) : g0;
       if (wrt) {
-        if (wrt.has(t)) captured.set(t, g);
+        if (wrt.has(t)) {
+          captured.set(t, g);
+          temps?.expose(g);
+        }
       } else if (t.node === null || t.retainsGrad) {
-        t.grad = t.grad === null ? (createGraph ? g : g.detach()) : accumulateLeaf(t.grad, g, createGraph);
+        const prev = t.peekGrad();
+        if (createGraph && prev !== null) t.replaceGrad(prev, false); // the sum's graph reads prev: never give it back
+        const next = prev === null ? (createGraph ? g : g.detach()) : accumulateLeaf(prev, g, createGraph);
+        t.replaceGrad(next, temps !== null && temps.claim(t, next));
       }
       const node = t.node;
-      if (node === null) continue;
+      if (node === null) {
+        temps?.sweep(grads.values());
+        continue;
+      }
       const inGrads = node.op.backward(g, { inputs: node.inputs, out: t, attrs: node.attrs });
       node.inputs.forEach((inp, i) => {
         const gi = inGrads[i];
@@ -195,10 +207,15 @@ export function runBackward(
         node.inputs = [];
         node.attrs = null;
       }
+      temps?.sweep(grads.values());
     }
   };
-  if (createGraph) enableGrad(step);
-  else noGrad(step);
+  try {
+    if (createGraph) enableGrad(step);
+    else noGrad(step);
+  } finally {
+    temps?.stop();
+  }
   return opts.wrt ? opts.wrt.map((t) => captured.get(t) ?? null) : [];
 }
 

@@ -198,6 +198,12 @@ export interface BackendMemory<S> {
   constant?(value: number, dtype: DType): S;
   /** Gives a storage back early (to a pool); it must not be used afterwards. */
   release?(x: S): void;
+  /**
+   * Calls `sink` with every storage that alloc and upload create (shared constants excluded) until
+   * the returned function is called; `null` pauses an outer recording. Autograd uses it, with
+   * release, to give backward's temporaries back at once rather than after garbage collection.
+   */
+  recordAllocations?(sink: ((x: S) => void) | null): () => void;
 }
 
 /**

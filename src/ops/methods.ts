@@ -333,7 +333,7 @@ const methods: ThisType<Tensor> & Record<string, unknown> = {
     if (gradient instanceof Tensor || gradient === undefined) runBackward(this, gradient, opts);
     else runBackward(this, undefined, gradient);
   },
-  zeroGrad(this: Tensor): void { this.grad = null; },
+  zeroGrad(this: Tensor): void { this.replaceGrad(null); },
   clone(this: Tensor): Tensor { return cp.clone(this); },
   to(this: Tensor, target: DType | Device): Tensor { return to(this, target); },
   async toAsync(this: Tensor, device: Device): Promise<Tensor> {

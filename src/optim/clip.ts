@@ -20,10 +20,10 @@ export function clipGradNorm(
 ): Tensor {
   if (!(maxNorm >= 0)) throw new ValueError(`clipGradNorm: maxNorm must be non-negative, got ${maxNorm}`);
   if (!(normType > 0)) throw new ValueError(`clipGradNorm: normType must be positive (or Infinity), got ${normType}`);
-  const withGrad = [...params].filter((p) => p.grad !== null);
+  const withGrad = [...params].filter((p) => p.peekGrad() !== null);
   if (withGrad.length === 0) return Tensor.scalar(0);
   const total = noGrad(() => {
-    const grads = withGrad.map((p) => p.grad!);
+    const grads = withGrad.map((p) => p.peekGrad()!);
     const parts = grads.map((g) => (normType === Infinity ? max(abs(g)) : normType === 2 ? sum(mul(g, g)) : sum(pow(abs(g), normType))));
     return normType === Infinity ? max(stack(parts)) : pow(sum(stack(parts)), 1 / normType);
   });
@@ -37,9 +37,10 @@ export function clipGradNorm(
   }
   noGrad(() => {
     // one code path on every device, nothing read back: ×1 where no clipping is needed leaves
-    // the values exactly as they were; fresh tensors, as grads of different leaves may share storage
+    // the values exactly as they were; fresh tensors, as grads of different leaves may share
+    // storage; each is the library's own (no user code has it), the one it replaces given back if it was
     const coef = clamp(div(maxNorm, add(total, 1e-6)), null, 1);
-    for (const p of withGrad) p.grad = mul(p.grad!, coef);
+    for (const p of withGrad) p.replaceGrad(mul(p.peekGrad()!, coef), true);
   });
   return total;
 }

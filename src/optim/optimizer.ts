@@ -124,7 +124,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
 
   /** Clears the gradients of all parameters (sets them to null, like PyTorch's set_to_none). */
   zeroGrad(): void {
-    for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
+    for (const g of this.paramGroups) for (const p of g.params) p.replaceGrad(null);
   }
 
   /**
@@ -145,17 +145,18 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         index++;
-        if (p.grad === null) continue;
-        if (p.grad.size !== p.size) {
-          throw new ShapeError(`${this.name}.step: gradient of shape ${fmtShape(p.grad.shape)} does not match its parameter of shape ${fmtShape(p.shape)}`);
+        const grad = p.peekGrad(); // read without handing it out, so zeroGrad may give it back
+        if (grad === null) continue;
+        if (grad.size !== p.size) {
+          throw new ShapeError(`${this.name}.step: gradient of shape ${fmtShape(grad.shape)} does not match its parameter of shape ${fmtShape(p.shape)}`);
         }
         let st = this.state.get(p);
         if (st === undefined) {
           st = {};
           this.state.set(p, st);
         }
-        if (mode.checkNumerics) this.checkFinite('gradient', p.grad, index);
-        this.updateParam(p, p.grad, group, st);
+        if (mode.checkNumerics) this.checkFinite('gradient', grad, index);
+        this.updateParam(p, grad, group, st);
         if (mode.checkNumerics) this.checkFinite('parameter', p, index);
       }
     }

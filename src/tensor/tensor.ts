@@ -25,8 +25,12 @@ export type NestedArray = number | NestedArray[];
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  /** The gradient accumulated by backward (leaves, and tensors that called retainGrad). */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
+  /**
+   * backward allocated .grad's storage on a device that gives storage back early (the GPU), and no
+   * code outside the library has read .grad since: replacing or clearing it returns the storage
+   */
+  private _gradOwned = false;
   /** The op application that produced this tensor; null for leaves. */
   node: Node | null = null;
   /** @internal set by retainGrad() */
@@ -36,6 +40,35 @@ export class Tensor {
   private _storage: Storage;
   private _device: Device;
   private _requiresGrad = false;
+
+  /** The gradient accumulated by backward (leaves, and tensors that called retainGrad). */
+  get grad(): Tensor | null {
+    this._gradOwned = false; // handed out: it may be kept anywhere now
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    this._grad = g;
+    this._gradOwned = false;
+  }
+
+  /** @internal .grad without handing it out (optimizers, clipping, backward's accumulation) */
+  peekGrad(): Tensor | null {
+    return this._grad;
+  }
+
+  /**
+   * @internal Replaces .grad (null clears it), as zeroGrad, clipping and backward do. `owned`:
+   * the new gradient is a buffer the library just allocated and no user code has seen. The old
+   * gradient's storage goes back to its device's pool at once when the library still owned it,
+   * so GPU training steps reuse their gradient buffers instead of waiting for garbage collection.
+   */
+  replaceGrad(g: Tensor | null, owned = false): void {
+    const old = this._grad;
+    if (old !== null && this._gradOwned && old.storage !== g?.storage && old !== this) backendFor(old.device).release?.(old.storage);
+    this._grad = g;
+    this._gradOwned = g !== null && owned;
+  }
 
   /** @internal use tensor(), zeros(), ... to create tensors */
   constructor(storage: Storage, shape: readonly number[]) {

@@ -161,6 +161,36 @@ export function trainingDeviceCases(memorySteps = 5000): DeviceCase[] {
       },
     },
     {
+      name: 'MLP steps in a loop that never yields reuse their gradient buffers (no garbage collection needed)',
+      run: async () => {
+        setDefaultDevice('cpu');
+        // wide layers, a batch of 2: the gradients (the parameters' size) dwarf the activations
+        const model = new nn.Sequential(new nn.Linear(256, 256), new nn.Sigmoid(), new nn.Linear(256, 10)).to('webgpu');
+        const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+        const x = randn([2, 256]).to('webgpu'), y = randint(0, 10, [2]).to('webgpu');
+        const step = (): Tensor => {
+          opt.zeroGrad();
+          const loss = nn.F.crossEntropy(model.forward(x), y);
+          loss.backward();
+          opt.step();
+          return loss;
+        };
+        await step().itemAsync();
+        await step().itemAsync();
+        const paramBytes = model.parameters().reduce((n, p) => n + 4 * p.size, 0);
+        // GPU bytes held, live or pooled: only new buffers raise it
+        const held = (): number => { const m = memoryStats(); return m.liveBytes + m.pooledBytes; };
+        const before = held();
+        let last = step();
+        for (let i = 1; i < 10; i++) last = step(); // no await: finalizers cannot run in between
+        const grown = held() - before;
+        const loss = await last.itemAsync();
+        if (!Number.isFinite(loss)) throw new Error(`loss ${loss}`);
+        // without the early release every step took new buffers for its gradients: 10 × the parameters
+        if (grown > 2 * paramBytes) throw new Error(`10 steps took ${grown} bytes of new buffers; the parameters are ${paramBytes}`);
+      },
+    },
+    {
       name: `${memorySteps} training steps without dispose: live GPU bytes stay flat`,
       run: async () => {
         setDefaultDevice('cpu');

@@ -96,13 +96,23 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     this.runtime.release(x);
   }
 
+  recordAllocations(sink: ((x: GpuBuffer) => void) | null): () => void {
+    return this.runtime.recordAllocations(sink);
+  }
+
   /** A shared, never-released scalar (the JS numbers in `x.mul(2)`): uploaded once per value. */
   constant(value: number, dtype: DType): GpuBuffer {
     const key = `${dtype}:${Object.is(value, -0) ? '-0' : String(value)}`;
     let c = this.constants.get(key);
     if (!c) {
       const data = dtype === 'int32' ? Int32Array.of(value) : dtype === 'float32' ? Float32Array.of(value) : Float64Array.of(value);
-      c = this.upload(data);
+      // shared from now on: never one of the temporaries an allocation recording hands back
+      const resume = this.runtime.recordAllocations(null);
+      try {
+        c = this.upload(data);
+      } finally {
+        resume();
+      }
       if (this.constants.size < 4096) this.constants.set(key, c);
     }
     return c;

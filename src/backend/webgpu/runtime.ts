@@ -120,6 +120,7 @@ export class GpuRuntime {
   private allocated = 0;
   private error: string | null = null;
   private lostMessage: string | null = null;
+  private allocSink: ((b: GpuBuffer) => void) | null = null;
 
   constructor(acquired: AcquiredDevice, opts: { batchLimit?: number; poolLimit?: number } = {}) {
     this.device = acquired.device;
@@ -166,7 +167,15 @@ export class GpuRuntime {
     this.reclaim(b.block);
   }
 
+  /** Calls `sink` with each buffer alloc and upload create until the returned function is called. */
+  recordAllocations(sink: ((b: GpuBuffer) => void) | null): () => void {
+    const outer = this.allocSink;
+    this.allocSink = sink;
+    return () => { this.allocSink = outer; };
+  }
+
   private track(b: GpuBuffer): GpuBuffer {
+    this.allocSink?.(b);
     this.live += b.block.capacity;
     this.allocated += b.block.capacity;
     this.liveCount++;
