@@ -10,21 +10,25 @@ import {
 } from '../../src/browser.js';
 import type { DeviceCase } from '../ops/webgpu-cases.js';
 
-async function mlpLosses(device: Device, steps: number): Promise<number[]> {
-  manualSeed(3);
-  const { x, y } = data.spirals({ n: 96, seed: 5 });
-  const model = new nn.Sequential(new nn.Linear(2, 32), new nn.Tanh(), new nn.Linear(32, 32), new nn.ReLU(), new nn.Linear(32, 3)).to(device);
-  const opt = new optim.SGD(model.parameters(), { lr: 0.2, momentum: 0.9 });
-  const xd = x.to(device), yd = y.to(device);
+/** The losses of `steps` plain training steps of a classifier (cross-entropy), read each step. */
+async function classifierLosses(model: nn.Module, opt: optim.Optimizer, x: Tensor, y: Tensor, steps: number): Promise<number[]> {
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
-    const loss = nn.F.crossEntropy(model.forward(xd), yd);
+    const loss = nn.F.crossEntropy(model.forward(x), y);
     opt.zeroGrad();
     loss.backward();
     opt.step();
     losses.push(await loss.itemAsync());
   }
   return losses;
+}
+
+async function mlpLosses(device: Device, steps: number): Promise<number[]> {
+  manualSeed(3);
+  const { x, y } = data.spirals({ n: 96, seed: 5 });
+  const model = new nn.Sequential(new nn.Linear(2, 32), new nn.Tanh(), new nn.Linear(32, 32), new nn.ReLU(), new nn.Linear(32, 3)).to(device);
+  const opt = new optim.SGD(model.parameters(), { lr: 0.2, momentum: 0.9 });
+  return classifierLosses(model, opt, x.to(device), y.to(device), steps);
 }
 
 async function convLosses(device: Device, steps: number): Promise<number[]> {
@@ -36,16 +40,7 @@ async function convLosses(device: Device, steps: number): Promise<number[]> {
     new nn.Conv2d(4, 6, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(6 * 4 * 4, 4),
   ).to(device);
   const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
-  const xd = x.to(device), yd = y.to(device);
-  const losses: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const loss = nn.F.crossEntropy(model.forward(xd), yd);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    losses.push(await loss.itemAsync());
-  }
-  return losses;
+  return classifierLosses(model, opt, x.to(device), y.to(device), steps);
 }
 
 /** The fused kernels nn.GPT's forward and backward use where a backend has them. */
