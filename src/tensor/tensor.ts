@@ -65,7 +65,7 @@ export class Tensor {
    */
   replaceGrad(g: Tensor | null, owned = false): void {
     const old = this._grad;
-    if (old !== null && this._gradOwned && old.storage !== g?.storage && old !== this) backendFor(old.device).release?.(old.storage);
+    if (old !== null && this._gradOwned && old.storage !== g?.storage) backendFor(old.device).release?.(old.storage);
     this._grad = g;
     this._gradOwned = g !== null && owned;
   }
