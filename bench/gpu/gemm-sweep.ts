@@ -14,8 +14,12 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const tilesArg = argv.indexOf('--tiles') >= 0 ? argv[argv.indexOf('--tiles') + 1]! : '8x8x16,4x8x16,8x4x16,8x16x16,16x8x16,8x8x8,4x4x16,8x8x32';
 const variants: Tile[] = tilesArg.split(',').map((s) => {
-  const [tm, tn, bk] = s.split('x').map(Number) as [number, number, number];
-  return { tm, tn, bk };
+  const m = /^(\d+)x(\d+)x(\d+)$/.exec(s.trim());
+  if (!m) {
+    console.error(`gemm-sweep: bad --tiles entry '${s}'; expected TMxTNxBK, e.g. 8x8x16`);
+    process.exit(2);
+  }
+  return { tm: Number(m[1]), tn: Number(m[2]), bk: Number(m[3]) };
 });
 
 const info = await initDevice('webgpu');
