@@ -23,6 +23,7 @@ import { JsBackend } from '../js/index.js';
 import { registerBackend } from '../registry.js';
 import type { ElementwiseKernels, WasmMapOp } from './elementwise.js';
 import { sgemm } from './gemm.js';
+import { HostPool } from './host-pool.js';
 import { OPERANDS_BASE, runParallel, runtimeKernels, threadsFor, WasmMemoryError, wasmAvailable } from './runtime.js';
 import { mapArgs, TaskKind, type MapName } from './parallel.js';
 
@@ -85,10 +86,31 @@ export class WasmBackend implements Backend<TypedArray> {
   /** the reference backend, which runs every kernel not overridden below */
   private readonly js = new JsBackend();
 
+  // ---- memory: plain typed arrays, and a pool of backward's temporaries ----
+  // Recycling dead storages through a FinalizationRegistry (tried) kept their memory alive until the
+  // next task boundary and made MLP steps 40% and GPT steps 15% slower. Autograd instead gives back
+  // what backward allocated as soon as the walk is past it (release): reusing those arrays spares
+  // fresh zeroed pages and the collections they trigger.
+  private readonly pool = new HostPool();
+  private allocSink: ((x: TypedArray) => void) | null = null;
+
+  alloc(dtype: DType, size: number): TypedArray {
+    const x = this.pool.take(dtype, size) ?? this.js.alloc(dtype, size);
+    this.allocSink?.(x);
+    return x;
+  }
+
+  release(x: TypedArray): void {
+    this.pool.give(x);
+  }
+
+  recordAllocations(sink: ((x: TypedArray) => void) | null): () => void {
+    const outer = this.allocSink;
+    this.allocSink = sink;
+    return () => { this.allocSink = outer; };
+  }
+
   // ---- delegated to the reference backend ----
-  // Plain typed arrays: recycling dead storages through a FinalizationRegistry (tried) kept their
-  // memory alive until the next task boundary and made MLP steps 40% and GPT steps 15% slower.
-  readonly alloc = this.js.alloc;
   readonly upload = this.js.upload;
   readonly read = this.js.read;
   readonly readSync = this.js.readSync;
