@@ -178,6 +178,23 @@ function readTextCheckpoint(path: string): TextCheckpoint {
   };
 }
 
+/**
+ * One training step as nanoGPT's train.py takes it: set the learning rate, forward and backward on
+ * the batch, clip the gradients' total norm when `clipGrad` > 0, update. Returns the batch loss and
+ * the gradient norm before clipping (null without clipping) as tensors, unread, so a device queue
+ * is not drained.
+ * @example textTrainingStep(model, optimizer, x, y, learningRateAt(iter, schedule), 1).loss.item()
+ */
+export function textTrainingStep(model: GPT, optimizer: optim.Optimizer, x: Tensor, y: Tensor, lr: number, clipGrad: number): { loss: Tensor; gradNorm: Tensor | null } {
+  for (const g of optimizer.paramGroups) g.lr = lr;
+  optimizer.zeroGrad();
+  const loss = model.loss(x, y);
+  loss.backward();
+  const gradNorm = clipGrad > 0 ? optim.clipGradNorm(model.parameters(), clipGrad) : null;
+  optimizer.step();
+  return { loss, gradNorm };
+}
+
 /** The mean loss of the model over `n` random batches of a split, without a graph, in eval mode. */
 async function estimateLoss(model: GPT, ids: Int32Array, n: number, batchSize: number, blockSize: number, generator: Generator, device: Device): Promise<number> {
   const wasTraining = model.training;
@@ -302,12 +319,8 @@ export async function trainTextCommand(f: TrainFlags, backend: string, device: D
     while (iter < plan.iters) {
       const t0 = performance.now();
       lr = learningRateAt(iter, schedule);
-      for (const g of optimizer.paramGroups) g.lr = lr;
       const [x, y] = randomTextBatch(train, { batchSize: plan.batchSize, blockSize: block, generator: batchGenerator });
-      optimizer.zeroGrad();
-      model.loss(x.to(device), y.to(device)).backward();
-      if (plan.clipGrad > 0) optim.clipGradNorm(params, plan.clipGrad);
-      optimizer.step();
+      textTrainingStep(model, optimizer, x.to(device), y.to(device), lr, plan.clipGrad);
       iter++;
       tokensSinceEval += plan.batchSize * block;
       trainMs += performance.now() - t0;
