@@ -8,12 +8,15 @@ projections scaled by 1/sqrt(2 * layers); AdamW (0.9, 0.99) with weight decay 0.
 linear warmup over 100 steps then a cosine to 1e-4 at step 2000; clipping at 1; batches of 12
 random windows of the first 90% of the characters; estimates on 20 random batches per split.
 
-  /usr/bin/python3 scripts/nanogpt-reference.py SEED [ITERS] [THREADS] [TEXT]
+  /usr/bin/python3 scripts/nanogpt-reference.py SEED [ITERS] [THREADS] [TEXT] [DUMP.json]
+
+With DUMP.json it also writes the initial weights (float32, base64) and the start index of every
+training window it drew, for scripts/replay-torch-stream.mjs to train backprop on the same stream.
 
 Needs Debian's python3-torch. With its default reference BLAS a step takes seconds; with
 libopenblas0-pthread installed (apt), PyTorch picks OpenBLAS up and a 2000-step run takes minutes.
 """
-import math, sys, time, torch, torch.nn as nn, torch.nn.functional as F
+import base64, json, math, sys, time, torch, torch.nn as nn, torch.nn.functional as F
 seed = int(sys.argv[1]) if len(sys.argv) > 1 else 1337
 iters = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 torch.manual_seed(seed); torch.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
@@ -63,6 +66,10 @@ def batch(d):
     ix = torch.randint(len(d) - T, (B,))
     return torch.stack([d[i:i + T] for i in ix]), torch.stack([d[i + 1:i + 1 + T] for i in ix])
 m = GPT()
+dump = sys.argv[5] if len(sys.argv) > 5 else None
+initial = {k: {'shape': list(v.shape), 'base64': base64.b64encode(v.detach().contiguous().numpy().astype('<f4').tobytes()).decode()}
+           for k, v in m.state_dict().items() if k != 'lm_head.weight' and not k.endswith('.mask')}
+starts = []
 params = {pn: p for pn, p in m.named_parameters()}
 dec = [p for p in params.values() if p.dim() >= 2]; nodec = [p for p in params.values() if p.dim() < 2]
 opt = torch.optim.AdamW([{'params': dec, 'weight_decay': 0.1}, {'params': nodec, 'weight_decay': 0.0}], lr=1e-3, betas=(0.9, 0.99))
@@ -87,8 +94,13 @@ for it in range(iters + 1):
     if it % 250 == 0 or it == iters:
         print(f'iter {it} train {est(train):.4f} val {est(val):.4f} t {time.time()-t0:.0f}s', flush=True)
     if it == iters: break
-    for g in opt.param_groups: g['lr'] = get_lr(it)
-    x, y = batch(train)
+    for g in opt.param_groups: g['lr'] = get_lr(it, total=iters)
+    ix = torch.randint(len(train) - T, (B,))
+    starts.append(ix.tolist())
+    x, y = torch.stack([train[i:i + T] for i in ix]), torch.stack([train[i + 1:i + 1 + T] for i in ix])
     loss = m(x, y); opt.zero_grad(set_to_none=True); loss.backward()
     torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
 print(f'seed {seed} final full-val {full_val():.4f} time {time.time()-t0:.0f}s', flush=True)
+if dump:
+    with open(dump, 'w') as f:
+        json.dump({'seed': seed, 'initial': initial, 'starts': starts}, f)
