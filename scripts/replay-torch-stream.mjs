@@ -6,7 +6,7 @@
  *
  *   npm run build && node scripts/replay-torch-stream.mjs DUMP.json [../shared/data/tinyshakespeare/input.txt]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Generator, nn, noGrad, Tensor } from '../dist/index.js';
 import { makeOptimizer } from '../dist/cli/optimizers.js';
 import { learningRateAt, textTrainingStep } from '../dist/cli/train-text.js';
@@ -17,8 +17,20 @@ if (!dumpFile) {
   console.error('usage: node scripts/replay-torch-stream.mjs DUMP.json [TEXT]');
   process.exit(2);
 }
-const dump = JSON.parse(readFileSync(dumpFile, 'utf8'));
-const text = readFileSync(textFile, 'utf8');
+/** A file's text, or exit 2 naming the file and what it should be. */
+function readOrExit(file, what) {
+  if (!existsSync(file)) {
+    console.error(`replay-torch-stream: ${file} does not exist; expected ${what}`);
+    process.exit(2);
+  }
+  return readFileSync(file, 'utf8');
+}
+const dump = JSON.parse(readOrExit(dumpFile, 'the DUMP.json that scripts/nanogpt-reference.py writes (its 5th argument)'));
+if (!dump.initial || !Array.isArray(dump.starts)) {
+  console.error(`replay-torch-stream: ${dumpFile} has no 'initial' weights or 'starts' list; expected the DUMP.json of scripts/nanogpt-reference.py`);
+  process.exit(2);
+}
+const text = readOrExit(textFile, 'the text the reference trained on (tiny Shakespeare)');
 const vocab = CharVocab.fromText(text), ids = vocab.encode(text);
 const split = Math.floor(ids.length * 0.9), train = ids.subarray(0, split), val = ids.subarray(split);
 const T = 64, B = 12;
