@@ -14,6 +14,8 @@
 // Node: grad-mode scopes follow async contexts (AsyncLocalStorage); see autograd/mode.ts
 import './autograd/async-context-node.js';
 export * from './browser.js';
+// Node only: the native CPU kernels (a C++ addon built at install), preferred over wasm when built
+export { NativeBackend, nativeInfo, type NativeInfo } from './backend/native/index.js';
 // Node only: file formats read and written with node:fs
 export * as io from './io/index.js';
 export { ExportError } from './errors.js';

@@ -3,10 +3,11 @@ import { JsBackend } from './js/index.js';
 import { DeviceError, ValueError } from '../errors.js';
 
 /**
- * The CPU backends by name; 'js' is the reference, 'wasm' registers itself when loaded.
+ * The CPU backends by name; 'js' is the reference, 'wasm' registers itself when loaded, 'native'
+ * (Node) when its addon is built.
  * @example const name: BackendName = wasmAvailable() ? 'wasm' : 'js'; setBackend(name);
  */
-export type BackendName = 'js' | 'wasm';
+export type BackendName = 'js' | 'wasm' | 'native';
 
 const factories = new Map<string, () => Backend>([['js', () => new JsBackend()]]);
 const instances = new Map<string, Backend>();

@@ -2,6 +2,8 @@ import { setBackend, getBackend, initDevice, isDevice, setDefaultDevice, type De
 import type { Device } from '../backend/backend.js';
 // Loading the wasm backend registers it (as the preferred backend where WebAssembly is available).
 import '../backend/wasm/index.js';
+// The native CPU kernels register themselves as preferred when their addon is built (Node only).
+import '../backend/native/index.js';
 // Registers the webgpu device; its backend and Dawn load only when --device webgpu asks for them.
 import '../backend/webgpu/device.js';
 import { DeviceError } from '../errors.js';
@@ -16,8 +18,8 @@ import { UsageError, type StringFlag } from './args.js';
 
 /** The --backend flag every command takes. */
 export const BACKEND_FLAG = {
-  kind: 'string', choices: ['js', 'wasm'], metavar: 'js|wasm',
-  help: 'compute backend: js (reference) or wasm (SIMD kernels, threaded matmul); default: $BACKPROP_BACKEND, else wasm where available',
+  kind: 'string', choices: ['js', 'wasm', 'native'], metavar: 'js|wasm|native',
+  help: 'compute backend: js (reference), wasm (SIMD kernels, threaded matmul) or native (wasm with the matmuls in the C++ addon npm run build compiles); default: $BACKPROP_BACKEND, else native where built, else wasm',
 } as const satisfies StringFlag;
 
 /** The --device flag of train, eval and predict. */

@@ -64,7 +64,7 @@ function usedRange(offs: Int32Array | null, batch: number, size: number): [numbe
   return [lo, hi];
 }
 
-function checkArgs(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
+export function checkMatmulArgs(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
   const { batch, m, n, k } = args;
   for (const [name, v] of [['batch', batch], ['m', m], ['n', n], ['k', k]] as const) {
     if (!Number.isInteger(v) || v < 0) throw new GemmError(`matmul: ${name} must be a non-negative integer, got ${v}`);
@@ -92,7 +92,7 @@ function checkArgs(a: Float32Array, b: Float32Array, out: Float32Array, args: Ma
  * Throws GemmError if wasm SIMD is unavailable (check `wasmAvailable()` first).
  */
 export function sgemm(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
-  checkArgs(a, b, out, args);
+  checkMatmulArgs(a, b, out, args);
   const { batch, m, n, k, transA, transB } = args;
   if (batch === 0 || m === 0 || n === 0) return;
   if (k === 0) {

@@ -282,18 +282,23 @@ function arithmeticF32(op: BinaryOp, a: Float32Array, b: Float32Array, out: Floa
   }
 }
 
+/** The per-step constants of an Adam/AdamW update (shared with the native backend's kernel). */
+export function adamScalars(h: AdamHyper): { b1: number; b2: number; c1: number; c2: number; eps: number; stepSize: number; bc2Sqrt: number; decay: number; l2: number } {
+  const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, decoupled, step: t } = h;
+  // AdamW scales θ by 1 − lr·wd; Adam adds wd·θ to the gradient
+  return {
+    b1, b2, c1: 1 - b1, c2: 1 - b2, eps, stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t),
+    decay: decoupled ? 1 - lr * wd : 1, l2: decoupled ? 0 : wd,
+  };
+}
+
 /**
  * The common Adam/AdamW step (no AMSGrad, no maximize) on float32 arrays: one branch-free,
  * monomorphic loop, about twice as fast as the reference's general one. Same formula and the
  * same float64 arithmetic per element, so results match the reference to float32 rounding.
  */
 function adamStepF32(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void {
-  const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, decoupled, step: t } = h;
-  const stepSize = lr / (1 - b1 ** t);
-  const bc2Sqrt = Math.sqrt(1 - b2 ** t);
-  // AdamW scales θ by 1 − lr·wd; Adam adds wd·θ to the gradient
-  const decay = decoupled ? 1 - lr * wd : 1, l2 = decoupled ? 0 : wd;
-  const c1 = 1 - b1, c2 = 1 - b2;
+  const { b1, b2, c1, c2, eps, stepSize, bc2Sqrt, decay, l2 } = adamScalars(h);
   for (let i = 0; i < x.length; i++) {
     const xi = x[i]!;
     const gi = g[i]! + l2 * xi;

@@ -1,0 +1,178 @@
+// The Node-API surface of the native CPU kernels (loaded by src/backend/native). Every function
+// checks its arguments' types and lengths itself, so a bad call throws instead of touching memory
+// outside the arrays it was given; the TypeScript side checks them first with typed errors.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "elementwise.h"
+#include "gemm.h"
+#include "napi.h"
+
+namespace {
+
+struct Ctx {
+  napi_env env;
+  napi_value argv[16];
+  size_t argc = 16;
+  bool failed = false;
+
+  Ctx(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr); }
+
+  napi_value fail(const std::string& msg) {
+    if (!failed) napi_throw_error(env, "ERR_BACKPROP_NATIVE", msg.c_str());
+    failed = true;
+    return nullptr;
+  }
+
+  double f64(size_t i, const char* what) {
+    double v = 0;
+    if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok) fail(std::string("native: ") + what + " must be a number");
+    return v;
+  }
+
+  int i32(size_t i, const char* what) {
+    int32_t v = 0;
+    if (i >= argc || napi_get_value_int32(env, argv[i], &v) != napi_ok) fail(std::string("native: ") + what + " must be a number");
+    return v;
+  }
+
+  bool flag(size_t i, const char* what) {
+    bool v = false;
+    if (i >= argc || napi_get_value_bool(env, argv[i], &v) != napi_ok) fail(std::string("native: ") + what + " must be a boolean");
+    return v;
+  }
+
+  // A typed array of the given type (or null where `nullable`); its element count in *len.
+  void* array(size_t i, napi_typedarray_type want, const char* what, size_t* len, bool nullable = false) {
+    *len = 0;
+    if (i >= argc) {
+      fail(std::string("native: missing argument ") + what);
+      return nullptr;
+    }
+    napi_valuetype t;
+    napi_typeof(env, argv[i], &t);
+    if (nullable && (t == napi_null || t == napi_undefined)) return nullptr;
+    bool isTa = false;
+    napi_is_typedarray(env, argv[i], &isTa);
+    napi_typedarray_type type;
+    void* data = nullptr;
+    if (!isTa || napi_get_typedarray_info(env, argv[i], &type, len, &data, nullptr, nullptr) != napi_ok || type != want) {
+      fail(std::string("native: ") + what + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
+      return nullptr;
+    }
+    return data;
+  }
+};
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// sgemm(a, b, c, batch, m, n, k, transA, transB, aOffsets | null, bOffsets | null, threads)
+napi_value Sgemm(napi_env env, napi_callback_info info) {
+  Ctx x(env, info);
+  size_t aLen, bLen, cLen, aoLen, boLen;
+  bp::GemmArgs g{};
+  g.a = static_cast<const float*>(x.array(0, napi_float32_array, "a", &aLen));
+  g.b = static_cast<const float*>(x.array(1, napi_float32_array, "b", &bLen));
+  g.c = static_cast<float*>(x.array(2, napi_float32_array, "out", &cLen));
+  g.batch = x.i32(3, "batch");
+  g.m = x.i32(4, "m");
+  g.n = x.i32(5, "n");
+  g.k = x.i32(6, "k");
+  g.transA = x.flag(7, "transA");
+  g.transB = x.flag(8, "transB");
+  g.aOffsets = static_cast<const int32_t*>(x.array(9, napi_int32_array, "aOffsets", &aoLen, true));
+  g.bOffsets = static_cast<const int32_t*>(x.array(10, napi_int32_array, "bOffsets", &boLen, true));
+  const int threads = x.i32(11, "threads");
+  if (x.failed) return nullptr;
+  if (g.batch < 0 || g.m < 0 || g.n < 0 || g.k < 0) return x.fail("native sgemm: negative dimension");
+  const double mk = (double)g.m * g.k, kn = (double)g.k * g.n, mn = (double)g.m * g.n;
+  if ((double)cLen < g.batch * mn) return x.fail("native sgemm: out too short");
+  auto checkOperand = [&](const int32_t* offs, size_t offLen, size_t len, double size, const char* name) -> bool {
+    if (!offs) return (double)len >= g.batch * size;
+    if ((long)offLen < g.batch) return false;
+    for (int i = 0; i < g.batch; i++) {
+      if (offs[i] < 0 || offs[i] + size > (double)len) return false;
+    }
+    (void)name;
+    return true;
+  };
+  if (!checkOperand(g.aOffsets, aoLen, aLen, mk, "a")) return x.fail("native sgemm: a (or aOffsets) out of range");
+  if (!checkOperand(g.bOffsets, boLen, bLen, kn, "b")) return x.fail("native sgemm: b (or bOffsets) out of range");
+  // the output must not overlap an input: the kernel writes C while it still reads A and B
+  const float* cEnd = g.c + (size_t)(g.batch * mn);
+  if ((g.c < g.a + aLen && g.a < cEnd) || (g.c < g.b + bLen && g.b < cEnd)) return x.fail("native sgemm: out overlaps an input");
+  try {
+    bp::sgemm(g, threads < 1 ? 1 : threads);
+  } catch (const std::exception& e) {  // std::bad_alloc for scratch, std::system_error for a thread
+    return x.fail(std::string("native sgemm: ") + e.what());
+  }
+  return undefined(env);
+}
+
+// arith(op, a, b, out): out = a op b elementwise (op 0..3: + - * /), b as long as out or one element
+napi_value ArithF32(napi_env env, napi_callback_info info) {
+  Ctx x(env, info);
+  const int op = x.i32(0, "op");
+  size_t aLen, bLen, oLen;
+  const float* a = static_cast<const float*>(x.array(1, napi_float32_array, "a", &aLen));
+  const float* b = static_cast<const float*>(x.array(2, napi_float32_array, "b", &bLen));
+  float* out = static_cast<float*>(x.array(3, napi_float32_array, "out", &oLen));
+  if (x.failed) return nullptr;
+  if (op < 0 || op > 3) return x.fail("native arith: op must be 0..3");
+  if (aLen != oLen || (bLen != oLen && bLen != 1)) return x.fail("native arith: a and out must have one length, b that length or 1");
+  bp::arithF32(static_cast<bp::Arith>(op), a, b, bLen, out, oLen);
+  return undefined(env);
+}
+
+// adam(x, g, m, v, b1, b2, c1, c2, eps, stepSize, bc2Sqrt, decay, l2): one Adam/AdamW step in place
+napi_value AdamF32(napi_env env, napi_callback_info info) {
+  Ctx x(env, info);
+  size_t n, gLen, mLen, vLen;
+  float* w = static_cast<float*>(x.array(0, napi_float32_array, "x", &n));
+  const float* g = static_cast<const float*>(x.array(1, napi_float32_array, "g", &gLen));
+  float* m = static_cast<float*>(x.array(2, napi_float32_array, "m", &mLen));
+  float* v = static_cast<float*>(x.array(3, napi_float32_array, "v", &vLen));
+  bp::AdamScalars s{x.f64(4, "b1"), x.f64(5, "b2"), x.f64(6, "c1"), x.f64(7, "c2"), x.f64(8, "eps"),
+                    x.f64(9, "stepSize"), x.f64(10, "bc2Sqrt"), x.f64(11, "decay"), x.f64(12, "l2")};
+  if (x.failed) return nullptr;
+  if (gLen != n || mLen != n || vLen != n) return x.fail("native adam: x, g, m and v must have one length");
+  bp::adamF32(w, g, m, v, n, s);
+  return undefined(env);
+}
+
+// Bumped whenever a function's arguments change, so a stale build is refused rather than misused.
+constexpr int ABI = 2;
+
+napi_value Abi(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_int32(env, ABI, &v);
+  return v;
+}
+
+napi_value VectorFloats(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_int32(env, bp::gemmVectorFloats(), &v);
+  return v;
+}
+
+void define(napi_env env, napi_value exports, const char* name, napi_callback cb) {
+  napi_value fn;
+  napi_create_function(env, name, (size_t)-1, cb, nullptr, &fn);
+  napi_set_named_property(env, exports, name, fn);
+}
+
+}  // namespace
+
+extern "C" napi_value napi_register_module_v1(napi_env env, napi_value exports) {
+  define(env, exports, "sgemm", Sgemm);
+  define(env, exports, "vectorFloats", VectorFloats);
+  define(env, exports, "abi", Abi);
+  define(env, exports, "arith", ArithF32);
+  define(env, exports, "adam", AdamF32);
+  return exports;
+}

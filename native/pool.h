@@ -1,0 +1,110 @@
+// A small thread pool for the addon's kernels: the calling (JS) thread and up to N-1 workers claim
+// task indices from one counter. Workers spin briefly after a job (the next kernel of a training
+// step usually follows within microseconds), then sleep on a condition variable so an idle
+// process costs no CPU.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace bp {
+
+class Pool {
+ public:
+  using TaskFn = void (*)(void* ctx, int task, int thread);
+
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+      gen_.fetch_add(1);
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+  // Runs fn(ctx, t, thread) for t in [0, tasks) on `threads` threads (the caller is thread 0).
+  void run(int tasks, int threads, TaskFn fn, void* ctx) {
+    if (threads > tasks) threads = tasks;
+    if (threads <= 1) {
+      for (int t = 0; t < tasks; t++) fn(ctx, t, 0);
+      return;
+    }
+    ensure(threads - 1);
+    fn_ = fn;
+    ctx_ = ctx;
+    tasks_ = tasks;
+    want_ = threads - 1;
+    next_.store(0);
+    pending_.store(threads - 1);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      gen_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    claim(0);
+    // wait for the workers that joined this job (a worker joins at most once per generation)
+    auto spinUntil = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+    while (pending_.load(std::memory_order_acquire) > 0) {
+      if (std::chrono::steady_clock::now() > spinUntil) {
+        std::unique_lock<std::mutex> lk(doneMu_);
+        doneCv_.wait_for(lk, std::chrono::microseconds(100), [&] { return pending_.load() == 0; });
+      }
+    }
+  }
+
+ private:
+  void ensure(int n) {
+    while ((int)workers_.size() < n) {
+      int id = (int)workers_.size() + 1;
+      uint64_t seen = gen_.load();  // taken here: the job about to start must count as new
+      workers_.emplace_back([this, id, seen] { loop(id, seen); });
+    }
+  }
+
+  void claim(int thread) {
+    for (;;) {
+      int t = next_.fetch_add(1, std::memory_order_relaxed);
+      if (t >= tasks_) break;
+      fn_(ctx_, t, thread);
+    }
+  }
+
+  void loop(int id, uint64_t seen) {
+    for (;;) {
+      // spin a little for the next job, then sleep
+      auto spinUntil = std::chrono::steady_clock::now() + std::chrono::microseconds(300);
+      while (gen_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < spinUntil) {
+        std::this_thread::yield();
+      }
+      if (gen_.load(std::memory_order_acquire) == seen) {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_.wait(lk, [&] { return gen_.load() != seen; });
+      }
+      seen = gen_.load(std::memory_order_acquire);
+      if (stop_) return;
+      if (id <= want_) {
+        claim(id);
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          std::lock_guard<std::mutex> lk(doneMu_);
+          doneCv_.notify_one();
+        }
+      }
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_, doneMu_;
+  std::condition_variable cv_, doneCv_;
+  std::atomic<uint64_t> gen_{0};
+  std::atomic<int> next_{0}, pending_{0};
+  TaskFn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  int tasks_ = 0, want_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace bp

@@ -1,0 +1,161 @@
+/**
+ * The native CPU backend, for Node: the wasm backend with its float32 matrix products, same-shape
+ * arithmetic and Adam step run by a C++ addon (native/*.cc), which `npm run build` (and so
+ * `npm install` in a clone) compiles with g++ for the machine's own vector width. It works on the
+ * tensors' own arrays (no copies into wasm memory) with AVX-512 or AVX2 FMA where the CPU has
+ * them: on the 2-core dev box its products run at 220-290 GFLOPS against the wasm GEMM's 40-50,
+ * since WebAssembly stops at 128-bit vectors.
+ *
+ * It registers itself as the preferred CPU backend when the addon loads; where it does not (a
+ * browser, no compiler at install, BACKPROP_NATIVE=0) the wasm backend stays the default.
+ * `nativeInfo()` says which and why.
+ *
+ *   NativeBackend            Backend; 'native' in setBackend / BACKPROP_BACKEND
+ *   nativeInfo()             { available, reason, path, vectorFloats }
+ */
+import type { AdamHyper, BinaryOp, MatmulArgs, Shape, TypedArray } from '../backend.js';
+import { registerBackend } from '../registry.js';
+import { checkMatmulArgs } from '../wasm/gemm.js';
+import { adamScalars, WasmBackend } from '../wasm/index.js';
+import { requestedThreadCount } from '../wasm/runtime.js';
+
+/** What native/addon.cc exports (ABI 2). */
+interface NativeAddon {
+  abi(): number;
+  /** out = a op b, op 0..3 = + − × ÷, b of out's length or one element */
+  arith(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  adam(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, b1: number, b2: number, c1: number, c2: number,
+    eps: number, stepSize: number, bc2Sqrt: number, decay: number, l2: number): void;
+  vectorFloats(): number;
+  sgemm(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, aOffsets: Int32Array | null, bOffsets: Int32Array | null, threads: number): void;
+}
+
+/** The addon's interface version this file was written against (native/addon.cc's ABI). */
+const ABI = 2;
+/** Below this many multiply-adds the JS loop beats a call into the addon. */
+const NATIVE_MIN_MACS = 2048;
+/** Below this many elements an arithmetic map stays in JS (the call costs about as much). */
+const NATIVE_MIN_ELEMENTS = 1024;
+const ARITH: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+
+/**
+ * Whether the native kernels are in use, and if not, why.
+ * @example const { available, reason } = nativeInfo(); if (!available) console.log(reason);
+ */
+export interface NativeInfo {
+  available: boolean;
+  /** why it is not available (empty when it is) */
+  reason: string;
+  /** the addon file that was loaded or looked for */
+  path: string | null;
+  /** float32 lanes per vector the addon was compiled for (16: AVX-512, 8: AVX2, 4: SSE/NEON); 0 when unavailable */
+  vectorFloats: number;
+}
+
+interface NodeProcess {
+  versions?: { node?: string };
+  env?: Record<string, string | undefined>;
+  dlopen?: (module: { exports: unknown }, filename: string) => void;
+}
+const proc = (globalThis as { process?: NodeProcess }).process;
+const isNode = !!proc?.versions?.node;
+const fs = isNode ? await import('node:fs') : null;
+const url = isNode ? await import('node:url') : null;
+const path = isNode ? await import('node:path') : null;
+
+/** native/build/backprop.node in the nearest directory above this module that has one. */
+function findAddon(): string | null {
+  if (!fs || !url || !path) return null;
+  let dir = path.dirname(url.fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = path.join(dir, 'native', 'build', 'backprop.node');
+    if (fs.existsSync(candidate)) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return null;
+}
+
+function load(): { addon: NativeAddon | null; info: NativeInfo } {
+  const none = (reason: string, p: string | null = null): { addon: null; info: NativeInfo } =>
+    ({ addon: null, info: { available: false, reason, path: p, vectorFloats: 0 } });
+  if (!isNode || !proc?.dlopen) return none('not running in Node');
+  if (proc.env?.BACKPROP_NATIVE === '0') return none('BACKPROP_NATIVE=0');
+  const file = findAddon();
+  if (!file) return none('native/build/backprop.node is not built (npm run build compiles it; it needs g++)');
+  const mod: { exports: unknown } = { exports: {} };
+  try {
+    proc.dlopen(mod, file);
+  } catch (e) {
+    return none(`loading ${file} failed: ${(e as Error).message}`, file);
+  }
+  const addon = mod.exports as NativeAddon;
+  if (typeof addon.abi !== 'function' || addon.abi() !== ABI) {
+    return none(`${file} is a stale build (ABI ${typeof addon.abi === 'function' ? addon.abi() : '?'}, expected ${ABI}); rerun npm run build`, file);
+  }
+  return { addon, info: { available: true, reason: '', path: file, vectorFloats: addon.vectorFloats() } };
+}
+
+const loaded = load();
+const addon = loaded.addon;
+
+/**
+ * Whether the native CPU kernels loaded here, and if not, why.
+ * @example if (!nativeInfo().available) console.log(`on wasm: ${nativeInfo().reason}`);
+ */
+export function nativeInfo(): NativeInfo {
+  return { ...loaded.info };
+}
+
+/** Whether two arrays share any bytes (the addon writes the output while it reads the inputs). */
+function overlaps(x: TypedArray, y: TypedArray): boolean {
+  return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
+
+/**
+ * The wasm backend with the float32 GEMM, same-shape arithmetic and the Adam step replaced by the
+ * native addon's. The arithmetic and Adam give the wasm backend's results bit for bit; the products
+ * differ in rounding only (the addon's GEMM fuses multiply-adds).
+ * @example
+ * import { setBackend, nativeInfo } from 'backprop';
+ * if (nativeInfo().available) setBackend('native');
+ */
+export class NativeBackend extends WasmBackend {
+  override readonly name: string = 'native';
+
+  override matmul(a: TypedArray, b: TypedArray, out: TypedArray, args: MatmulArgs): void {
+    if (addon && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array
+      && args.batch * args.m * args.n * args.k >= NATIVE_MIN_MACS && !overlaps(a, out) && !overlaps(b, out)) {
+      checkMatmulArgs(a, b, out, args);
+      addon.sgemm(a, b, out, args.batch, args.m, args.n, args.k, args.transA, args.transB, args.aOffsets, args.bOffsets,
+        requestedThreadCount());
+      return;
+    }
+    super.matmul(a, b, out, args);
+  }
+
+  override binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void {
+    const code = ARITH[op];
+    // same-length float32 operands (or a scalar b): residual adds, gradient sums and scalings
+    if (addon && code !== undefined && out.length >= NATIVE_MIN_ELEMENTS && out instanceof Float32Array && a instanceof Float32Array
+      && b instanceof Float32Array && a.length === out.length && (b.length === out.length || b.length === 1)) {
+      addon.arith(code, a, b, out);
+      return;
+    }
+    super.binary(op, a, aShape, b, bShape, out, outShape);
+  }
+
+  override adamStep(x: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, vmax: TypedArray | null, h: AdamHyper): void {
+    if (addon && vmax === null && !h.maximize && x instanceof Float32Array && g instanceof Float32Array && m instanceof Float32Array
+      && v instanceof Float32Array && g.length === x.length && m.length === x.length && v.length === x.length) {
+      const s = adamScalars(h);
+      addon.adam(x, g, m, v, s.b1, s.b2, s.c1, s.c2, s.eps, s.stepSize, s.bc2Sqrt, s.decay, s.l2);
+      return;
+    }
+    super.adamStep(x, g, m, v, vmax, h);
+  }
+}
+
+if (addon) registerBackend('native', () => new NativeBackend(), { preferred: true });

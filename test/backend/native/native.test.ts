@@ -1,0 +1,144 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeBackend, nativeInfo } from '../../../src/index.js';
+import { JsBackend } from '../../../src/backend/js/index.js';
+import { GemmError } from '../../../src/backend/wasm/runtime.js';
+import { setNumThreads, getNumThreads, WasmBackend } from '../../../src/backend/wasm/index.js';
+import type { MatmulArgs } from '../../../src/backend/backend.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const info = nativeInfo();
+// CI has g++, so there the addon must have been built; elsewhere its absence is a reason to skip
+const skip = info.available ? false : process.env['CI'] === 'true' ? false : `native addon not available: ${info.reason}`;
+
+function rand(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+const args = (m: number, n: number, k: number, transA = false, transB = false, batch = 1): MatmulArgs =>
+  ({ batch, m, n, k, transA, transB, aOffsets: null, bOffsets: null });
+
+/** max |x - y| / (1 + |y|) */
+function maxRel(x: Float32Array, y: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!) / (1 + Math.abs(y[i]!)));
+  return worst;
+}
+
+test('native: the addon loads where it was built, and says why where it was not', { skip }, () => {
+  assert.equal(info.available, true, info.reason);
+  assert.ok(info.path && existsSync(info.path));
+  assert.ok([4, 8, 16].includes(info.vectorFloats), `vectorFloats ${info.vectorFloats}`);
+});
+
+test('native: matmul agrees with the reference over shapes, transposes, edge tiles and thread counts', { skip }, () => {
+  const nat = new NativeBackend(), ref = new JsBackend();
+  const prev = getNumThreads();
+  try {
+    for (const [m, n, k] of [[1, 64, 32], [7, 5, 300], [33, 65, 17], [100, 300, 257], [768, 384, 128], [9, 40, 600], [130, 33, 513]] as const) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const a = rand(m * k, m + 3 * k), b = rand(k * n, n + 7 * k);
+          const want = new Float32Array(m * n);
+          ref.matmul(a, b, want, args(m, n, k, transA, transB));
+          const outs: Float32Array[] = [];
+          for (const threads of [1, 2]) {
+            setNumThreads(threads);
+            const got = new Float32Array(m * n).fill(NaN);
+            nat.matmul(a, b, got, args(m, n, k, transA, transB));
+            assert.ok(maxRel(got, want) < 1e-5, `${m}x${n}x${k} tA=${transA} tB=${transB} threads=${threads}: ${maxRel(got, want)}`);
+            outs.push(got);
+          }
+          assert.deepEqual(outs[0], outs[1], `${m}x${n}x${k}: the thread count changed the result`);
+        }
+      }
+    }
+  } finally {
+    setNumThreads(prev);
+  }
+});
+
+test('native: batched matmul with broadcast offsets, and k = 0', { skip }, () => {
+  const nat = new NativeBackend(), ref = new JsBackend();
+  const m = 20, n = 24, k = 16, batch = 6;
+  const a = rand(2 * m * k, 1), b = rand(3 * k * n, 2);
+  const bargs: MatmulArgs = { batch, m, n, k, transA: false, transB: true,
+    aOffsets: Int32Array.from({ length: batch }, (_, i) => (i % 2) * m * k),
+    bOffsets: Int32Array.from({ length: batch }, (_, i) => (i % 3) * k * n) };
+  const want = new Float32Array(batch * m * n), got = new Float32Array(batch * m * n);
+  ref.matmul(a, b, want, bargs);
+  nat.matmul(a, b, got, bargs);
+  assert.ok(maxRel(got, want) < 1e-5);
+  const z = new Float32Array(64 * 64).fill(5);
+  nat.matmul(new Float32Array(0), new Float32Array(0), z, args(64, 64, 0));
+  assert.ok(z.every((v) => v === 0), 'k = 0 gives zeros');
+});
+
+test('native: bad arguments get a typed error naming matmul; an output overlapping an input still computes correctly', { skip }, () => {
+  const nat = new NativeBackend(), ref = new JsBackend();
+  assert.throws(() => nat.matmul(new Float32Array(100), new Float32Array(64 * 64), new Float32Array(64 * 64), args(64, 64, 64)),
+    (e: unknown) => e instanceof GemmError && /matmul: a has 100 elements, expected 4096/.test((e as Error).message));
+  assert.throws(() => nat.matmul(new Float32Array(4096), new Float32Array(4096), new Float32Array(4096), args(64, 64, 64.5)),
+    (e: unknown) => e instanceof GemmError && /k must be a non-negative integer/.test((e as Error).message));
+  // out aliases a: the native kernel would read what it has written, so the backend takes the copying path
+  const buf = new Float32Array(2 * 64 * 64);
+  buf.set(rand(64 * 64, 9));
+  const b = rand(64 * 64, 10);
+  const want = new Float32Array(64 * 64);
+  ref.matmul(buf.slice(0, 4096), b, want, args(64, 64, 64));
+  const out = buf.subarray(2048, 2048 + 4096);
+  nat.matmul(buf.subarray(0, 4096), b, out, args(64, 64, 64));
+  assert.ok(maxRel(out, want) < 1e-5);
+});
+
+test('native: build-native.mjs never fails an install, keeps the built addon, and fails under --strict', { skip }, () => {
+  const script = join(root, 'scripts', 'build-native.mjs');
+  const before = statSync(info.path!).mtimeMs;
+  const run = (env: Record<string, string>, ...flags: string[]) =>
+    spawnSync(process.execPath, [script, ...flags], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const off = run({ BACKPROP_NATIVE: '0' });
+  assert.equal(off.status, 0);
+  assert.match(off.stdout, /BACKPROP_NATIVE=0; the CPU kernels stay on the wasm backend/);
+  const missing = run({ CXX: '/nonexistent/g++' }, '--force');
+  assert.equal(missing.status, 0);
+  assert.match(missing.stdout, /\/nonexistent\/g\+\+ not found/);
+  const broken = run({ CXX: 'false' }, '--force', '--strict');
+  assert.equal(broken.status, 1);
+  assert.match(broken.stdout, /compiling failed/);
+  assert.equal(statSync(info.path!).mtimeMs, before, 'a failed build leaves the built addon as it was');
+});
+
+test('native: arithmetic and the Adam step give the wasm backend\'s results bit for bit', { skip }, () => {
+  const nat = new NativeBackend(), wasm = new WasmBackend();
+  const n = 5000, a = rand(n, 1), b = rand(n, 2).map((v) => v + 0.75), s = new Float32Array([0.3]);
+  for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+    for (const rhs of [b, s]) {
+      const want = new Float32Array(n), got = new Float32Array(n);
+      wasm.binary(op, a, [n], rhs, [rhs.length], want, [n]);
+      nat.binary(op, a, [n], rhs, [rhs.length], got, [n]);
+      assert.deepEqual(got, want, `${op} with b of length ${rhs.length}`);
+    }
+  }
+  for (const decoupled of [false, true]) {
+    const x = [rand(n, 3), rand(n, 3)], m = [rand(n, 4), rand(n, 4)], v = [rand(n, 5).map(Math.abs), rand(n, 5).map(Math.abs)];
+    const g = rand(n, 6);
+    for (let step = 1; step <= 3; step++) {
+      const h = { lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, maximize: false, decoupled, step };
+      wasm.adamStep(x[0]!, g, m[0]!, v[0]!, null, h);
+      nat.adamStep(x[1]!, g, m[1]!, v[1]!, null, h);
+    }
+    assert.deepEqual(x[1], x[0], `weights, decoupled=${decoupled}`);
+    assert.deepEqual(m[1], m[0]);
+    assert.deepEqual(v[1], v[0]);
+  }
+});
