@@ -1,12 +1,13 @@
 /**
  * ============================================================================
- *  ADAPTER FOR OUR OWN LIBRARY (backprop, js and wasm backends, and the webgpu device).
+ *  ADAPTER FOR OUR OWN LIBRARY (backprop, js, wasm and native backends, and the webgpu device).
  * ============================================================================
  *
  * Run by the driver (bench/run.ts) once per (peer, group):
  *
  *   node build/bench/own.js --peer backprop-js   --what gemm|mlp|lenet [--quick]
  *   node build/bench/own.js --peer backprop-wasm --what gemm|mlp|lenet [--quick]
+ *   node build/bench/own.js --peer backprop-native --what gemm|mlp|lenet|gpt [--quick]
  *   node build/bench/own.js --peer backprop-webgpu --what gemm|mlp|lenet|gpt [--quick]
  *
  *  backprop-webgpu runs the same workloads with the model, data and optimizer state on the
@@ -22,7 +23,8 @@
  *    Use `runChild(args, main)`: it prints the line, turns a thrown error into
  *    a skipped line, and exits the process.
  *  - `peer` selects the backend: 'backprop-js' → pure-JS backend,
- *    'backprop-wasm' → wasm backend (e.g. `setBackend('wasm')`).
+ *    'backprop-wasm' → wasm backend (e.g. `setBackend('wasm')`), 'backprop-native' → the native
+ *    backend (the C++ addon `npm run build` compiles; skipped where it is not built).
  *  - Workloads (use the shared constants/helpers so data and timing policy
  *    match the peers: `MLP`, `LENET`, `GEMM_SIZES`, `TRANS`, `glorot`,
  *    `randomF32`, `randomLabels`, `oneHotF32`, `timeIt`, `gemmOpts(quick)`,
@@ -54,7 +56,7 @@ import {
   randomTokens, round, runChild, stepOpts, timeIt,
   type Args, type GemmEntry, type GptResult, type GroupResult, type LenetResult, type MlpResult, mlpResult,
 } from './common.js';
-import { Generator, Tensor, backendFor, dispatchStats, initDevice, matmul, nn, noGrad, optim, setBackend, tensor, type Device } from '../src/index.js';
+import { Generator, Tensor, backendFor, dispatchStats, initDevice, matmul, nativeInfo, nn, noGrad, optim, setBackend, tensor, type Device } from '../src/index.js';
 import { getNumThreads, wasmInfo } from '../src/backend/wasm/index.js';
 import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { loadConv, loadDense } from './own-init.js';
@@ -103,6 +105,13 @@ async function setup(peer: string): Promise<string> {
     softwareAdapter = software;
     return `backprop webgpu device on ${info.description} (${String(info.details['source'])})` +
       (software ? '; a software adapter: runs, not a speed measurement' : '');
+  }
+  if (peer === 'backprop-native') {
+    const native = nativeInfo();
+    if (!native.available) throw new Error(`native addon not available: ${native.reason}`);
+    setBackend('native');
+    return `backprop native backend (C++ addon, ${native.vectorFloats * 32}-bit vectors: GEMM, arithmetic, Adam; the rest as wasm), ` +
+      `GEMM threads=${getNumThreads()}`;
   }
   if (peer !== 'backprop-js' && peer !== 'backprop-wasm') throw new Error(`unknown own peer "${peer}"`);
   if (peer === 'backprop-js') {

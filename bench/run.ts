@@ -47,6 +47,7 @@ interface Lib {
 const LIBS: Lib[] = [
   { id: 'backprop-js', script: 'own.js', ours: true, label: 'backprop (js)' },
   { id: 'backprop-wasm', script: 'own.js', ours: true, label: 'backprop (wasm)' },
+  { id: 'backprop-native', script: 'own.js', ours: true, label: 'backprop (native)' },
   { id: 'backprop-webgpu', script: 'own.js', ours: true, label: 'backprop (webgpu)' },
   { id: 'tfjs-wasm', script: 'peers/tfjs.js', ours: false, label: 'TF.js wasm' },
   { id: 'tfjs-cpu', script: 'peers/tfjs.js', ours: false, label: 'TF.js cpu' },
@@ -541,6 +542,11 @@ function buildMarkdown(completedRuns: number, totalSec: number): string {
       const r = sweepRatio('gpt', OURS_FAST, 'jax-wasm', (x) => x.gpt?.stepsPerSec);
       md.push(`Ratio of steps/s, backprop (wasm) / jax-js wasm+jit: **${r === null ? 'n/a' : `${r.toFixed(2)}×`}** (within each sweep, median across sweeps).`, '');
     }
+    if (libs.some((l) => l.id === 'backprop-native') && libs.some((l) => l.id === 'jax-wasm')) {
+      const r = sweepRatio('gpt', 'backprop-native', 'jax-wasm', (x) => x.gpt?.stepsPerSec);
+      md.push(`Ratio of steps/s, backprop (native) / jax-js wasm+jit: **${r === null ? 'n/a' : `${r.toFixed(2)}×`}** ` +
+        '(native C++ kernels against wasm: no wasm peer can go past 128-bit vectors; TF.js\'s native tfjs-node needs a libtensorflow download this machine cannot make).', '');
+    }
   }
 
   md.push('## Peak RSS (MiB, `process.resourceUsage().maxRSS` of each group\'s process, max across sweeps)', '');
@@ -595,6 +601,10 @@ function buildMarkdown(completedRuns: number, totalSec: number): string {
     '- backprop (wasm) runs large matmuls on the thread count in its config line above (default: all available cores, ' +
       'BACKPROP_THREADS or `setNumThreads` to change), while the two wasm peers run single-threaded under Node (next note); ' +
       'per thread, its GEMM ratios are up to that many times smaller. Its other kernels run on the main thread.',
+    '- backprop (native) is the wasm backend with its GEMM, same-shape arithmetic and Adam step in a C++ addon compiled at ' +
+      '`npm run build` with g++ -march=native (AVX-512 FMA here), on the same thread count; it is Node only, and it is not a ' +
+      'like-for-like peer of the wasm libraries: it shows what the CPU gives past WebAssembly\'s 128-bit vectors. The targets table ' +
+      'stays on the wasm backend, which is what a browser gets.',
     '- Under Node, tfjs-backend-wasm disables its multithreaded build (WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE) and ' +
       'jax-js\'s wasm worker pool needs a global Web `Worker` that Node 20 lacks, so both run single-threaded here.',
     '- tfjs-backend-wasm only sends untransposed matmuls to XNNPACK; `transposeA`/`transposeB` take a slow generic kernel, ' +

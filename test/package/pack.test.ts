@@ -103,7 +103,10 @@ describe('the npm package, installed into an empty project', () => {
     const files = info.files.map((f) => f.path).sort();
     // each module of src/ ships as its .js and .d.ts; no tests, no source maps, no build info
     const modules = listFiles(join(root, 'src'), join(root, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3));
-    const expected = ['LICENSE', 'README.md', 'package.json', ...modules.flatMap((m) => [`dist/${m}.js`, `dist/${m}.d.ts`])].sort();
+    // and the native addon's sources with the script that compiles them (the package has no install script)
+    const native = readdirSync(join(root, 'native')).filter((f) => /\.(cc|h)$/.test(f)).map((f) => `native/${f}`);
+    const expected = ['LICENSE', 'README.md', 'package.json', 'scripts/build-native.mjs', ...native,
+      ...modules.flatMap((m) => [`dist/${m}.js`, `dist/${m}.d.ts`])].sort();
     const extra = files.filter((f) => !expected.includes(f));
     const missing = expected.filter((f) => !files.includes(f));
     assert.deepEqual({ extra, missing }, { extra: [], missing: [] }, 'tarball contents differ from the compiled src/ (a stale dist/? run npm run build)');
@@ -157,6 +160,23 @@ console.log(JSON.stringify({ first: losses[0], last: losses.at(-1), weight: mode
     assert.ok(r['last']! < r['first']! / 100, `loss ${r['first']} → ${r['last']}`);
     assert.ok(Math.abs(r['weight']! - 3) < 0.01 && Math.abs(r['bias']! + 1) < 0.01, `fit y = ${r['weight']}x + ${r['bias']}, want 3x − 1`);
     assert.ok(Math.abs(r['reloaded']! - (2 * r['weight']! + r['bias']!)) < 1e-6);
+  });
+
+  it('builds the native addon in the installed package when asked, and uses it', (t) => {
+    const probe = "import { nativeInfo, getBackend } from 'backprop'; console.log(JSON.stringify({ ...nativeInfo(), backend: getBackend().name }));";
+    const before = JSON.parse(runOk(process.execPath, ['--input-type=module', '-e', probe], consumer)) as { available: boolean; reason: string; backend: string };
+    assert.equal(before.available, false, 'nothing built it yet');
+    assert.match(before.reason, /not built/);
+    assert.equal(before.backend, 'wasm');
+    const built = spawnSync(process.execPath, [join('node_modules', 'backprop', 'scripts', 'build-native.mjs')], { cwd: consumer, encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
+    if (/stay on the wasm backend/.test(built.stdout)) {
+      if (process.env['CI'] === 'true') assert.fail(`CI has g++, yet: ${built.stdout}`);
+      t.skip(built.stdout.trim());
+      return;
+    }
+    const after = JSON.parse(runOk(process.execPath, ['--input-type=module', '-e', probe], consumer)) as { available: boolean; backend: string };
+    assert.deepEqual([after.available, after.backend], [true, 'native']);
   });
 
   it('runs the backprop bin: train, then eval of the saved model', () => {

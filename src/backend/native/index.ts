@@ -64,13 +64,15 @@ const fs = isNode ? await import('node:fs') : null;
 const url = isNode ? await import('node:url') : null;
 const path = isNode ? await import('node:path') : null;
 
-/** native/build/backprop.node in the nearest directory above this module that has one. */
+/** native/build/backprop.node under the package root: the nearest directory above this module with a package.json. */
 function findAddon(): string | null {
   if (!fs || !url || !path) return null;
   let dir = path.dirname(url.fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
-    const candidate = path.join(dir, 'native', 'build', 'backprop.node');
-    if (fs.existsSync(candidate)) return candidate;
+    if (fs.existsSync(path.join(dir, 'package.json'))) {
+      const candidate = path.join(dir, 'native', 'build', 'backprop.node');
+      return fs.existsSync(candidate) ? candidate : null;
+    }
     const up = path.dirname(dir);
     if (up === dir) break;
     dir = up;
@@ -84,7 +86,7 @@ function load(): { addon: NativeAddon | null; info: NativeInfo } {
   if (!isNode || !proc?.dlopen) return none('not running in Node');
   if (proc.env?.BACKPROP_NATIVE === '0') return none('BACKPROP_NATIVE=0');
   const file = findAddon();
-  if (!file) return none('native/build/backprop.node is not built (npm run build compiles it; it needs g++)');
+  if (!file) return none('native/build/backprop.node is not built (in a clone npm run build compiles it, in an installed package node node_modules/backprop/scripts/build-native.mjs; either needs g++)');
   const mod: { exports: unknown } = { exports: {} };
   try {
     proc.dlopen(mod, file);
