@@ -29,7 +29,10 @@ class Pool {
   // Runs fn(ctx, t, thread) for t in [0, tasks) on `threads` threads (the caller is thread 0).
   void run(int tasks, int threads, TaskFn fn, void* ctx) {
     if (threads > tasks) threads = tasks;
-    if (threads <= 1) {
+    // one job at a time: a second JS thread (a worker_threads Worker) calling in meanwhile runs
+    // its tasks on its own thread rather than share the workers
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (threads <= 1 || !busy.owns_lock()) {
       for (int t = 0; t < tasks; t++) fn(ctx, t, 0);
       return;
     }
@@ -97,7 +100,7 @@ class Pool {
   }
 
   std::vector<std::thread> workers_;
-  std::mutex mu_, doneMu_;
+  std::mutex mu_, doneMu_, busy_;
   std::condition_variable cv_, doneCv_;
   std::atomic<uint64_t> gen_{0};
   std::atomic<int> next_{0}, pending_{0};

@@ -142,3 +142,34 @@ test('native: arithmetic and the Adam step give the wasm backend\'s results bit 
     assert.deepEqual(v[1], v[0]);
   }
 });
+
+test('native: JS threads calling the addon at once each get their own correct products', { skip }, async () => {
+  const { Worker } = await import('node:worker_threads');
+  const moduleUrl = new URL('../../../src/backend/native/index.js', import.meta.url).href;
+  const m = 160, n = 200, k = 150;
+  const a = rand(m * k, 11), b = rand(k * n, 12);
+  const want = new Float32Array(m * n);
+  new NativeBackend().matmul(a, b, want, args(m, n, k));
+  // each worker multiplies the same matrices 40 times while the others (and this thread) do too
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(workerData.url).then(({ NativeBackend }) => {
+      const nat = new NativeBackend(), { a, b, m, n, k } = workerData;
+      const args = { batch: 1, m, n, k, transA: false, transB: false, aOffsets: null, bOffsets: null };
+      const outs = [];
+      for (let i = 0; i < 40; i++) { const o = new Float32Array(m * n); nat.matmul(a, b, o, args); outs.push(o); }
+      parentPort.postMessage(outs);
+    });`;
+  const workers = [0, 1, 2].map(() => new Worker(code, { eval: true, workerData: { url: moduleUrl, a, b, m, n, k } }));
+  const results = workers.map((w) => new Promise<Float32Array[]>((res, rej) => { w.once('message', res); w.once('error', rej); }));
+  const nat = new NativeBackend();
+  for (let i = 0; i < 40; i++) {
+    const o = new Float32Array(m * n);
+    nat.matmul(a, b, o, args(m, n, k));
+    assert.deepEqual(o, want, `main thread, product ${i}`);
+  }
+  for (const [w, outs] of (await Promise.all(results)).entries()) {
+    outs.forEach((o, i) => assert.deepEqual(o, want, `worker ${w}, product ${i}`));
+  }
+  await Promise.all(workers.map((w) => w.terminate()));
+});
