@@ -34,7 +34,6 @@ napi_status napi_get_value_bool(napi_env env, napi_value value, bool* result);
 napi_status napi_create_function(napi_env env, const char* utf8name, size_t length, napi_callback cb,
                                  void* data, napi_value* result);
 napi_status napi_create_int32(napi_env env, int32_t value, napi_value* result);
-napi_status napi_create_string_utf8(napi_env env, const char* str, size_t length, napi_value* result);
 napi_status napi_set_named_property(napi_env env, napi_value object, const char* utf8name, napi_value value);
 napi_status napi_get_undefined(napi_env env, napi_value* result);
 napi_status napi_throw_error(napi_env env, const char* code, const char* msg);

@@ -34,7 +34,7 @@ export function registerBackend(name: string, factory: () => Backend, opts: { pr
 
 /**
  * The backend that runs ops on CPU tensors. The first call picks BACKPROP_BACKEND, else the
- * fastest available. @example getBackend().name // 'wasm'
+ * fastest available. @example getBackend().name // 'native' in Node where its addon is built, else 'wasm'
  */
 export function getBackend(): Backend {
   if (current === null) current = instantiate(env('BACKPROP_BACKEND') ?? preferredName);
@@ -56,7 +56,7 @@ export function setBackend(name: BackendName | string): Backend {
 
 /**
  * The names of the CPU backends that can be selected with setBackend.
- * @example listBackends() // ['js', 'wasm']
+ * @example listBackends() // ['js', 'wasm', 'native']
  */
 export function listBackends(): string[] {
   return [...factories.keys()];

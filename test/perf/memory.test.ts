@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { Generator, data, nn, optim, setBackend } from '../../src/index.js';
+import { Generator, data, nativeInfo, nn, optim, setBackend } from '../../src/index.js';
 import { wasmAvailable } from '../../src/backend/wasm/index.js';
 
 const STEPS = 20_000;
@@ -137,5 +137,10 @@ if (childAt >= 0) {
 
   test('20,000 steps of a user-written training loop keep RSS flat (wasm backend)', { skip: wasmAvailable() ? false : 'wasm SIMD unavailable' }, () => {
     checkFlat(runChild('wasm'));
+  });
+
+  // the addon's scratch and thread pool live outside the JS heap, so RSS is the check that sees them
+  test('20,000 steps of a user-written training loop keep RSS flat (native backend)', { skip: nativeInfo().available ? false : `native addon not available: ${nativeInfo().reason}` }, () => {
+    checkFlat(runChild('native'));
   });
 }

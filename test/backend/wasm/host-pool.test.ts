@@ -45,7 +45,7 @@ test('HostPool: holds at most 256 MiB; beyond that given-back arrays are left to
   assert.equal(pool.pooledBytes, 256 << 20);
 });
 
-test('wasm backend: training steps reuse the arrays backward gave back, with the same results as without reuse', { skip: backendFor('cpu').name !== 'wasm' && 'the CPU backend is not wasm' }, () => {
+test('wasm (and native) backend: training steps reuse the arrays backward gave back, with the same results as without reuse', { skip: !['wasm', 'native'].includes(backendFor('cpu').name) && 'the CPU backend is neither wasm nor native (which inherits its pool)' }, () => {
   const b = backendFor('cpu') as Backend<Storage> & Record<string, unknown>;
   const run = (reuse: boolean): { losses: number[]; weights: number[]; reused: number } => {
     const alloc = b.alloc.bind(b), release = b.release!.bind(b);
