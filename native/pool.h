@@ -2,6 +2,11 @@
 // task indices from one counter. Workers spin briefly after a job (the next kernel of a training
 // step usually follows within microseconds), then sleep on a condition variable so an idle
 // process costs no CPU.
+//
+// The caller never waits for a worker to wake up: a job is open while the caller claims tasks,
+// a worker joins only an open job, and once the caller has claimed the last task it closes the job
+// and waits just for the workers inside it. (Waking a sleeping thread on a VM can take a
+// millisecond, far longer than a small product.)
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -26,7 +31,7 @@ class Pool {
     for (auto& t : workers_) t.join();
   }
 
-  // Runs fn(ctx, t, thread) for t in [0, tasks) on `threads` threads (the caller is thread 0).
+  // Runs fn(ctx, t, thread) for t in [0, tasks) on up to `threads` threads (the caller is thread 0).
   void run(int tasks, int threads, TaskFn fn, void* ctx) {
     if (threads > tasks) threads = tasks;
     // one job at a time: a second JS thread (a worker_threads Worker) calling in meanwhile runs
@@ -37,24 +42,29 @@ class Pool {
       return;
     }
     ensure(threads - 1);
-    fn_ = fn;
-    ctx_ = ctx;
-    tasks_ = tasks;
-    want_ = threads - 1;
-    next_.store(0);
-    pending_.store(threads - 1);
     {
       std::lock_guard<std::mutex> lk(mu_);
+      fn_ = fn;
+      ctx_ = ctx;
+      tasks_ = tasks;
+      want_ = threads - 1;
+      next_.store(0);
+      active_.store(0);
+      open_ = true;
       gen_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     claim(0);
-    // wait for the workers that joined this job (a worker joins at most once per generation)
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      open_ = false;  // every task is claimed: no worker joins from here on
+    }
+    // wait for the workers still running a task of this job
     auto spinUntil = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
-    while (pending_.load(std::memory_order_acquire) > 0) {
+    while (active_.load(std::memory_order_acquire) > 0) {
       if (std::chrono::steady_clock::now() > spinUntil) {
         std::unique_lock<std::mutex> lk(doneMu_);
-        doneCv_.wait_for(lk, std::chrono::microseconds(100), [&] { return pending_.load() == 0; });
+        doneCv_.wait_for(lk, std::chrono::microseconds(100), [&] { return active_.load() == 0; });
       }
     }
   }
@@ -63,8 +73,7 @@ class Pool {
   void ensure(int n) {
     while ((int)workers_.size() < n) {
       int id = (int)workers_.size() + 1;
-      uint64_t seen = gen_.load();  // taken here: the job about to start must count as new
-      workers_.emplace_back([this, id, seen] { loop(id, seen); });
+      workers_.emplace_back([this, id] { loop(id); });
     }
   }
 
@@ -76,25 +85,27 @@ class Pool {
     }
   }
 
-  void loop(int id, uint64_t seen) {
+  void loop(int id) {
+    uint64_t seen = 0;
     for (;;) {
       // spin a little for the next job, then sleep
       auto spinUntil = std::chrono::steady_clock::now() + std::chrono::microseconds(300);
       while (gen_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < spinUntil) {
         std::this_thread::yield();
       }
-      if (gen_.load(std::memory_order_acquire) == seen) {
+      {
         std::unique_lock<std::mutex> lk(mu_);
         cv_.wait(lk, [&] { return gen_.load() != seen; });
+        seen = gen_.load();
+        if (stop_) return;
+        // join only a job still open, and only as one of the threads it asked for
+        if (!open_ || id > want_) continue;
+        active_.fetch_add(1);
       }
-      seen = gen_.load(std::memory_order_acquire);
-      if (stop_) return;
-      if (id <= want_) {
-        claim(id);
-        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-          std::lock_guard<std::mutex> lk(doneMu_);
-          doneCv_.notify_one();
-        }
+      claim(id);
+      if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lk(doneMu_);
+        doneCv_.notify_one();
       }
     }
   }
@@ -103,11 +114,11 @@ class Pool {
   std::mutex mu_, doneMu_, busy_;
   std::condition_variable cv_, doneCv_;
   std::atomic<uint64_t> gen_{0};
-  std::atomic<int> next_{0}, pending_{0};
+  std::atomic<int> next_{0}, active_{0};
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
   int tasks_ = 0, want_ = 0;
-  bool stop_ = false;
+  bool open_ = false, stop_ = false;
 };
 
 }  // namespace bp
