@@ -9,7 +9,8 @@
 //
 //   node scripts/build-native.mjs [--strict] [--force]
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +18,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'native');
 const outDir = join(srcDir, 'build');
 const out = join(outDir, 'backprop.node');
+// what the addon was compiled for: the loader refuses a -march=native build on another CPU model,
+// where it could meet an instruction the CPU lacks (SIGILL) instead of a clear message
+const stamp = join(outDir, 'backprop.json');
 const strict = process.argv.includes('--strict');
 const force = process.argv.includes('--force');
 
@@ -31,7 +35,7 @@ const sources = readdirSync(srcDir).filter((f) => f.endsWith('.cc')).map((f) => 
 const inputs = [...sources, ...readdirSync(srcDir).filter((f) => f.endsWith('.h')).map((f) => join(srcDir, f))];
 
 // up to date: every source older than the addon
-if (!force && existsSync(out)) {
+if (!force && existsSync(out) && existsSync(stamp)) {
   const built = statSync(out).mtimeMs;
   if (inputs.every((f) => statSync(f).mtimeMs <= built)) process.exit(0);
 }
@@ -50,16 +54,33 @@ function compile(extra) {
 }
 
 const t0 = Date.now();
-let r = compile(['-march=native']);
+let r = { ...compile(['-march=native']), native: true };
 // some compilers (or CPUs) reject -march=native: the portable build still vectorizes at the baseline
-if (!r.ok && !r.why.includes('not found')) r = compile([]);
+if (!r.ok && !r.why.includes('not found')) r = { ...compile([]), native: false };
 if (!r.ok) {
   rmSync(tmp, { force: true });
   skip(`compiling failed: ${r.why}`);
 }
-// the finished file replaces the old one in one step, so a crash never leaves a half-written addon
-const fd = openSync(tmp, 'r');
-fsyncSync(fd);
-closeSync(fd);
-renameSync(tmp, out);
+// each finished file replaces the old one in one step, so a crash never leaves a half-written one
+function commit(from, to) {
+  const fd = openSync(from, 'r');
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(from, to);
+}
+/** The CPU's feature flags on Linux (what -march=native compiled for), else null. */
+function cpuFlags() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    return line ? line.split(':')[1].trim().split(/\s+/).sort() : null;
+  } catch {
+    return null;
+  }
+}
+const stampTmp = `${stamp}.${process.pid}.tmp`;
+writeFileSync(stampTmp, `${JSON.stringify({ cpu: cpus()[0]?.model ?? 'unknown', arch: process.arch, native: r.native, flags: cpuFlags() })}\n`);
+// the stamp first: an addon without a matching stamp is rebuilt, never trusted
+rmSync(stamp, { force: true });
+commit(tmp, out);
+commit(stampTmp, stamp);
 console.log(`build-native: ${out} (${cxx}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);

@@ -7,8 +7,9 @@
  * since WebAssembly stops at 128-bit vectors.
  *
  * It registers itself as the preferred CPU backend when the addon loads; where it does not (a
- * browser, no compiler at install, BACKPROP_NATIVE=0) the wasm backend stays the default.
- * `nativeInfo()` says which and why.
+ * browser, no compiler at install, BACKPROP_NATIVE=0, an addon built for another CPU) the wasm
+ * backend stays the default. `nativeInfo()` says which and why. BACKPROP_NATIVE_ADDON=FILE loads
+ * an addon from elsewhere (with its stamp, FILE with .json for .node, beside it).
  *
  *   NativeBackend            Backend; 'native' in setBackend / BACKPROP_BACKEND
  *   nativeInfo()             { available, reason, path, vectorFloats }
@@ -63,6 +64,7 @@ const isNode = !!proc?.versions?.node;
 const fs = isNode ? await import('node:fs') : null;
 const url = isNode ? await import('node:url') : null;
 const path = isNode ? await import('node:path') : null;
+const os = isNode ? await import('node:os') : null;
 
 /** native/build/backprop.node under the package root: the nearest directory above this module with a package.json. */
 function findAddon(): string | null {
@@ -80,13 +82,43 @@ function findAddon(): string | null {
   return null;
 }
 
+/** The CPU's feature flags from /proc/cpuinfo (Linux), else null. */
+function cpuFlags(): Set<string> | null {
+  try {
+    const line = fs!.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    return line ? new Set(line.split(':')[1]!.trim().split(/\s+/)) : null;
+  } catch {
+    return null;
+  }
+}
+
 function load(): { addon: NativeAddon | null; info: NativeInfo } {
   const none = (reason: string, p: string | null = null): { addon: null; info: NativeInfo } =>
     ({ addon: null, info: { available: false, reason, path: p, vectorFloats: 0 } });
   if (!isNode || !proc?.dlopen) return none('not running in Node');
   if (proc.env?.BACKPROP_NATIVE === '0') return none('BACKPROP_NATIVE=0');
-  const file = findAddon();
+  const file = proc.env?.BACKPROP_NATIVE_ADDON || findAddon();
   if (!file) return none('native/build/backprop.node is not built (in a clone npm run build compiles it, in an installed package node node_modules/backprop/scripts/build-native.mjs; either needs g++)');
+  // a -march=native build runs only on the CPU model it was compiled on (elsewhere: SIGILL)
+  const stampFile = file.replace(/\.node$/, '.json');
+  let stamp: { cpu?: string; arch?: string; native?: boolean; flags?: string[] | null };
+  try {
+    stamp = JSON.parse(fs!.readFileSync(stampFile, 'utf8')) as typeof stamp;
+  } catch {
+    return none(`${stampFile} is missing or unreadable, so ${file} may be for another CPU; rerun npm run build`, file);
+  }
+  const here = os?.cpus()[0]?.model ?? 'unknown';
+  const arch = (proc as { arch?: string }).arch;
+  if (stamp.arch !== arch) return none(`${file} was compiled for ${stamp.arch}, this machine is ${arch}; rerun npm run build`, file);
+  if (stamp.native !== false) {
+    // Linux: every CPU feature the build machine had must be here; elsewhere, the same CPU model
+    const flags = cpuFlags();
+    const missing = stamp.flags && flags ? stamp.flags.filter((f) => !flags.has(f)) : null;
+    if (missing ? missing.length > 0 : stamp.cpu !== here) {
+      const why = missing ? `lacks ${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', …' : ''}` : `is ${here}`;
+      return none(`${file} was compiled for the CPU of the machine that built it (${stamp.cpu}); this one ${why}; rerun npm run build`, file);
+    }
+  }
   const mod: { exports: unknown } = { exports: {} };
   try {
     proc.dlopen(mod, file);

@@ -1,7 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeBackend, nativeInfo } from '../../../src/index.js';
@@ -172,4 +173,35 @@ test('native: JS threads calling the addon at once each get their own correct pr
     outs.forEach((o, i) => assert.deepEqual(o, want, `worker ${w}, product ${i}`));
   }
   await Promise.all(workers.map((w) => w.terminate()));
+});
+
+test('native: an addon stamped for a CPU with features this one lacks is refused with the reason, not run', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'backprop-native-'));
+  try {
+    const stamp = JSON.parse(readFileSync(info.path!.replace(/\.node$/, '.json'), 'utf8')) as { flags: string[] | null; cpu: string };
+    const probe = (addon: string) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e',
+        `import { nativeInfo, getBackend } from ${JSON.stringify(new URL('../../../src/index.js', import.meta.url).href)}; console.log(JSON.stringify({ ...nativeInfo(), backend: getBackend().name }));`],
+      { encoding: 'utf8', env: { ...process.env, BACKPROP_NATIVE_ADDON: addon, BACKPROP_BACKEND: '' } });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { available: boolean; reason: string; backend: string };
+    };
+    const copy = (name: string, st: object | null) => {
+      const file = join(dir, `${name}.node`);
+      copyFileSync(info.path!, file);
+      if (st) writeFileSync(join(dir, `${name}.json`), JSON.stringify(st));
+      return file;
+    };
+    assert.deepEqual(probe(copy('same', stamp)).available, true);
+    const unstamped = probe(copy('unstamped', null));
+    assert.equal(unstamped.available, false);
+    assert.match(unstamped.reason, /unstamped\.json is missing or unreadable/);
+    assert.equal(unstamped.backend, 'wasm');
+    const alien = probe(copy('alien', { ...stamp, cpu: 'Imaginary CPU', flags: stamp.flags ? [...stamp.flags, 'avx1024_imaginary'] : null }));
+    assert.equal(alien.available, false);
+    assert.match(alien.reason, stamp.flags ? /this one lacks avx1024_imaginary; rerun npm run build/ : /this one is .*; rerun npm run build/);
+    assert.equal(alien.backend, 'wasm');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
