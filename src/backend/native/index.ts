@@ -99,7 +99,7 @@ function load(): { addon: NativeAddon | null; info: NativeInfo } {
   if (proc.env?.BACKPROP_NATIVE === '0') return none('BACKPROP_NATIVE=0');
   const file = proc.env?.BACKPROP_NATIVE_ADDON || findAddon();
   if (!file) return none('native/build/backprop.node is not built (in a clone npm run build compiles it, in an installed package node node_modules/backprop/scripts/build-native.mjs; either needs g++)');
-  // a -march=native build runs only on the CPU model it was compiled on (elsewhere: SIGILL)
+  // a -march=native build runs only on a CPU with the features it was compiled for (elsewhere: SIGILL)
   const stampFile = file.replace(/\.node$/, '.json');
   let stamp: { cpu?: string; arch?: string; native?: boolean; flags?: string[] | null };
   try {
