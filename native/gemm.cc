@@ -95,7 +95,7 @@ struct Plan {
 static int roundUp(int x, int q) { return (x + q - 1) / q * q; }
 static int ceilDiv(int x, int q) { return (x + q - 1) / q; }
 
-// Tiles of at most MC... rows and NC columns, split further until every thread has a few tasks.
+// Output tiles of at most 128 rows and NC columns, split further until every thread has a few tasks.
 static Plan plan(int batch, int m, int n, int k, int threads) {
   int tilesN = ceilDiv(n, NC);
   int tilesM = ceilDiv(m, 128);
