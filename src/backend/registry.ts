@@ -62,11 +62,25 @@ export function listBackends(): string[] {
   return [...factories.keys()];
 }
 
+/** Backends that exist but cannot run here, with why (e.g. 'native' without its addon). */
+const unavailable = new Map<string, string>();
+
+/**
+ * Records that a known CPU backend cannot run here, so that asking for it says why.
+ * @example markBackendUnavailable('native', 'native/build/backprop.node is not built')
+ */
+export function markBackendUnavailable(name: string, reason: string): void {
+  if (!factories.has(name)) unavailable.set(name, reason);
+}
+
 function instantiate(name: string): Backend {
   const existing = instances.get(name);
   if (existing) return existing;
   const f = factories.get(name);
-  if (!f) throw new ValueError(`setBackend: unknown backend '${name}'; available: ${[...factories.keys()].join(', ')}`);
+  const available = [...factories.keys()].join(', ');
+  const why = unavailable.get(name);
+  if (!f && why !== undefined) throw new ValueError(`setBackend: backend '${name}' is not available here: ${why}; available: ${available}`);
+  if (!f) throw new ValueError(`setBackend: unknown backend '${name}'; available: ${available}`);
   const b = f();
   instances.set(name, b);
   return b;

@@ -15,7 +15,7 @@
  *   nativeInfo()             { available, reason, path, vectorFloats }
  */
 import type { AdamHyper, BinaryOp, MatmulArgs, Shape, TypedArray } from '../backend.js';
-import { registerBackend } from '../registry.js';
+import { markBackendUnavailable, registerBackend } from '../registry.js';
 import { checkMatmulArgs } from '../wasm/gemm.js';
 import { adamScalars, WasmBackend } from '../wasm/index.js';
 import { requestedThreadCount } from '../wasm/runtime.js';
@@ -193,3 +193,4 @@ export class NativeBackend extends WasmBackend {
 }
 
 if (addon) registerBackend('native', () => new NativeBackend(), { preferred: true });
+else markBackendUnavailable('native', loaded.info.reason);

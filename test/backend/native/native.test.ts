@@ -205,3 +205,12 @@ test('native: an addon stamped for a CPU with features this one lacks is refused
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('native: asking for it where it cannot run names the reason', () => {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e',
+    `import { setBackend } from ${JSON.stringify(new URL('../../../src/index.js', import.meta.url).href)};
+     try { setBackend('native'); console.log('no error'); } catch (e) { console.log(e.name + ': ' + e.message); }`],
+  { encoding: 'utf8', env: { ...process.env, BACKPROP_NATIVE: '0', BACKPROP_BACKEND: '' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /ValueError: setBackend: backend 'native' is not available here: BACKPROP_NATIVE=0; available: js, wasm/);
+});
