@@ -5,6 +5,8 @@
 #include <exception>
 #include <string>
 
+#include "activation.h"
+#include "attention.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "napi.h"
@@ -145,8 +147,128 @@ napi_value AdamF32(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// Whether [a, a+aLen) and [b, b+bLen) share memory.
+bool overlap(const float* a, size_t aLen, const float* b, size_t bLen) { return a < b + bLen && b < a + aLen; }
+
+// gelu(x, out, threads)
+napi_value GeluF32(napi_env env, napi_callback_info info) {
+  Ctx x(env, info);
+  size_t n, oLen;
+  const float* in = static_cast<const float*>(x.array(0, napi_float32_array, "x", &n));
+  float* out = static_cast<float*>(x.array(1, napi_float32_array, "out", &oLen));
+  const int threads = x.i32(2, "threads");
+  if (x.failed) return nullptr;
+  if (oLen != n) return x.fail("native gelu: x and out must have one length");
+  if (overlap(in, n, out, oLen)) return x.fail("native gelu: out overlaps x");
+  bp::geluF32(in, out, n, threads < 1 ? 1 : threads);
+  return undefined(env);
+}
+
+// geluGrad(g, x, y, out, threads)
+napi_value GeluGradF32(napi_env env, napi_callback_info info) {
+  Ctx x(env, info);
+  size_t gLen, n, yLen, oLen;
+  const float* g = static_cast<const float*>(x.array(0, napi_float32_array, "g", &gLen));
+  const float* in = static_cast<const float*>(x.array(1, napi_float32_array, "x", &n));
+  const float* y = static_cast<const float*>(x.array(2, napi_float32_array, "y", &yLen));
+  float* out = static_cast<float*>(x.array(3, napi_float32_array, "out", &oLen));
+  const int threads = x.i32(4, "threads");
+  if (x.failed) return nullptr;
+  if (gLen != n || yLen != n || oLen != n) return x.fail("native geluGrad: g, x, y and out must have one length");
+  if (overlap(g, n, out, n) || overlap(in, n, out, n) || overlap(y, n, out, n)) return x.fail("native geluGrad: out overlaps an input");
+  bp::geluGradF32(g, in, y, out, n, threads < 1 ? 1 : threads);
+  return undefined(env);
+}
+
+// The attention arguments from an Int32Array [batch, heads, l, s, d, causal, then offset,
+// batchStride, headStride, rowStride of q, k, v and out] and the scale. Every layout must stay
+// inside its array (lens: q, k, v, out).
+bool attentionArgs(Ctx& x, size_t at, const size_t lens[4], bp::AttentionArgs* a) {
+  size_t n;
+  const int32_t* v = static_cast<const int32_t*>(x.array(at, napi_int32_array, "args", &n));
+  a->scale = (float)x.f64(at + 1, "scale");
+  if (x.failed) return false;
+  if (n != 22) {
+    x.fail("native attention: args must hold 22 integers");
+    return false;
+  }
+  a->batch = v[0], a->heads = v[1], a->l = v[2], a->s = v[3], a->d = v[4], a->causal = v[5] != 0;
+  if (a->batch < 0 || a->heads < 0 || a->l < 0 || a->s < 0 || a->d < 0) {
+    x.fail("native attention: negative dimension");
+    return false;
+  }
+  bp::Layout* ls[4] = {&a->q, &a->k, &a->v, &a->out};
+  const int rows[4] = {a->l, a->s, a->s, a->l};
+  for (int i = 0; i < 4; i++) {
+    const int32_t* p = v + 6 + 4 * i;
+    *ls[i] = bp::Layout{p[0], p[1], p[2], p[3]};
+    if (p[0] < 0 || p[1] < 0 || p[2] < 0 || p[3] < 0) {
+      x.fail("native attention: negative offset or stride");
+      return false;
+    }
+    if (a->batch == 0 || a->heads == 0 || rows[i] == 0 || a->d == 0) continue;
+    const double last = (double)p[0] + (double)(a->batch - 1) * p[1] + (double)(a->heads - 1) * p[2] + (double)(rows[i] - 1) * p[3] + (a->d - 1);
+    if (last >= (double)lens[i]) {
+      x.fail("native attention: a layout reaches past the end of its array");
+      return false;
+    }
+  }
+  return true;
+}
+
+// attention(q, k, v, out, args, scale, threads)
+napi_value AttentionF32(napi_env env, napi_callback_info info) {
+  Ctx x(env, info);
+  size_t lens[4];
+  const float* q = static_cast<const float*>(x.array(0, napi_float32_array, "q", &lens[0]));
+  const float* k = static_cast<const float*>(x.array(1, napi_float32_array, "k", &lens[1]));
+  const float* v = static_cast<const float*>(x.array(2, napi_float32_array, "v", &lens[2]));
+  float* out = static_cast<float*>(x.array(3, napi_float32_array, "out", &lens[3]));
+  bp::AttentionArgs a{};
+  if (x.failed || !attentionArgs(x, 4, lens, &a)) return nullptr;
+  const int threads = x.i32(6, "threads");
+  if (x.failed) return nullptr;
+  if (overlap(out, lens[3], q, lens[0]) || overlap(out, lens[3], k, lens[1]) || overlap(out, lens[3], v, lens[2])) {
+    return x.fail("native attention: out overlaps an input");
+  }
+  bp::attentionF32(q, k, v, a, out, threads < 1 ? 1 : threads);
+  return undefined(env);
+}
+
+// attentionGrad(q, k, v, g, dq, dk, dv, args, scale, threads); dq, dk, dv may be one array
+napi_value AttentionGradF32(napi_env env, napi_callback_info info) {
+  Ctx x(env, info);
+  size_t lens[4], gLen, dLens[3];
+  const float* q = static_cast<const float*>(x.array(0, napi_float32_array, "q", &lens[0]));
+  const float* k = static_cast<const float*>(x.array(1, napi_float32_array, "k", &lens[1]));
+  const float* v = static_cast<const float*>(x.array(2, napi_float32_array, "v", &lens[2]));
+  const float* g = static_cast<const float*>(x.array(3, napi_float32_array, "g", &gLen));
+  float* dq = static_cast<float*>(x.array(4, napi_float32_array, "dq", &dLens[0]));
+  float* dk = static_cast<float*>(x.array(5, napi_float32_array, "dk", &dLens[1]));
+  float* dv = static_cast<float*>(x.array(6, napi_float32_array, "dv", &dLens[2]));
+  if (x.failed) return nullptr;
+  // the layouts must fit the inputs and, as the gradients take the same layouts, the outputs
+  lens[3] = gLen;
+  bp::AttentionArgs a{};
+  if (!attentionArgs(x, 7, lens, &a)) return nullptr;
+  const size_t outLens[4] = {dLens[0], dLens[1], dLens[2], gLen};
+  if (!attentionArgs(x, 7, outLens, &a)) return nullptr;
+  const int threads = x.i32(9, "threads");
+  if (x.failed) return nullptr;
+  const float* ins[4] = {q, k, v, g};
+  const size_t inLens[4] = {lens[0], lens[1], lens[2], gLen};
+  float* outs[3] = {dq, dk, dv};
+  for (int o = 0; o < 3; o++) {
+    for (int i = 0; i < 4; i++) {
+      if (overlap(outs[o], dLens[o], ins[i], inLens[i])) return x.fail("native attentionGrad: an output overlaps an input");
+    }
+  }
+  bp::attentionGradF32(q, k, v, g, a, dq, dk, dv, threads < 1 ? 1 : threads);
+  return undefined(env);
+}
+
 // Bumped whenever a function's arguments change, so a stale build is refused rather than misused.
-constexpr int ABI = 2;
+constexpr int ABI = 3;
 
 napi_value Abi(napi_env env, napi_callback_info) {
   napi_value v;
@@ -174,5 +296,9 @@ extern "C" napi_value napi_register_module_v1(napi_env env, napi_value exports) 
   define(env, exports, "abi", Abi);
   define(env, exports, "arith", ArithF32);
   define(env, exports, "adam", AdamF32);
+  define(env, exports, "gelu", GeluF32);
+  define(env, exports, "geluGrad", GeluGradF32);
+  define(env, exports, "attention", AttentionF32);
+  define(env, exports, "attentionGrad", AttentionGradF32);
   return exports;
 }

@@ -9,18 +9,14 @@
 #include <vector>
 
 #include "pool.h"
+#include "simd.h"
 
 namespace bp {
 
 #if defined(__AVX512F__)
-constexpr int V = 16;
 constexpr int MR = 8;  // 16 accumulators of 32 zmm registers
-#elif defined(__AVX__)
-constexpr int V = 8;
-constexpr int MR = 6;  // 12 accumulators of 16 ymm registers
 #else
-constexpr int V = 4;
-constexpr int MR = 6;
+constexpr int MR = 6;  // 12 accumulators of 16 ymm registers (AVX), or 16 NEON/SSE registers
 #endif
 constexpr int NR = 2 * V;
 constexpr int KC = 256;
@@ -28,15 +24,6 @@ constexpr int MC = 96;   // a multiple of MR for every V above
 constexpr int NC = 256;  // widest tile: its packed B panel (KC x NC) stays in L2
 static_assert(MC % MR == 0, "MC must hold whole slivers");
 static_assert(NC % NR == 0, "NC must hold whole panels");
-
-typedef float vf __attribute__((vector_size(V * sizeof(float))));
-
-static inline vf loadu(const float* p) {
-  vf v;
-  std::memcpy(&v, p, sizeof(vf));
-  return v;
-}
-static inline void storeu(float* p, vf v) { std::memcpy(p, &v, sizeof(vf)); }
 
 int gemmVectorFloats() { return V; }
 
@@ -231,11 +218,6 @@ static void runTask(void* ctx, int task, int /*thread*/) {
   }
 }
 
-static Pool& pool() {
-  static Pool* p = new Pool();  // never destroyed: workers may still be parked at exit
-  return *p;
-}
-
 void sgemm(const GemmArgs& g, int threads) {
   if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return;
   if (g.k <= 0) {
@@ -245,7 +227,7 @@ void sgemm(const GemmArgs& g, int threads) {
   const double macs = (double)g.batch * g.m * g.n * g.k;
   if (macs < (1 << 17)) threads = 1;  // below this, waking a thread costs more than it saves
   Job job{g, plan(g.batch, g.m, g.n, g.k, threads)};
-  pool().run(job.p.tasks, threads, runTask, &job);
+  sharedPool().run(job.p.tasks, threads, runTask, &job);
 }
 
 }  // namespace bp

@@ -121,4 +121,10 @@ class Pool {
   bool open_ = false, stop_ = false;
 };
 
+// The one pool all kernels share (never destroyed: workers may still be parked at exit).
+inline Pool& sharedPool() {
+  static Pool* p = new Pool();
+  return *p;
+}
+
 }  // namespace bp

@@ -7,9 +7,9 @@
  *   npm run build && node scripts/replay-torch-stream.mjs DUMP.json [../shared/data/tinyshakespeare/input.txt]
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { Generator, nn, noGrad, Tensor } from '../dist/index.js';
+import { Generator, nn, Tensor } from '../dist/index.js';
 import { makeOptimizer } from '../dist/cli/optimizers.js';
-import { learningRateAt, textTrainingStep } from '../dist/cli/train-text.js';
+import { learningRateAt, textLoss, textTrainingStep } from '../dist/cli/train-text.js';
 import { CharVocab } from '../dist/data/text.js';
 
 const [dumpFile, textFile = '../shared/data/tinyshakespeare/input.txt'] = process.argv.slice(2);
@@ -33,7 +33,7 @@ if (!dump.initial || !Array.isArray(dump.starts)) {
 const text = readOrExit(textFile, 'the text the reference trained on (tiny Shakespeare)');
 const vocab = CharVocab.fromText(text), ids = vocab.encode(text);
 const split = Math.floor(ids.length * 0.9), train = ids.subarray(0, split), val = ids.subarray(split);
-const T = 64, B = 12;
+const T = 64;
 
 const model = new nn.GPT({ vocabSize: vocab.size, blockSize: T, nLayer: 4, nHead: 4, nEmbd: 128, generator: new Generator(0) });
 const state = {};
@@ -63,12 +63,5 @@ dump.starts.forEach((starts, it) => {
   if (it % 250 === 0) console.log(`step ${it} loss ${loss.item().toFixed(4)} ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 });
 
-model.eval();
-const starts = [];
-for (let i = 0; i < val.length - T; i += T) starts.push(i);
-let sum = 0;
-for (let b = 0; b < starts.length; b += 32) {
-  const chunk = starts.slice(b, b + 32);
-  sum += noGrad(() => model.loss(...windows(val, chunk))).item() * chunk.length;
-}
-console.log(`seed ${dump.seed} replayed: full-val ${(sum / starts.length).toFixed(4)} over ${starts.length} windows`);
+const full = await textLoss(model, val, T);
+console.log(`seed ${dump.seed} replayed: full-val ${full.loss.toFixed(4)} over ${full.windows} windows`);

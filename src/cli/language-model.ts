@@ -132,6 +132,16 @@ export function languageModelSpecFromMetadata(md: Record<string, string> | undef
   return { model, vocab: vocab as string[], dropout, dataset: get('dataset') };
 }
 
+/**
+ * Whether a model file holds a language model (its metadata names a gpt), from its header
+ * alone; a file that is not safetensors is left to the loader to report.
+ */
+export function isLanguageModelFile(path: string, flag: string): boolean {
+  requireFile(path, flag);
+  const model = io.readSafetensorsMetadata(path)?.[`${PREFIX}model`];
+  return typeof model === 'string' && isLanguageModel(model);
+}
+
 /** Rebuilds a language model from a file written by `backprop train --dataset text --out`, in eval mode. */
 export function loadLanguageModel(path: string, flag: string): { model: GPT; spec: LanguageModelSpec; vocab: CharVocab } {
   requireFile(path, flag);

@@ -24,7 +24,7 @@ usage:
   backprop generate [flags]   continue a prompt with a saved language model
 
 Run 'backprop <command> --help' for the flags of a command.
-Environment: BACKPROP_BACKEND=js|wasm picks the compute backend; BACKPROP_THREADS=N the wasm thread count;
+Environment: BACKPROP_BACKEND=js|wasm|native picks the compute backend; BACKPROP_THREADS=N the CPU thread count;
 BACKPROP_DEBUG=1 shows stack traces.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {

@@ -203,7 +203,7 @@ export function specFromMetadata(md: Record<string, string> | undefined | null, 
   if (format !== 'model-v1') throw new FormatError(`${file}: unsupported backprop model format '${format}', expected 'model-v1'`);
   const model = get('model');
   if (model === 'gpt' || model.startsWith('gpt:')) {
-    throw new FormatError(`${file}: holds a language model ('${model}'), not a classifier; use 'backprop generate --model-file ${file}'`);
+    throw new FormatError(`${file}: holds a language model ('${model}'), not a classifier; use 'backprop generate --model-file ${file}', or 'backprop eval --model-file ${file} --text FILE' for its loss on a text`);
   }
   try {
     parseArchitecture(model, `__metadata__ '${PREFIX}model'`);

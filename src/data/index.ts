@@ -9,4 +9,4 @@
 export { type Dataset, TensorDataset, Subset, randomSplit } from './dataset.js';
 export { DataLoader, type DataLoaderOptions } from './loader.js';
 export { spirals, moons, circles, xor, blobs, type Synthetic2D, type SyntheticOptions } from './synthetic.js';
-export { CharVocab, randomTextBatch, type TextBatchOptions } from './text.js';
+export { CharVocab, randomTextBatch, sequentialTextBatches, sequentialWindowCount, type TextBatchOptions } from './text.js';

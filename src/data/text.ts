@@ -128,3 +128,36 @@ export function randomTextBatch(ids: Int32Array, opts: TextBatchOptions): [Tenso
   }
   return [Tensor.fromRaw(x, [b, t]), Tensor.fromRaw(y, [b, t])];
 }
+
+/**
+ * The whole text as consecutive, non-overlapping windows of T ids with their targets, in batches
+ * of at most B windows ([b, T] int32 tensors, the last batch possibly smaller): every id but the
+ * final few is predicted exactly once, so the mean loss over them is the text's loss, free of the
+ * sampling noise of random batches. Needs at least T + 1 ids.
+ * @example for (const [x, y] of sequentialTextBatches(valIds, { batchSize: 32, blockSize: 64 })) sum += ...
+ */
+export function* sequentialTextBatches(ids: Int32Array, opts: Omit<TextBatchOptions, 'generator'>): IterableIterator<[Tensor, Tensor]> {
+  const { batchSize: b, blockSize: t } = opts;
+  if (!Number.isInteger(b) || b < 1 || !Number.isInteger(t) || t < 1) {
+    throw new ValueError(`sequentialTextBatches: batchSize and blockSize must be positive integers, got ${b} and ${t}`);
+  }
+  if (ids.length < t + 1) {
+    throw new ValueError(`sequentialTextBatches: a text of ${ids.length} tokens is too short for windows of ${t} tokens plus a target (needs at least ${t + 1})`);
+  }
+  const windows = sequentialWindowCount(ids.length, t);
+  for (let first = 0; first < windows; first += b) {
+    const n = Math.min(b, windows - first);
+    const x = new Int32Array(n * t), y = new Int32Array(n * t);
+    for (let i = 0; i < n; i++) {
+      const start = (first + i) * t;
+      x.set(ids.subarray(start, start + t), i * t);
+      y.set(ids.subarray(start + 1, start + t + 1), i * t);
+    }
+    yield [Tensor.fromRaw(x, [n, t]), Tensor.fromRaw(y, [n, t])];
+  }
+}
+
+/** How many windows sequentialTextBatches makes of `length` ids: starts 0, T, 2T, … with a target after each. @example sequentialWindowCount(111540, 64) // 1742 */
+export function sequentialWindowCount(length: number, blockSize: number): number {
+  return length < blockSize + 1 ? 0 : Math.floor((length - blockSize - 1) / blockSize) + 1;
+}

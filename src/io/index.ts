@@ -12,7 +12,7 @@ export { parseCsv, readCsv, parseCsvFeatures, readCsvFeatures, type CsvOptions, 
 export {
   serializeSafetensors, parseSafetensors, type SafetensorsContent, type SafetensorsWriteOptions, type SafetensorsFloatDType,
 } from './safetensors.js';
-export { saveSafetensors, loadSafetensors } from './safetensorsFile.js';
+export { saveSafetensors, loadSafetensors, readSafetensorsMetadata } from './safetensorsFile.js';
 export { writeFileAtomic, checkWritable } from './atomic.js';
 export { saveCheckpoint, loadCheckpoint, parseCheckpoint, type Checkpoint, type JsonValue } from './checkpoint.js';
 export { exportOnnx, serializeOnnx, MIN_OPSET, MAX_OPSET, type OnnxExportOptions, type OnnxExportResult } from './onnx/export.js';

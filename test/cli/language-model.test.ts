@@ -10,6 +10,9 @@ import { Generator } from '../../src/index.js';
 import { learningRateAt, textPlan } from '../../src/cli/train-text.js';
 import { parseGptArchitecture } from '../../src/cli/language-model.js';
 import { generateCommand } from '../../src/cli/generate-command.js';
+import { loadLanguageModel } from '../../src/cli/language-model.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { noGrad } from '../../src/autograd/mode.js';
 
 /**
  * The language-model commands end to end on a small generated text (no downloads): training
@@ -120,7 +123,40 @@ test('generate: unknown prompt characters, missing vocabulary and bad specs are 
   const mlp = join(tmp, 'mlp.safetensors');
   assert.equal(run(['train', '--epochs', '1', '--out', mlp]).code, 0);
   assertUsageError(run(['generate', '--model-file', mlp]), /holds a 'mlp:2-64-64-2' classifier, not a language model; use 'backprop predict'/);
-  assertUsageError(run(['eval', '--model-file', MODEL]), /holds a language model .* use 'backprop generate/);
+  assertUsageError(run(['predict', '--model-file', MODEL, '--input', TEXT]), /holds a language model .* use 'backprop generate --model-file .*lm\.safetensors', or 'backprop eval --model-file .* --text FILE'/);
+  assertUsageError(run(['eval', '--model-file', MODEL]), /lm\.safetensors holds a language model; pass --text FILE/);
+  assertUsageError(run(['eval', '--model-file', mlp, '--text', TEXT]), /eval: --text is for language models; .*mlp\.safetensors holds a classifier/);
+});
+
+test('eval of a language model: the loss over every window of the validation part, as an independent sum gives it', async () => {
+  const r = run(['eval', '--model-file', MODEL, '--text', TEXT, '--batch-size', '7']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { loss: number; perplexity: number; bitsPerCharacter: number; windows: number; tokens: number };
+  assert.deepEqual(Object.keys(out), ['loss', 'perplexity', 'bitsPerCharacter', 'windows', 'tokens']);
+  // the same sum, one window at a time, in this process
+  const { model, vocab } = loadLanguageModel(MODEL, 'model');
+  const ids = vocab.encode(readFileSync(TEXT, 'utf8'));
+  const val = ids.subarray(Math.floor(ids.length * 0.9));
+  let sum = 0, n = 0;
+  for (let s = 0; s + 9 <= val.length; s += 8, n++) {
+    const x = Tensor.fromRaw(Int32Array.from(val.subarray(s, s + 8)), [1, 8]), y = Tensor.fromRaw(Int32Array.from(val.subarray(s + 1, s + 9)), [1, 8]);
+    sum += noGrad(() => model.loss(x, y)).item();
+  }
+  assert.equal(out.windows, n);
+  assert.equal(out.tokens, 8 * n);
+  assert.ok(Math.abs(out.loss - sum / n) < 1e-5, `${out.loss} vs ${sum / n}`);
+  assert.ok(Math.abs(out.perplexity - Math.exp(out.loss)) < 1e-9 && Math.abs(out.bitsPerCharacter - out.loss / Math.LN2) < 1e-12);
+  // the training part differs, and the whole text has about ten times the windows
+  const train = JSON.parse(run(['eval', '--model-file', MODEL, '--text', TEXT, '--split', 'train']).stdout) as { loss: number; windows: number };
+  const all = JSON.parse(run(['eval', '--model-file', MODEL, '--text', TEXT, '--split', 'all']).stdout) as { windows: number };
+  assert.notEqual(train.loss, out.loss);
+  assert.equal(all.windows, Math.floor((ids.length - 9) / 8) + 1);
+  // a character the model never saw, and flags for classifiers, are one-line errors
+  const other = join(tmp, 'other.txt');
+  writeFileSync(other, 'the cat sat on the Mat\n'.repeat(20));
+  assertUsageError(run(['eval', '--model-file', MODEL, '--text', other]), /--text .*other\.txt: character 'M' \(U\+004D\) at position \d+ is not in the vocabulary/);
+  assertUsageError(run(['eval', '--model-file', MODEL, '--text', TEXT, '--csv', TEXT]), /--csv is not used with a language model/);
+  assertUsageError(run(['eval', '--model-file', MODEL, '--text', join(tmp, 'missing.txt')]), /--text .*missing\.txt: no such file/);
 });
 
 test('train --dataset text: bad flags exit 2 with one line', () => {

@@ -38,3 +38,20 @@ test('randomTextBatch: windows of T ids and their targets shifted by one, reprod
   assert.deepEqual(Array.from(x2.data), Array.from(xd));
   assert.throws(() => data.randomTextBatch(ids.subarray(0, 6), { batchSize: 1, blockSize: 6 }), (e: unknown) => e instanceof ValueError && /needs at least 7/.test(e.message));
 });
+
+test('sequentialTextBatches: consecutive windows covering the text once, targets shifted by one, a smaller last batch', () => {
+  const ids = Int32Array.from({ length: 50 }, (_, i) => 100 + i);
+  // windows of 6 start at 0, 6, ..., 42 (the last needs ids up to 48): 8 windows, batches 3 + 3 + 2
+  assert.equal(data.sequentialWindowCount(50, 6), 8);
+  const batches = [...data.sequentialTextBatches(ids, { batchSize: 3, blockSize: 6 })];
+  assert.deepEqual(batches.map(([x]) => x.shape), [[3, 6], [3, 6], [2, 6]]);
+  const xs = batches.flatMap(([x]) => Array.from(x.data)), ys = batches.flatMap(([, y]) => Array.from(y.data));
+  assert.deepEqual(xs, Array.from({ length: 48 }, (_, i) => 100 + i));
+  assert.deepEqual(ys, Array.from({ length: 48 }, (_, i) => 101 + i));
+  assert.equal(data.sequentialWindowCount(48, 6), 7);
+  assert.equal(data.sequentialWindowCount(49, 6), 8);
+  assert.equal(data.sequentialWindowCount(6, 6), 0);
+  assert.equal([...data.sequentialTextBatches(ids.subarray(0, 7), { batchSize: 4, blockSize: 6 })].length, 1);
+  assert.throws(() => [...data.sequentialTextBatches(ids.subarray(0, 6), { batchSize: 1, blockSize: 6 })], (e: unknown) => e instanceof ValueError && /needs at least 7/.test(e.message));
+  assert.throws(() => [...data.sequentialTextBatches(ids, { batchSize: 0, blockSize: 6 })], (e: unknown) => e instanceof ValueError && /positive integers, got 0 and 6/.test(e.message));
+});

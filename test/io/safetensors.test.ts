@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadSafetensors, parseSafetensors, saveSafetensors, serializeSafetensors } from '../../src/io/index.js';
+import { loadSafetensors, parseSafetensors, readSafetensorsMetadata, saveSafetensors, serializeSafetensors } from '../../src/io/index.js';
 import { bfloat16Bits, bfloat16Value, float16Bits, float16Value } from '../../src/io/half.js';
 import * as nn from '../../src/nn/index.js';
 import { tensor } from '../../src/tensor/creation.js';
@@ -239,4 +239,21 @@ test('half-precision files: float16 and bfloat16 writes round, load as float32, 
   assert.ok(Number.isNaN(f16[4]));
   assert.equal(loadSafetensors(join(dir, 'bfloat16.safetensors')).tensors['w']!.data[1], 70144); // 0x4789
   assert.throws(() => serializeSafetensors({ w }, {}, { dtype: 'float8' as 'float16' }), ValueError);
+});
+
+test('readSafetensorsMetadata: the metadata from the header alone; null for a damaged or metadata-less file', () => {
+  const dir = tempDir();
+  const file = join(dir, 'm.safetensors');
+  saveSafetensors(file, { w: tensor([1, 2, 3]) }, { 'backprop.model': 'gpt:layers=1', ['__proto__']: 'kept' });
+  const md = readSafetensorsMetadata(file);
+  assert.equal(md?.['backprop.model'], 'gpt:layers=1');
+  assert.equal(Object.getOwnPropertyDescriptor(md, '__proto__')?.value, 'kept');
+  // header length and bytes as loadSafetensors would refuse them
+  const bytes = readFileSync(file);
+  writeFileSync(join(dir, 'cut.safetensors'), bytes.subarray(0, 20));
+  assert.equal(readSafetensorsMetadata(join(dir, 'cut.safetensors')), null);
+  writeFileSync(join(dir, 'short.safetensors'), bytes.subarray(0, 5));
+  assert.equal(readSafetensorsMetadata(join(dir, 'short.safetensors')), null);
+  saveSafetensors(join(dir, 'plain.safetensors'), { w: tensor([1]) });
+  assert.equal(readSafetensorsMetadata(join(dir, 'plain.safetensors')), null);
 });

@@ -1,6 +1,6 @@
 /**
  * The native CPU backend, for Node: the wasm backend with its float32 matrix products, same-shape
- * arithmetic and Adam step run by a C++ addon (native/*.cc), which `npm run build` (and so
+ * arithmetic, GELU, attention and Adam step run by a C++ addon (native/*.cc), which `npm run build` (and so
  * `npm install` in a clone) compiles with g++ for the machine's own vector width. It works on the
  * tensors' own arrays (no copies into wasm memory) with AVX-512 or AVX2 FMA where the CPU has
  * them: on the 2-core dev box its products run at 220-290 GFLOPS against the wasm GEMM's 40-50,
@@ -14,13 +14,13 @@
  *   NativeBackend            Backend; 'native' in setBackend / BACKPROP_BACKEND
  *   nativeInfo()             { available, reason, path, vectorFloats }
  */
-import type { AdamHyper, BinaryOp, MatmulArgs, Shape, TypedArray } from '../backend.js';
+import type { AdamHyper, AttentionArgs, AttentionLayout, BinaryOp, MatmulArgs, Shape, TypedArray, UnaryOp } from '../backend.js';
 import { markBackendUnavailable, registerBackend } from '../registry.js';
 import { checkMatmulArgs } from '../wasm/gemm.js';
-import { adamScalars, WasmBackend } from '../wasm/index.js';
+import { adamScalars, WASM_MIN_ELEMENTS, WasmBackend } from '../wasm/index.js';
 import { requestedThreadCount } from '../wasm/runtime.js';
 
-/** What native/addon.cc exports (ABI 2). */
+/** What native/addon.cc exports (ABI 3). */
 interface NativeAddon {
   abi(): number;
   /** out = a op b, op 0..3 = + − × ÷, b of out's length or one element */
@@ -28,12 +28,20 @@ interface NativeAddon {
   adam(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, b1: number, b2: number, c1: number, c2: number,
     eps: number, stepSize: number, bc2Sqrt: number, decay: number, l2: number): void;
   vectorFloats(): number;
+  /** out = gelu(x), the wasm backend's float32 formula */
+  gelu(x: Float32Array, out: Float32Array, threads: number): void;
+  /** out = g·gelu'(x), y = gelu(x) */
+  geluGrad(g: Float32Array, x: Float32Array, y: Float32Array, out: Float32Array, threads: number): void;
+  /** args: attentionInts(); see AttentionArgs */
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, args: Int32Array, scale: number, threads: number): void;
+  attentionGrad(q: Float32Array, k: Float32Array, v: Float32Array, g: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array,
+    args: Int32Array, scale: number, threads: number): void;
   sgemm(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
     transA: boolean, transB: boolean, aOffsets: Int32Array | null, bOffsets: Int32Array | null, threads: number): void;
 }
 
 /** The addon's interface version this file was written against (native/addon.cc's ABI). */
-const ABI = 2;
+const ABI = 3;
 /** Below this many multiply-adds the JS loop beats a call into the addon. */
 const NATIVE_MIN_MACS = 2048;
 /** Below this many elements an arithmetic map stays in JS (the call costs about as much). */
@@ -149,9 +157,20 @@ function overlaps(x: TypedArray, y: TypedArray): boolean {
 }
 
 /**
- * The wasm backend with the float32 GEMM, same-shape arithmetic and the Adam step replaced by the
- * native addon's. The arithmetic and Adam give the wasm backend's results bit for bit; the products
- * differ in rounding only (the addon's GEMM fuses multiply-adds).
+ * The attention arguments as the addon takes them: [batch, heads, l, s, d, causal, then offset,
+ * batchStride, headStride, rowStride of q, k, v and out], or null where one does not fit an int32.
+ */
+function attentionInts(a: AttentionArgs): Int32Array | null {
+  const layout = (l: AttentionLayout): number[] => [l.offset, l.batchStride, l.headStride, l.rowStride];
+  const xs = [a.batch, a.heads, a.l, a.s, a.d, a.causal ? 1 : 0, ...layout(a.q), ...layout(a.k), ...layout(a.v), ...layout(a.out)];
+  return xs.every((x) => Number.isInteger(x) && x >= 0 && x <= 0x7fffffff) ? Int32Array.from(xs) : null;
+}
+
+/**
+ * The wasm backend with the float32 GEMM, same-shape arithmetic, GELU, attention and the Adam step
+ * replaced by the native addon's. The arithmetic, GELU and Adam give the wasm backend's results
+ * bit for bit; the products and attention differ in rounding only (the addon's GEMM fuses
+ * multiply-adds; its attention sums in another order).
  * @example
  * import { setBackend, nativeInfo } from 'backprop';
  * if (nativeInfo().available) setBackend('native');
@@ -179,6 +198,48 @@ export class NativeBackend extends WasmBackend {
       return;
     }
     super.binary(op, a, aShape, b, bShape, out, outShape);
+  }
+
+  override unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0 = 0, p1 = 0): void {
+    // GELU at the wasm backend's size rule, so that the fused bias + GELU (its kernel) and the
+    // unfused path still agree bit for bit
+    if (addon && op === 'gelu' && x.length >= WASM_MIN_ELEMENTS && x instanceof Float32Array && out instanceof Float32Array
+      && out.length === x.length && !overlaps(x, out)) {
+      addon.gelu(x, out, requestedThreadCount());
+      return;
+    }
+    super.unary(op, x, out, p0, p1);
+  }
+
+  override geluGrad(g: TypedArray, x: TypedArray, y: TypedArray, out: TypedArray): void {
+    if (addon && x.length >= WASM_MIN_ELEMENTS && g instanceof Float32Array && x instanceof Float32Array && y instanceof Float32Array
+      && out instanceof Float32Array && g.length === x.length && y.length === x.length && out.length === x.length
+      && !overlaps(g, out) && !overlaps(x, out) && !overlaps(y, out)) {
+      addon.geluGrad(g, x, y, out, requestedThreadCount());
+      return;
+    }
+    super.geluGrad(g, x, y, out);
+  }
+
+  override attention(q: TypedArray, k: TypedArray, v: TypedArray, args: AttentionArgs, out: TypedArray): void {
+    const ints = addon && args.l > 0 && args.s > 0 && args.d > 0 ? attentionInts(args) : null;
+    if (ints && q instanceof Float32Array && k instanceof Float32Array && v instanceof Float32Array && out instanceof Float32Array
+      && !overlaps(q, out) && !overlaps(k, out) && !overlaps(v, out)) {
+      addon!.attention(q, k, v, out, ints, args.scale, requestedThreadCount());
+      return;
+    }
+    super.attention(q, k, v, args, out);
+  }
+
+  override attentionGrad(q: TypedArray, k: TypedArray, v: TypedArray, g: TypedArray, args: AttentionArgs, dq: TypedArray, dk: TypedArray, dv: TypedArray): void {
+    const ints = addon && args.l > 0 && args.s > 0 && args.d > 0 ? attentionInts(args) : null;
+    if (ints && q instanceof Float32Array && k instanceof Float32Array && v instanceof Float32Array && g instanceof Float32Array
+      && dq instanceof Float32Array && dk instanceof Float32Array && dv instanceof Float32Array
+      && [dq, dk, dv].every((d) => [q, k, v, g].every((x) => !overlaps(d, x)))) {
+      addon!.attentionGrad(q, k, v, g, dq, dk, dv, ints, args.scale, requestedThreadCount());
+      return;
+    }
+    super.attentionGrad(q, k, v, g, args, dq, dk, dv);
   }
 
   override adamStep(x: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, vmax: TypedArray | null, h: AdamHyper): void {

@@ -39,7 +39,7 @@ const WASM_MIN_MACS = 512;
  * copies): sigmoid 4.6 vs 0.8, log 1.9 vs 0.5, gelu 16 vs 4-6, softplus 6-7 vs 2.2.
  * Memory-bound maps (add, mul, relu, copies) stay in JS: copying in and out is itself two passes.
  */
-const WASM_MIN_ELEMENTS = 256;
+export const WASM_MIN_ELEMENTS = 256;
 
 const WASM_MAPS: ReadonlySet<string> = new Set<WasmMapOp>(['exp', 'log', 'sigmoid', 'tanh', 'gelu', 'softplus']);
 

@@ -36,6 +36,12 @@ function maxRel(x: Float32Array, y: Float32Array): number {
   return worst;
 }
 
+/** The first index where two arrays hold different values (NaN equals NaN, whatever its bits), or -1. */
+function firstDifference(x: Float32Array, y: Float32Array): number {
+  for (let i = 0; i < y.length; i++) if (!Object.is(x[i], y[i])) return i;
+  return x.length === y.length ? -1 : y.length;
+}
+
 test('native: the addon loads where it was built, and says why where it was not', { skip }, () => {
   assert.equal(info.available, true, info.reason);
   assert.ok(info.path && existsSync(info.path));
@@ -142,6 +148,63 @@ test('native: arithmetic and the Adam step give the wasm backend\'s results bit 
     assert.deepEqual(m[1], m[0]);
     assert.deepEqual(v[1], v[0]);
   }
+});
+
+test('native: GELU and its gradient give the wasm backend\'s results bit for bit, on any thread count', { skip }, () => {
+  const nat = new NativeBackend(), wasm = new WasmBackend();
+  // a spread of magnitudes, both tails (where Φ underflows), zeros, subnormals and non-finite values;
+  // 100,003 elements: several of the addon's chunks and a ragged end
+  const n = 100_003;
+  const x = rand(n, 7).map((v, i) => (i % 7 === 0 ? v * 40 : i % 7 === 1 ? v * 1e-3 : v * 8));
+  x.set([0, -0, 1e-40, -1e-40, Infinity, -Infinity, NaN, 12, -12, 13.5, -13.5, 3.0000002, -3.0000002, 88, -88], 0);
+  const g = rand(n, 8);
+  const y = new Float32Array(n), yn = new Float32Array(n), d = new Float32Array(n), dn = new Float32Array(n);
+  wasm.unary('gelu', x, y);
+  wasm.geluGrad(g, x, y, d);
+  const before = getNumThreads();
+  try {
+    for (const threads of [1, 2]) {
+      setNumThreads(threads);
+      nat.unary('gelu', x, yn);
+      nat.geluGrad(g, x, y, dn);
+      assert.equal(firstDifference(yn, y), -1, `gelu on ${threads} thread(s)`);
+      assert.equal(firstDifference(dn, d), -1, `geluGrad on ${threads} thread(s)`);
+    }
+  } finally {
+    setNumThreads(before);
+  }
+  // and both stay close to the float64 reference
+  const ref = new Float32Array(n);
+  new JsBackend().unary('gelu', x, ref);
+  const finite = (a: Float32Array): Float32Array => a.map((v) => (Number.isFinite(v) ? v : 0));
+  assert.ok(maxRel(finite(yn), finite(ref)) < 1e-6, `gelu vs reference: ${maxRel(finite(yn), finite(ref))}`);
+});
+
+test('native: attention agrees with the reference on a packed projection; layouts past the end are refused', { skip }, () => {
+  const nat = new NativeBackend(), js = new JsBackend();
+  for (const [batch, t, heads, d, causal] of [[3, 64, 4, 32, true], [2, 17, 3, 20, false], [1, 5, 2, 3, true]] as const) {
+    const c = heads * d;
+    const qkv = rand(batch * t * 3 * c, t + d), g = rand(batch * t * c, heads);
+    const lay = (o: number): { offset: number; batchStride: number; headStride: number; rowStride: number } => ({ offset: o, batchStride: t * 3 * c, headStride: d, rowStride: 3 * c });
+    const a = { batch, heads, l: t, s: t, d, scale: 1 / Math.sqrt(d), causal, q: lay(0), k: lay(c), v: lay(2 * c), out: { offset: 0, batchStride: t * c, headStride: d, rowStride: c } };
+    const [o1, o2] = [new Float32Array(batch * t * c), new Float32Array(batch * t * c)];
+    nat.attention(qkv, qkv, qkv, a, o1);
+    js.attention(qkv, qkv, qkv, a, o2);
+    assert.ok(maxRel(o1, o2) < 2e-6, `attention ${batch}x${t} heads=${heads} d=${d}: ${maxRel(o1, o2)}`);
+    const [d1, d2] = [new Float32Array(qkv.length), new Float32Array(qkv.length)];
+    nat.attentionGrad(qkv, qkv, qkv, g, a, d1, d1, d1);
+    js.attentionGrad(qkv, qkv, qkv, g, a, d2, d2, d2);
+    assert.ok(maxRel(d1, d2) < 2e-6, `attentionGrad ${batch}x${t} heads=${heads} d=${d}: ${maxRel(d1, d2)}`);
+  }
+  // the addon checks the layouts itself, whatever its caller passes
+  const addon = (globalThis as { process: { dlopen: (m: { exports: unknown }, f: string) => void } }).process;
+  const mod: { exports: { attention: (...xs: unknown[]) => void } } = { exports: {} as never };
+  addon.dlopen(mod, info.path!);
+  const q = new Float32Array(64), out = new Float32Array(64);
+  const ints = (rowStride: number): Int32Array => Int32Array.from([1, 1, 8, 8, 8, 1, ...[0, 64, 64, rowStride], ...[0, 64, 64, rowStride], ...[0, 64, 64, rowStride], ...[0, 64, 64, 8]]);
+  mod.exports.attention(q, q, q, out, ints(8), 0.5, 1);
+  assert.throws(() => mod.exports.attention(q, q, q, out, ints(9), 0.5, 1), /native attention: a layout reaches past the end of its array/);
+  assert.throws(() => mod.exports.attention(q, q, q, q, ints(8), 0.5, 1), /native attention: out overlaps an input/);
 });
 
 test('native: JS threads calling the addon at once each get their own correct products', { skip }, async () => {
