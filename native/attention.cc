@@ -45,78 +45,45 @@ void packTransposed(const float* x, long rs, int s, int d, int sp, float* t) {
   }
 }
 
-// out[j] = Σ_c x[c]·t[c·sp + j] for j in NB whole vectors from j0: NB·2 independent sums (even
-// and odd c), so the adds do not wait on each other
+// out[c] = Σ_{k<K} w[k]·m[k·stride + c] for c in NB whole vectors from c0, as NB·2 independent
+// sums (even and odd k) so the adds do not wait on each other
 template <int NB>
-void panelBlocks(const float* __restrict x, const float* __restrict t, int sp, int d, int j0, float* __restrict out) {
+void combineBlocks(const float* __restrict w, const float* __restrict m, long stride, int K, int c0, float* __restrict out) {
   vf acc[NB][2] = {};
-  int c = 0;
-  for (; c + 2 <= d; c += 2) {
-    const vf x0 = splat(x[c]), x1 = splat(x[c + 1]);
-    const float* t0 = t + (long)c * sp + j0;
+  int k = 0;
+  for (; k + 2 <= K; k += 2) {
+    const vf w0 = splat(w[k]), w1 = splat(w[k + 1]);
+    const float* m0 = m + k * stride + c0;
 #pragma GCC unroll 4
     for (int b = 0; b < NB; b++) {
-      acc[b][0] += x0 * loadu(t0 + b * V);
-      acc[b][1] += x1 * loadu(t0 + sp + b * V);
+      acc[b][0] += w0 * loadu(m0 + b * V);
+      acc[b][1] += w1 * loadu(m0 + stride + b * V);
     }
   }
-  if (c < d) {
-    const vf x0 = splat(x[c]);
+  if (k < K) {
+    const vf w0 = splat(w[k]);
 #pragma GCC unroll 4
-    for (int b = 0; b < NB; b++) acc[b][0] += x0 * loadu(t + (long)c * sp + j0 + b * V);
-  }
-#pragma GCC unroll 4
-  for (int b = 0; b < NB; b++) storeu(out + j0 + b * V, acc[b][0] + acc[b][1]);
-}
-
-// out[j] = Σ_c x[c]·t[c·sp + j] for j < nv (a multiple of V): keys (or values) times a row
-void rowTimesPanel(const float* x, const float* t, int sp, int d, int nv, float* out) {
-  int j0 = 0;
-  for (; j0 + 4 * V <= nv; j0 += 4 * V) panelBlocks<4>(x, t, sp, d, j0, out);
-  switch ((nv - j0) / V) {
-    case 3: panelBlocks<3>(x, t, sp, d, j0, out); break;
-    case 2: panelBlocks<2>(x, t, sp, d, j0, out); break;
-    case 1: panelBlocks<1>(x, t, sp, d, j0, out); break;
-    default: break;
-  }
-}
-
-// out[c] = Σ_{j<n} w[j]·x[j·rs + c] for c in NB whole vectors from c0, NB·2 independent sums
-template <int NB>
-void rowBlocks(const float* __restrict w, const float* __restrict x, long rs, int n, int c0, float* __restrict out) {
-  vf acc[NB][2] = {};
-  int j = 0;
-  for (; j + 2 <= n; j += 2) {
-    const vf w0 = splat(w[j]), w1 = splat(w[j + 1]);
-    const float* x0 = x + j * rs + c0;
-#pragma GCC unroll 4
-    for (int b = 0; b < NB; b++) {
-      acc[b][0] += w0 * loadu(x0 + b * V);
-      acc[b][1] += w1 * loadu(x0 + rs + b * V);
-    }
-  }
-  if (j < n) {
-    const vf w0 = splat(w[j]);
-#pragma GCC unroll 4
-    for (int b = 0; b < NB; b++) acc[b][0] += w0 * loadu(x + j * rs + c0 + b * V);
+    for (int b = 0; b < NB; b++) acc[b][0] += w0 * loadu(m + k * stride + c0 + b * V);
   }
 #pragma GCC unroll 4
   for (int b = 0; b < NB; b++) storeu(out + c0 + b * V, acc[b][0] + acc[b][1]);
 }
 
-// out[c] = Σ_{j<n} w[j]·x[j·rs + c] for c < d: a weighted sum of n rows
-void weightedRows(const float* w, const float* x, long rs, int n, int d, float* out) {
+// out[c] = Σ_{k<K} w[k]·m[k·stride + c] for c < width: K rows of m weighted by w. With m a
+// transposed panel it is a row times the keys (scores, g·vᵀ); with m the rows of v or k, a
+// weighted sum of them.
+void combineRows(const float* w, const float* m, long stride, int K, int width, float* out) {
   int c = 0;
-  for (; c + 4 * V <= d; c += 4 * V) rowBlocks<4>(w, x, rs, n, c, out);
-  switch ((d - c) / V) {
-    case 3: rowBlocks<3>(w, x, rs, n, c, out); c += 3 * V; break;
-    case 2: rowBlocks<2>(w, x, rs, n, c, out); c += 2 * V; break;
-    case 1: rowBlocks<1>(w, x, rs, n, c, out); c += V; break;
+  for (; c + 4 * V <= width; c += 4 * V) combineBlocks<4>(w, m, stride, K, c, out);
+  switch ((width - c) / V) {
+    case 3: combineBlocks<3>(w, m, stride, K, c, out); c += 3 * V; break;
+    case 2: combineBlocks<2>(w, m, stride, K, c, out); c += 2 * V; break;
+    case 1: combineBlocks<1>(w, m, stride, K, c, out); c += V; break;
     default: break;
   }
-  for (; c < d; c++) {
+  for (; c < width; c++) {
     float acc = 0;
-    for (int j = 0; j < n; j++) acc += w[j] * x[j * rs + c];
+    for (int k = 0; k < K; k++) acc += w[k] * m[k * stride + c];
     out[c] = acc;
   }
 }
@@ -140,7 +107,7 @@ vm below(int jb, int n) {
 // (as in the reference).
 void weights(const float* qi, const float* kt, int sp, int d, int n, float scale, float* __restrict p) {
   const int nv = std::min(roundUp(n, V), sp);
-  rowTimesPanel(qi, kt, sp, d, nv, p);
+  combineRows(qi, kt, sp, d, nv, p);
   const float inf = std::numeric_limits<float>::infinity();
   vf vmax = splat(-inf);
   vm nan{};
@@ -201,7 +168,7 @@ void forwardHead(void* ctx, int task, int) {
   for (int i = 0; i < a.l; i++) {
     const int n = a.causal ? std::min(a.s, i + 1) : a.s;
     weights(qb + i * a.q.rowStride, kt, sp, d, n, a.scale, p);
-    weightedRows(p, vb, a.v.rowStride, n, d, ob + i * a.out.rowStride);
+    combineRows(p, vb, a.v.rowStride, n, d, ob + i * a.out.rowStride);
   }
 }
 
@@ -231,11 +198,11 @@ void gradHead(void* ctx, int task, int) {
     const float* gi = gb + i * a.out.rowStride;
     weights(qi, kt, sp, d, n, a.scale, p);
     // dP = g·vᵀ, then the softmax Jacobian: dS = P ⊙ (dP − Σ dP·P), times the scale
-    rowTimesPanel(gi, vt, sp, d, std::min(roundUp(n, V), sp), ds);
+    combineRows(gi, vt, sp, d, std::min(roundUp(n, V), sp), ds);
     const int nv = std::min(roundUp(n, V), sp);
     const float t = dotPadded(ds, p, n, nv);
     for (int jb = 0; jb < nv; jb += V) storeu(ds + jb, loadu(p + jb) * (loadu(ds + jb) - splat(t)) * splat(a.scale));
-    weightedRows(ds, kb, a.k.rowStride, n, d, job.dq + base(a.q, b, h) + i * a.q.rowStride);
+    combineRows(ds, kb, a.k.rowStride, n, d, job.dq + base(a.q, b, h) + i * a.q.rowStride);
     for (int j = 0; j < n; j++) {
       axpy(accK + (long)j * dr, qi, ds[j], d);
       axpy(accV + (long)j * dr, gi, p[j], d);
