@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import type { Device } from '../backend/backend.js';
+import { ValueError } from '../errors.js';
 import * as nn from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import * as data from '../data/index.js';
@@ -7,10 +10,7 @@ import { MAX_BATCH, parseFlags, formatFlagHelp, UsageError, type FlagSpecs, type
 import { DATASETS, SYNTHETIC, loadDataset, requireFile, type DatasetName, type Split } from './datasets.js';
 import { loadModelFile, csvForModel } from './model-file.js';
 import { isLanguageModelFile, loadLanguageModel, parseGptArchitecture } from './language-model.js';
-import type { Device } from '../backend/backend.js';
 import { textLoss } from './train-text.js';
-import { readFileSync } from 'node:fs';
-import { ValueError } from '../errors.js';
 
 const FLAGS = {
   'model-file': { kind: 'string', metavar: 'FILE', help: 'a model saved by \'backprop train --out FILE\' (required)' },

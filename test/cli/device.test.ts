@@ -130,4 +130,10 @@ test('train --dataset text --device webgpu follows the CPU run', gpu, () => {
   assert.ok(onGpu[2]!['trainLoss']! < onGpu[0]!['trainLoss']!, 'the loss falls');
   const gen = ok(run(['generate', '--model-file', out, '--prompt', 'the', '--tokens', '10', '--seed', '2']));
   assert.ok(gen.stdout.startsWith('the') && gen.stdout.length >= 13, gen.stdout);
+  // its loss over the whole validation part, on the device and on the CPU
+  const evalArgs = ['eval', '--model-file', out, '--text', file, '--json'];
+  const evalCpu = JSON.parse(ok(run(evalArgs)).stdout) as Record<string, number>;
+  const evalGpu = JSON.parse(ok(run([...evalArgs, '--device', 'webgpu'], SWIFTSHADER)).stdout) as Record<string, number>;
+  assert.equal(evalGpu['windows'], evalCpu['windows']);
+  close(evalGpu['loss']!, evalCpu['loss']!, 'whole-split loss');
 });
