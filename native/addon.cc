@@ -10,6 +10,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "napi.h"
+#include "rows.h"
 
 namespace {
 
@@ -267,8 +268,118 @@ napi_value AttentionGradF32(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// layerNorm(x, w | null, b | null, rows, cols, eps, out)
+napi_value LayerNormF32(napi_env env, napi_callback_info info) {
+  Ctx x(env, info);
+  size_t xLen, wLen, bLen, oLen;
+  const float* in = static_cast<const float*>(x.array(0, napi_float32_array, "x", &xLen));
+  const float* w = static_cast<const float*>(x.array(1, napi_float32_array, "w", &wLen, true));
+  const float* b = static_cast<const float*>(x.array(2, napi_float32_array, "b", &bLen, true));
+  const int rows = x.i32(3, "rows"), cols = x.i32(4, "cols");
+  const float eps = (float)x.f64(5, "eps");
+  float* out = static_cast<float*>(x.array(6, napi_float32_array, "out", &oLen));
+  if (x.failed) return nullptr;
+  const double n = (double)rows * cols;
+  if (rows < 0 || cols <= 0 || (double)xLen < n || (double)oLen < n || (w && wLen < (size_t)cols) || (b && bLen < (size_t)cols)) {
+    return x.fail("native layerNorm: arrays shorter than rows x cols (or w, b shorter than cols)");
+  }
+  if (overlap(out, oLen, in, xLen) || (w && overlap(out, oLen, w, wLen)) || (b && overlap(out, oLen, b, bLen))) {
+    return x.fail("native layerNorm: out overlaps an input");
+  }
+  bp::layerNormF32(in, w, b, rows, cols, eps, out);
+  return undefined(env);
+}
+
+// layerNormGrad(g, x, w | null, rows, cols, eps, dx, dw | null, db | null)
+napi_value LayerNormGradF32(napi_env env, napi_callback_info info) {
+  Ctx x(env, info);
+  size_t gLen, xLen, wLen, dxLen, dwLen, dbLen;
+  const float* g = static_cast<const float*>(x.array(0, napi_float32_array, "g", &gLen));
+  const float* in = static_cast<const float*>(x.array(1, napi_float32_array, "x", &xLen));
+  const float* w = static_cast<const float*>(x.array(2, napi_float32_array, "w", &wLen, true));
+  const int rows = x.i32(3, "rows"), cols = x.i32(4, "cols");
+  const float eps = (float)x.f64(5, "eps");
+  float* dx = static_cast<float*>(x.array(6, napi_float32_array, "dx", &dxLen));
+  float* dw = static_cast<float*>(x.array(7, napi_float32_array, "dw", &dwLen, true));
+  float* db = static_cast<float*>(x.array(8, napi_float32_array, "db", &dbLen, true));
+  if (x.failed) return nullptr;
+  const double n = (double)rows * cols;
+  if (rows < 0 || cols <= 0 || (double)gLen < n || (double)xLen < n || (double)dxLen < n || (w && wLen < (size_t)cols)
+      || (dw && dwLen < (size_t)cols) || (db && dbLen < (size_t)cols)) {
+    return x.fail("native layerNormGrad: arrays shorter than rows x cols (or w, dw, db shorter than cols)");
+  }
+  const float* ins[3] = {g, in, w};
+  const size_t inLens[3] = {gLen, xLen, wLen};
+  float* outs[3] = {dx, dw, db};
+  const size_t outLens[3] = {dxLen, dwLen, dbLen};
+  for (int o = 0; o < 3; o++) {
+    for (int i = 0; i < 3; i++) {
+      if (outs[o] && ins[i] && overlap(outs[o], outLens[o], ins[i], inLens[i])) return x.fail("native layerNormGrad: an output overlaps an input");
+    }
+  }
+  bp::layerNormGradF32(g, in, w, rows, cols, eps, dx, dw, db);
+  return undefined(env);
+}
+
+// The targets must each be a class index or the ignored index: the kernels index by them.
+bool checkTargets(Ctx& x, const int32_t* t, size_t tLen, const bp::CrossEntropyArgs& a, const char* op) {
+  if ((long)tLen < a.rows) {
+    x.fail(std::string("native ") + op + ": fewer targets than rows");
+    return false;
+  }
+  for (int i = 0; i < a.rows; i++) {
+    if (t[i] != a.ignoreIndex && (t[i] < 0 || t[i] >= a.cols)) {
+      x.fail(std::string("native ") + op + ": target " + std::to_string(t[i]) + " of row " + std::to_string(i) + " is outside [0, " + std::to_string(a.cols) + ")");
+      return false;
+    }
+  }
+  return true;
+}
+
+// crossEntropy(z, targets, w | null, rows, cols, labelSmoothing, ignoreIndex, out)
+napi_value CrossEntropyF32(napi_env env, napi_callback_info info) {
+  Ctx x(env, info);
+  size_t zLen, tLen, wLen, oLen;
+  const float* z = static_cast<const float*>(x.array(0, napi_float32_array, "z", &zLen));
+  const int32_t* t = static_cast<const int32_t*>(x.array(1, napi_int32_array, "targets", &tLen));
+  const float* w = static_cast<const float*>(x.array(2, napi_float32_array, "w", &wLen, true));
+  bp::CrossEntropyArgs a{x.i32(3, "rows"), x.i32(4, "cols"), (float)x.f64(5, "labelSmoothing"), x.i32(6, "ignoreIndex")};
+  float* out = static_cast<float*>(x.array(7, napi_float32_array, "out", &oLen));
+  if (x.failed) return nullptr;
+  if (a.rows < 0 || a.cols <= 0 || (double)zLen < (double)a.rows * a.cols || (long)oLen < a.rows || (w && wLen < (size_t)a.cols)) {
+    return x.fail("native crossEntropy: z shorter than rows x cols, out than rows, or w than cols");
+  }
+  if (overlap(out, oLen, z, zLen) || (w && overlap(out, oLen, w, wLen))) return x.fail("native crossEntropy: out overlaps an input");
+  if (!checkTargets(x, t, tLen, a, "crossEntropy")) return nullptr;
+  bp::crossEntropyF32(z, t, w, a, out);
+  return undefined(env);
+}
+
+// crossEntropyGrad(z, targets, w | null, g, rows, cols, labelSmoothing, ignoreIndex, out)
+napi_value CrossEntropyGradF32(napi_env env, napi_callback_info info) {
+  Ctx x(env, info);
+  size_t zLen, tLen, wLen, gLen, oLen;
+  const float* z = static_cast<const float*>(x.array(0, napi_float32_array, "z", &zLen));
+  const int32_t* t = static_cast<const int32_t*>(x.array(1, napi_int32_array, "targets", &tLen));
+  const float* w = static_cast<const float*>(x.array(2, napi_float32_array, "w", &wLen, true));
+  const float* g = static_cast<const float*>(x.array(3, napi_float32_array, "g", &gLen));
+  bp::CrossEntropyArgs a{x.i32(4, "rows"), x.i32(5, "cols"), (float)x.f64(6, "labelSmoothing"), x.i32(7, "ignoreIndex")};
+  float* out = static_cast<float*>(x.array(8, napi_float32_array, "out", &oLen));
+  if (x.failed) return nullptr;
+  const double n = (double)a.rows * a.cols;
+  if (a.rows < 0 || a.cols <= 0 || (double)zLen < n || (double)oLen < n || (long)gLen < a.rows || (w && wLen < (size_t)a.cols)) {
+    return x.fail("native crossEntropyGrad: z or out shorter than rows x cols, g than rows, or w than cols");
+  }
+  if (overlap(out, oLen, z, zLen) || overlap(out, oLen, g, gLen) || (w && overlap(out, oLen, w, wLen))) {
+    return x.fail("native crossEntropyGrad: out overlaps an input");
+  }
+  if (!checkTargets(x, t, tLen, a, "crossEntropyGrad")) return nullptr;
+  bp::crossEntropyGradF32(z, t, w, g, a, out);
+  return undefined(env);
+}
+
 // Bumped whenever a function's arguments change, so a stale build is refused rather than misused.
-constexpr int ABI = 3;
+constexpr int ABI = 4;
 
 napi_value Abi(napi_env env, napi_callback_info) {
   napi_value v;
@@ -300,5 +411,9 @@ extern "C" napi_value napi_register_module_v1(napi_env env, napi_value exports) 
   define(env, exports, "geluGrad", GeluGradF32);
   define(env, exports, "attention", AttentionF32);
   define(env, exports, "attentionGrad", AttentionGradF32);
+  define(env, exports, "layerNorm", LayerNormF32);
+  define(env, exports, "layerNormGrad", LayerNormGradF32);
+  define(env, exports, "crossEntropy", CrossEntropyF32);
+  define(env, exports, "crossEntropyGrad", CrossEntropyGradF32);
   return exports;
 }

@@ -14,13 +14,13 @@
  *   NativeBackend            Backend; 'native' in setBackend / BACKPROP_BACKEND
  *   nativeInfo()             { available, reason, path, vectorFloats }
  */
-import type { AdamHyper, AttentionArgs, AttentionLayout, BinaryOp, MatmulArgs, Shape, TypedArray, UnaryOp } from '../backend.js';
+import type { AdamHyper, AttentionArgs, AttentionLayout, BinaryOp, CrossEntropyArgs, MatmulArgs, Shape, TypedArray, UnaryOp } from '../backend.js';
 import { markBackendUnavailable, registerBackend } from '../registry.js';
 import { checkMatmulArgs } from '../wasm/gemm.js';
 import { adamScalars, WASM_MIN_ELEMENTS, WasmBackend } from '../wasm/index.js';
 import { requestedThreadCount } from '../wasm/runtime.js';
 
-/** What native/addon.cc exports (ABI 3). */
+/** What native/addon.cc exports (ABI 4). */
 interface NativeAddon {
   abi(): number;
   /** out = a op b, op 0..3 = + − × ÷, b of out's length or one element */
@@ -36,12 +36,19 @@ interface NativeAddon {
   attention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, args: Int32Array, scale: number, threads: number): void;
   attentionGrad(q: Float32Array, k: Float32Array, v: Float32Array, g: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array,
     args: Int32Array, scale: number, threads: number): void;
+  layerNorm(x: Float32Array, w: Float32Array | null, b: Float32Array | null, rows: number, cols: number, eps: number, out: Float32Array): void;
+  layerNormGrad(g: Float32Array, x: Float32Array, w: Float32Array | null, rows: number, cols: number, eps: number, dx: Float32Array,
+    dw: Float32Array | null, db: Float32Array | null): void;
+  crossEntropy(z: Float32Array, targets: Int32Array, w: Float32Array | null, rows: number, cols: number, labelSmoothing: number,
+    ignoreIndex: number, out: Float32Array): void;
+  crossEntropyGrad(z: Float32Array, targets: Int32Array, w: Float32Array | null, g: Float32Array, rows: number, cols: number,
+    labelSmoothing: number, ignoreIndex: number, out: Float32Array): void;
   sgemm(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
     transA: boolean, transB: boolean, aOffsets: Int32Array | null, bOffsets: Int32Array | null, threads: number): void;
 }
 
 /** The addon's interface version this file was written against (native/addon.cc's ABI). */
-const ABI = 3;
+const ABI = 4;
 /** Below this many multiply-adds the JS loop beats a call into the addon. */
 const NATIVE_MIN_MACS = 2048;
 /** Below this many elements an arithmetic map stays in JS (the call costs about as much). */
@@ -166,11 +173,26 @@ function attentionInts(a: AttentionArgs): Int32Array | null {
   return xs.every((x) => Number.isInteger(x) && x >= 0 && x <= 0x7fffffff) ? Int32Array.from(xs) : null;
 }
 
+/** Float32 arrays, or null where an optional operand is absent (false for any other array). */
+function f32OrNull(...xs: (TypedArray | null)[]): boolean {
+  return xs.every((x) => x === null || x instanceof Float32Array);
+}
+
+/** Whether every target is a class index below `cols` or the ignored index (the addon indexes by them). */
+function validTargets(t: Int32Array, a: CrossEntropyArgs): boolean {
+  if (t.length < a.rows) return false;
+  for (let i = 0; i < a.rows; i++) {
+    const c = t[i]!;
+    if (c !== a.ignoreIndex && (c < 0 || c >= a.cols)) return false;
+  }
+  return true;
+}
+
 /**
- * The wasm backend with the float32 GEMM, same-shape arithmetic, GELU, attention and the Adam step
- * replaced by the native addon's. The arithmetic, GELU and Adam give the wasm backend's results
- * bit for bit; the products and attention differ in rounding only (the addon's GEMM fuses
- * multiply-adds; its attention sums in another order).
+ * The wasm backend with the float32 GEMM, same-shape arithmetic, GELU, attention, layer norm,
+ * cross-entropy and the Adam step replaced by the native addon's. The arithmetic, GELU and Adam
+ * give the wasm backend's results bit for bit; the others differ in rounding only (the addon's
+ * GEMM fuses multiply-adds; its sums run in another order).
  * @example
  * import { setBackend, nativeInfo } from 'backprop';
  * if (nativeInfo().available) setBackend('native');
@@ -241,6 +263,53 @@ export class NativeBackend extends WasmBackend {
     }
     super.attentionGrad(q, k, v, g, args, dq, dk, dv);
   }
+
+  override layerNorm(x: TypedArray, w: TypedArray | null, b: TypedArray | null, rows: number, cols: number, eps: number, out: TypedArray): void {
+    if (addon && rows > 0 && cols > 0 && x instanceof Float32Array && out instanceof Float32Array && f32OrNull(w, b)
+      && x.length >= rows * cols && out.length >= rows * cols && !overlaps(x, out)
+      && [w, b].every((p) => p === null || (p.length >= cols && !overlaps(p, out)))) {
+      addon.layerNorm(x, w as Float32Array | null, b as Float32Array | null, rows, cols, eps, out);
+      return;
+    }
+    super.layerNorm(x, w, b, rows, cols, eps, out);
+  }
+
+  override layerNormGrad(g: TypedArray, x: TypedArray, w: TypedArray | null, rows: number, cols: number, eps: number, dx: TypedArray,
+    dw: TypedArray | null, db: TypedArray | null): void {
+    const outs = [dx, dw, db].filter((o): o is TypedArray => o !== null);
+    if (addon && rows > 0 && cols > 0 && g instanceof Float32Array && x instanceof Float32Array && dx instanceof Float32Array && f32OrNull(w, dw, db)
+      && g.length >= rows * cols && x.length >= rows * cols && dx.length >= rows * cols
+      && [w, dw, db].every((p) => p === null || p.length >= cols)
+      && outs.every((o) => [g, x, w].every((i) => i === null || !overlaps(o, i)))) {
+      addon.layerNormGrad(g, x, w as Float32Array | null, rows, cols, eps, dx, dw as Float32Array | null, db as Float32Array | null);
+      return;
+    }
+    super.layerNormGrad(g, x, w, rows, cols, eps, dx, dw, db);
+  }
+
+  // the wasm backend's are properties (the reference's functions), so these are too
+  readonly #crossEntropy: WasmBackend['crossEntropy'] = (this as WasmBackend).crossEntropy;
+  override readonly crossEntropy = (z: TypedArray, targets: TypedArray, weight: TypedArray | null, a: CrossEntropyArgs, out: TypedArray): void => {
+    if (addon && a.rows > 0 && a.cols > 0 && z instanceof Float32Array && targets instanceof Int32Array && out instanceof Float32Array
+      && f32OrNull(weight) && z.length >= a.rows * a.cols && out.length >= a.rows && (weight === null || weight.length >= a.cols)
+      && !overlaps(z, out) && (weight === null || !overlaps(weight, out)) && validTargets(targets, a)) {
+      addon.crossEntropy(z, targets, weight as Float32Array | null, a.rows, a.cols, a.labelSmoothing, a.ignoreIndex, out);
+      return;
+    }
+    this.#crossEntropy(z, targets, weight, a, out);
+  };
+
+  readonly #crossEntropyGrad: WasmBackend['crossEntropyGrad'] = (this as WasmBackend).crossEntropyGrad;
+  override readonly crossEntropyGrad = (z: TypedArray, targets: TypedArray, weight: TypedArray | null, g: TypedArray, a: CrossEntropyArgs, out: TypedArray): void => {
+    if (addon && a.rows > 0 && a.cols > 0 && z instanceof Float32Array && targets instanceof Int32Array && g instanceof Float32Array
+      && out instanceof Float32Array && f32OrNull(weight) && z.length >= a.rows * a.cols && out.length >= a.rows * a.cols && g.length >= a.rows
+      && (weight === null || weight.length >= a.cols) && !overlaps(z, out) && !overlaps(g, out) && (weight === null || !overlaps(weight, out))
+      && validTargets(targets, a)) {
+      addon.crossEntropyGrad(z, targets, weight as Float32Array | null, g, a.rows, a.cols, a.labelSmoothing, a.ignoreIndex, out);
+      return;
+    }
+    this.#crossEntropyGrad(z, targets, weight, g, a, out);
+  };
 
   override adamStep(x: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, vmax: TypedArray | null, h: AdamHyper): void {
     if (addon && vmax === null && !h.maximize && x instanceof Float32Array && g instanceof Float32Array && m instanceof Float32Array

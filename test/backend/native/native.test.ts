@@ -207,6 +207,42 @@ test('native: attention agrees with the reference on a packed projection; layout
   assert.throws(() => mod.exports.attention(q, q, q, q, ints(8), 0.5, 1), /native attention: out overlaps an input/);
 });
 
+test('native: cross-entropy and layer norm agree with the reference; a target outside the classes falls back to it', { skip }, () => {
+  const nat = new NativeBackend(), js = new JsBackend();
+  const rows = 37, cols = 65;
+  const z = rand(rows * cols, 11).map((v) => v * 8), g = rand(rows, 12), w = rand(cols, 13).map((v) => v + 1);
+  const t = Int32Array.from({ length: rows }, (_, i) => (i * 7) % cols);
+  t[3] = -100;
+  for (const [eps, weight] of [[0, null], [0.1, w]] as const) {
+    const a = { rows, cols, labelSmoothing: eps, ignoreIndex: -100 };
+    const [l1, l2] = [new Float32Array(rows), new Float32Array(rows)];
+    nat.crossEntropy(z, t, weight, a, l1);
+    js.crossEntropy(z, t, weight, a, l2);
+    assert.ok(maxRel(l1, l2) < 1e-6, `crossEntropy ε=${eps}: ${maxRel(l1, l2)}`);
+    const [d1, d2] = [new Float32Array(rows * cols), new Float32Array(rows * cols)];
+    nat.crossEntropyGrad(z, t, weight, g, a, d1);
+    js.crossEntropyGrad(z, t, weight, g, a, d2);
+    assert.ok(maxRel(d1, d2) < 1e-6, `crossEntropyGrad ε=${eps}: ${maxRel(d1, d2)}`);
+  }
+  // a class index past the logits: the reference's answer, not the addon reading past the row
+  const bad = Int32Array.from(t);
+  bad[0] = cols;
+  const a = { rows, cols, labelSmoothing: 0, ignoreIndex: -100 };
+  const [l1, l2] = [new Float32Array(rows), new Float32Array(rows)];
+  nat.crossEntropy(z, bad, null, a, l1);
+  js.crossEntropy(z, bad, null, a, l2);
+  assert.deepEqual(l1, l2);
+  const x = rand(rows * 24, 14).map((v) => v * 3), lw = rand(24, 15), lb = rand(24, 16), lg = rand(rows * 24, 17);
+  const [y1, y2] = [new Float32Array(rows * 24), new Float32Array(rows * 24)];
+  nat.layerNorm(x, lw, lb, rows, 24, 1e-5, y1);
+  js.layerNorm(x, lw, lb, rows, 24, 1e-5, y2);
+  assert.ok(maxRel(y1, y2) < 1e-6, `layerNorm: ${maxRel(y1, y2)}`);
+  const grads = [0, 1].map(() => [new Float32Array(rows * 24), new Float32Array(24), new Float32Array(24)] as const);
+  nat.layerNormGrad(lg, x, lw, rows, 24, 1e-5, ...grads[0]!);
+  js.layerNormGrad(lg, x, lw, rows, 24, 1e-5, ...grads[1]!);
+  grads[0]!.forEach((v, i) => assert.ok(maxRel(v, grads[1]![i]!) < 1e-5, `layerNormGrad output ${i}: ${maxRel(v, grads[1]![i]!)}`));
+});
+
 test('native: JS threads calling the addon at once each get their own correct products', { skip }, async () => {
   const { Worker } = await import('node:worker_threads');
   const moduleUrl = new URL('../../../src/backend/native/index.js', import.meta.url).href;
