@@ -110,7 +110,7 @@ async function setup(peer: string): Promise<string> {
     const native = nativeInfo();
     if (!native.available) throw new Error(`native addon not available: ${native.reason}`);
     setBackend('native');
-    return `backprop native backend (C++ addon, ${native.vectorFloats * 32}-bit vectors: GEMM, arithmetic, GELU, attention, Adam; the rest as wasm), ` +
+    return `backprop native backend (C++ addon, ${native.vectorFloats * 32}-bit vectors: GEMM, arithmetic, GELU, attention, layer norm, cross-entropy, Adam; the rest as wasm), ` +
       `GEMM threads=${getNumThreads()}`;
   }
   if (peer !== 'backprop-js' && peer !== 'backprop-wasm') throw new Error(`unknown own peer "${peer}"`);

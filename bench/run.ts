@@ -601,7 +601,7 @@ function buildMarkdown(completedRuns: number, totalSec: number): string {
     '- backprop (wasm) runs large matmuls on the thread count in its config line above (default: all available cores, ' +
       'BACKPROP_THREADS or `setNumThreads` to change), while the two wasm peers run single-threaded under Node (next note); ' +
       'per thread, its GEMM ratios are up to that many times smaller. Its other kernels run on the main thread.',
-    '- backprop (native) is the wasm backend with its GEMM, same-shape arithmetic, GELU, attention and Adam step in a C++ addon compiled at ' +
+    '- backprop (native) is the wasm backend with its GEMM, same-shape arithmetic, GELU, attention, layer norm, cross-entropy and Adam step in a C++ addon compiled at ' +
       '`npm run build` with g++ -march=native (AVX-512 FMA here), on the same thread count; it is Node only, and it is not a ' +
       'like-for-like peer of the wasm libraries: it shows what the CPU gives past WebAssembly\'s 128-bit vectors. The targets table ' +
       'stays on the wasm backend, which is what a browser gets.',

@@ -1,6 +1,6 @@
 /**
  * The native CPU backend, for Node: the wasm backend with its float32 matrix products, same-shape
- * arithmetic, GELU, attention and Adam step run by a C++ addon (native/*.cc), which `npm run build` (and so
+ * arithmetic, GELU, attention, layer norm, cross-entropy and Adam step run by a C++ addon (native/*.cc), which `npm run build` (and so
  * `npm install` in a clone) compiles with g++ for the machine's own vector width. It works on the
  * tensors' own arrays (no copies into wasm memory) with AVX-512 or AVX2 FMA where the CPU has
  * them: on the 2-core dev box its products run at 220-290 GFLOPS against the wasm GEMM's 40-50,
