@@ -74,6 +74,10 @@ napi_value undefined(napi_env env) {
   return u;
 }
 
+// Whether [a, a+aLen) and [b, b+bLen) share memory: a kernel writing one while reading the other
+// would read its own output.
+bool overlap(const float* a, size_t aLen, const float* b, size_t bLen) { return a < b + bLen && b < a + aLen; }
+
 // sgemm(a, b, c, batch, m, n, k, transA, transB, aOffsets | null, bOffsets | null, threads)
 napi_value Sgemm(napi_env env, napi_callback_info info) {
   Ctx x(env, info);
@@ -107,8 +111,8 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
   if (!checkOperand(g.aOffsets, aoLen, aLen, mk, "a")) return x.fail("native sgemm: a (or aOffsets) out of range");
   if (!checkOperand(g.bOffsets, boLen, bLen, kn, "b")) return x.fail("native sgemm: b (or bOffsets) out of range");
   // the output must not overlap an input: the kernel writes C while it still reads A and B
-  const float* cEnd = g.c + (size_t)(g.batch * mn);
-  if ((g.c < g.a + aLen && g.a < cEnd) || (g.c < g.b + bLen && g.b < cEnd)) return x.fail("native sgemm: out overlaps an input");
+  const size_t cUsed = (size_t)(g.batch * mn);
+  if (overlap(g.c, cUsed, g.a, aLen) || overlap(g.c, cUsed, g.b, bLen)) return x.fail("native sgemm: out overlaps an input");
   try {
     bp::sgemm(g, threads < 1 ? 1 : threads);
   } catch (const std::exception& e) {  // std::bad_alloc for scratch, std::system_error for a thread
@@ -147,9 +151,6 @@ napi_value AdamF32(napi_env env, napi_callback_info info) {
   bp::adamF32(w, g, m, v, n, s);
   return undefined(env);
 }
-
-// Whether [a, a+aLen) and [b, b+bLen) share memory.
-bool overlap(const float* a, size_t aLen, const float* b, size_t bLen) { return a < b + bLen && b < a + aLen; }
 
 // gelu(x, out, threads)
 napi_value GeluF32(napi_env env, napi_callback_info info) {
@@ -402,18 +403,24 @@ void define(napi_env env, napi_value exports, const char* name, napi_callback cb
 }  // namespace
 
 extern "C" napi_value napi_register_module_v1(napi_env env, napi_value exports) {
-  define(env, exports, "sgemm", Sgemm);
-  define(env, exports, "vectorFloats", VectorFloats);
-  define(env, exports, "abi", Abi);
-  define(env, exports, "arith", ArithF32);
-  define(env, exports, "adam", AdamF32);
-  define(env, exports, "gelu", GeluF32);
-  define(env, exports, "geluGrad", GeluGradF32);
-  define(env, exports, "attention", AttentionF32);
-  define(env, exports, "attentionGrad", AttentionGradF32);
-  define(env, exports, "layerNorm", LayerNormF32);
-  define(env, exports, "layerNormGrad", LayerNormGradF32);
-  define(env, exports, "crossEntropy", CrossEntropyF32);
-  define(env, exports, "crossEntropyGrad", CrossEntropyGradF32);
+  static const struct {
+    const char* name;
+    napi_callback fn;
+  } functions[] = {
+      {"abi", Abi},
+      {"vectorFloats", VectorFloats},
+      {"sgemm", Sgemm},
+      {"arith", ArithF32},
+      {"adam", AdamF32},
+      {"gelu", GeluF32},
+      {"geluGrad", GeluGradF32},
+      {"attention", AttentionF32},
+      {"attentionGrad", AttentionGradF32},
+      {"layerNorm", LayerNormF32},
+      {"layerNormGrad", LayerNormGradF32},
+      {"crossEntropy", CrossEntropyF32},
+      {"crossEntropyGrad", CrossEntropyGradF32},
+  };
+  for (const auto& f : functions) define(env, exports, f.name, f.fn);
   return exports;
 }
